@@ -1,0 +1,27 @@
+"""Every sso-doctor rule, in report order. This tuple is the one registry: no discovery, no side effects."""
+
+from sso_doctor.model import Rule
+from sso_doctor.rules import access, config, engine, environment, network, tokens, tooling, triage
+
+ALL_RULES: tuple[Rule, ...] = (
+    *engine.RULES,
+    *config.RULES,
+    *tokens.RULES,
+    *environment.RULES,
+    *tooling.RULES,
+    *network.RULES,
+    *access.RULES,
+    *triage.RULES,
+)
+
+
+def by_id() -> dict[str, Rule]:
+    return {r.id: r for r in ALL_RULES}
+
+
+def find(id_or_slug: str) -> Rule | None:
+    key = id_or_slug.strip()
+    for r in ALL_RULES:
+        if r.id.upper() == key.upper() or r.slug == key.lower():
+            return r
+    return None

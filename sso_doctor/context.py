@@ -1,0 +1,121 @@
+"""The one place rules get facts from. Every loader runs lazily, at most once per run.
+
+Rules never touch os.environ, files, the clock, subprocesses or the network: they ask the context,
+which makes every rule testable with a fake HOME, a fixed clock and no network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from sso_doctor.loaders import aws_config
+from sso_doctor.model import SkipRule
+from sso_doctor.redact import Secrets
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What the user asked for, after flags and settings files are merged."""
+
+    profiles: tuple[str, ...] = ()
+    all_profiles: bool = False
+    offline: bool = False
+    timeout: float = 5.0
+    verbose: bool = False
+    # explicit files to lint (`--config` / `--credentials`), overriding env and HOME
+    config_file: str | None = None
+    credentials_file: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _home_from(env: Mapping[str, str]) -> str | None:
+    """HOME as os.path.expanduser finds it: $HOME, else the password database."""
+    if env.get("HOME"):
+        return env["HOME"]
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.getuid()).pw_dir or None
+    except (KeyError, ImportError, OSError):
+        return None
+
+
+class Context:
+    """Facts about the machine for one run, loaded on first use."""
+
+    def __init__(
+        self,
+        settings: RunSettings | None = None,
+        env: Mapping[str, str] | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        self.settings = settings or RunSettings()
+        self.env: Mapping[str, str] = dict(os.environ if env is None else env)
+        self.now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
+        self.secrets = Secrets()
+
+    # --- the machine ------------------------------------------------------------------------------
+
+    @cached_property
+    def home(self) -> str | None:
+        return _home_from(self.env)
+
+    @cached_property
+    def config(self) -> aws_config.AwsConfig:
+        env = dict(self.env)
+        if self.settings.config_file:
+            env["AWS_CONFIG_FILE"] = self.settings.config_file
+        if self.settings.credentials_file:
+            env["AWS_SHARED_CREDENTIALS_FILE"] = self.settings.credentials_file
+        return aws_config.load(env, self.home)
+
+    def parsed_config(self) -> aws_config.AwsConfig:
+        """The config, or SkipRule when botocore could not use the config file at all."""
+        cfg = self.config
+        if cfg.config.state == "unparseable":
+            raise SkipRule(f"{cfg.config.path} cannot be parsed (see SSO102)")
+        if cfg.credentials.state == "unparseable":
+            raise SkipRule(f"{cfg.credentials.path} cannot be parsed (see SSO102)")
+        return cfg
+
+    # --- what the run is about ------------------------------------------------------------------------
+
+    @cached_property
+    def _selection(self) -> tuple[tuple[str, ...], str]:
+        return aws_config.selected_profile_names(self.settings.profiles, self.env)
+
+    @property
+    def selection_source(self) -> str:
+        """--profile, AWS_DEFAULT_PROFILE, AWS_PROFILE, default or --all-profiles."""
+        return "--all-profiles" if self.settings.all_profiles else self._selection[1]
+
+    @cached_property
+    def selected_names(self) -> tuple[str, ...]:
+        """Names of the selected profiles (they may not exist)."""
+        if self.settings.all_profiles:
+            return tuple(p.name for p in self.config.sso_profiles)
+        return self._selection[0]
+
+    def selected_profiles(self) -> list[aws_config.Profile]:
+        """The selected profiles that exist."""
+        profiles = self.config.profiles
+        return [profiles[n] for n in self.selected_names if n in profiles]
+
+    def selected_sso(self) -> list[aws_config.SsoSettings]:
+        """SSO settings of every selected profile that has SSO keys, sessions resolved."""
+        cfg = self.config
+        return [aws_config.resolve_sso(p, cfg.sso_sessions) for p in self.selected_profiles() if p.has_sso_keys]
+
+    def show_path(self, path: object) -> str:
+        """A path for a message: ~/... under HOME, else as is."""
+        from sso_doctor.text import tilde
+
+        return tilde(str(path), self.home)
+
+    def is_selected(self, profile_name: str) -> bool:
+        return profile_name in self.selected_names

@@ -1,0 +1,538 @@
+"""Load the AWS config and credentials files exactly as botocore does, and remember where each value is.
+
+botocore reads the files with `configparser.RawConfigParser` (`raw_config_parse`), turns indented
+values into nested dicts (`_parse_nested`) and maps section names to profiles, sso-sessions and
+services (`build_profile_map`). We run the very same code on the very same decoded text, so what we
+see is what botocore sees; on top we record the line each section and key came from, by counting the
+lines configparser consumes and noting the line at which each new section or option is stored.
+"""
+
+from __future__ import annotations
+
+import configparser
+import errno
+import io
+import os
+import re
+import shlex
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore import configloader
+
+# Refuse to read more than this. botocore would try; we say so instead of eating the memory.
+MAX_CONFIG_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    value: str | dict[str, str]
+    line: int | None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One `[header]` of a file, with its keys as botocore reads them (DEFAULT keys included)."""
+
+    header: str
+    line: int | None
+    entries: Mapping[str, Entry]
+
+    @property
+    def kind(self) -> str:
+        """profile, sso-session, services, default or other — botocore's prefix test."""
+        if self.header.startswith("profile"):
+            return "profile"
+        if self.header.startswith("sso-session"):
+            return "sso-session"
+        if self.header.startswith("services"):
+            return "services"
+        if self.header == "default":
+            return "default"
+        return "other"
+
+    @property
+    def mapped_name(self) -> str | None:
+        """The name botocore's build_profile_map gives this section, or None if it drops it."""
+        if self.kind == "default":
+            return "default"
+        if self.kind == "other":
+            return None
+        try:
+            parts = shlex.split(self.header)
+        except ValueError:
+            return None
+        return parts[1] if len(parts) == 2 else None
+
+
+@dataclass(frozen=True)
+class ParseProblem:
+    """Why configparser/botocore refuses a file, at which line."""
+
+    cause: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """One INI file as botocore will see it.
+
+    state: ok, missing, unreadable (exists but can't be read: botocore silently treats it as absent
+    or empty), unparseable (botocore raises ConfigParseError).
+    """
+
+    role: str  # "config" or "credentials"
+    path: Path
+    env_var: str | None  # AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE when that set the path
+    state: str
+    sections: tuple[Section, ...] = ()
+    problem: ParseProblem | None = None
+    unreadable_reason: str | None = None
+    header_lines: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "ok"
+
+    @property
+    def exists(self) -> bool:
+        return self.state != "missing"
+
+    def raw(self) -> dict[str, dict[str, Any]]:
+        """The dict botocore's raw_config_parse returns for this file ({} unless state is ok)."""
+        return {s.header: {k: e.value for k, e in s.entries.items()} for s in self.sections}
+
+    def section(self, header: str) -> Section | None:
+        for s in self.sections:
+            if s.header == header:
+                return s
+        return None
+
+
+@dataclass(frozen=True)
+class Value:
+    """A resolved profile value and where it came from."""
+
+    value: str | dict[str, str]
+    path: Path
+    line: int | None
+    section: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A profile after botocore's merge: config file keys, overridden per key by the credentials file."""
+
+    name: str
+    values: Mapping[str, Value]
+    config_section: Section | None
+    credentials_section: Section | None
+
+    def get(self, key: str) -> str | None:
+        v = self.values.get(key)
+        if v is None or not isinstance(v.value, str):
+            return None
+        return v.value
+
+    def has(self, key: str) -> bool:
+        return key in self.values
+
+    @property
+    def sso_session(self) -> str | None:
+        return self.get("sso_session")
+
+    @property
+    def uses_sso_credentials(self) -> bool:
+        """botocore's SSO credential provider applies only when one of these two keys is set."""
+        return self.has("sso_account_id") or self.has("sso_role_name")
+
+    @property
+    def has_sso_keys(self) -> bool:
+        return any(k in self.values for k in SSO_PROFILE_KEYS)
+
+
+@dataclass(frozen=True)
+class SsoSession:
+    name: str
+    section: Section
+    path: Path
+
+    @property
+    def values(self) -> Mapping[str, Entry]:
+        return self.section.entries
+
+    def get(self, key: str) -> str | None:
+        e = self.section.entries.get(key)
+        return e.value if e is not None and isinstance(e.value, str) else None
+
+
+SSO_PROFILE_KEYS = ("sso_session", "sso_start_url", "sso_region", "sso_account_id", "sso_role_name")
+
+
+@dataclass(frozen=True)
+class AwsConfig:
+    """Everything botocore's Session.full_config sees, with locations."""
+
+    config: ParsedFile
+    credentials: ParsedFile
+    profiles: Mapping[str, Profile]
+    sso_sessions: Mapping[str, SsoSession]
+    services: Mapping[str, Section]
+
+    def profile_map(self) -> dict[str, Any]:
+        """botocore's full_config shape: {'profiles': ..., 'sso_sessions': ..., 'services': ...}."""
+        return {
+            "profiles": {n: {k: v.value for k, v in p.values.items()} for n, p in self.profiles.items()},
+            "sso_sessions": {n: {k: e.value for k, e in s.values.items()} for n, s in self.sso_sessions.items()},
+            "services": {n: {k: e.value for k, e in s.entries.items()} for n, s in self.services.items()},
+        }
+
+    @property
+    def sso_profiles(self) -> list[Profile]:
+        return [p for p in self.profiles.values() if p.has_sso_keys]
+
+
+# --- paths -------------------------------------------------------------------------------------
+
+
+def _expand(path: str, env: Mapping[str, str], home: str | None) -> Path:
+    """os.path.expandvars + expanduser as botocore does, but against the given env (not os.environ)."""
+    expanded = _expandvars(path, env)
+    if expanded.startswith("~"):
+        head, sep, tail = expanded.partition("/")
+        if head == "~":
+            if home:
+                expanded = home.rstrip("/") + (sep + tail if sep else "")
+        # "~user" is left to the OS, like expanduser does
+        else:
+            expanded = os.path.expanduser(expanded)
+    return Path(expanded)
+
+
+_VAR = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
+
+
+def _expandvars(path: str, env: Mapping[str, str]) -> str:
+    if "$" not in path:
+        return path
+
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name.startswith("{"):
+            name = name[1:-1]
+        return env.get(name, m.group(0))
+
+    return _VAR.sub(sub, path)
+
+
+def config_path(env: Mapping[str, str], home: str | None) -> tuple[Path, str | None]:
+    if env.get("AWS_CONFIG_FILE"):
+        return _expand(env["AWS_CONFIG_FILE"], env, home), "AWS_CONFIG_FILE"
+    return _expand("~/.aws/config", env, home), None
+
+
+def credentials_path(env: Mapping[str, str], home: str | None) -> tuple[Path, str | None]:
+    if env.get("AWS_SHARED_CREDENTIALS_FILE"):
+        return _expand(env["AWS_SHARED_CREDENTIALS_FILE"], env, home), "AWS_SHARED_CREDENTIALS_FILE"
+    return _expand("~/.aws/credentials", env, home), None
+
+
+# --- parsing -------------------------------------------------------------------------------------
+
+
+class _LineCounter:
+    """Iterates a text stream for configparser while remembering which line it has reached."""
+
+    def __init__(self, stream: Iterator[str]):
+        self._stream = stream
+        self.lineno = 0
+
+    def __iter__(self) -> _LineCounter:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._stream)
+        self.lineno += 1
+        return line
+
+
+def _tracking_dict(counter: _LineCounter, lines: dict[int, dict[str, int]]) -> type[dict]:
+    """A dict type for configparser that notes the line at which each new key is first stored.
+
+    configparser stores a new section with `_sections[name] = self._dict()` and a new option with
+    `section[option] = [value]` while reading the line that declares it; later rewrites (joining
+    continuation lines) hit existing keys and are ignored.
+    """
+
+    class TrackingDict(dict):
+        def __setitem__(self, key: str, value: Any) -> None:
+            if key not in self:
+                lines.setdefault(id(self), {})[key] = counter.lineno
+            super().__setitem__(key, value)
+
+    return TrackingDict
+
+
+def _decode_error_line(raw: bytes, encoding: str) -> int | None:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError as e:
+        return raw[: e.start].count(b"\n") + 1
+    except LookupError:
+        return None
+    return None
+
+
+def _error_line(exc: BaseException) -> int | None:
+    if isinstance(exc, configparser.ParsingError):
+        errors = getattr(exc, "errors", None)
+        if errors:
+            return errors[0][0]
+    lineno = getattr(exc, "lineno", None)
+    return lineno if isinstance(lineno, int) else None
+
+
+def _first_line_of(text: str, pattern: str) -> int | None:
+    for i, line in enumerate(text.splitlines(), start=1):
+        if pattern in line:
+            return i
+    return None
+
+
+def _header_lines(text: str) -> dict[str, tuple[int, ...]]:
+    """Lines of every section header, duplicates included (configparser keeps only the first)."""
+    found: dict[str, list[int]] = {}
+    for i, line in enumerate(io.StringIO(text, newline=None), start=1):
+        stripped = line.strip()
+        if stripped.startswith(("#", ";")) or line[:1].isspace():
+            continue
+        m = configparser.RawConfigParser.SECTCRE.match(stripped)
+        if m:
+            found.setdefault(m.group("header"), []).append(i)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def parse_file(role: str, path: Path, env_var: str | None) -> ParsedFile:
+    """Parse one config/credentials file the way botocore's raw_config_parse does."""
+    # botocore: `if not os.path.isfile(path): raise ConfigNotFound` — a missing file, a directory, a
+    # dangling link and a symlink loop all look "missing" to it. We tell them apart for the user.
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        if path.is_symlink():
+            return ParsedFile(role, path, env_var, "unreadable", unreadable_reason="it is a dangling symbolic link")
+        return ParsedFile(role, path, env_var, "missing")
+    except OSError as e:
+        return ParsedFile(role, path, env_var, "unreadable", unreadable_reason=_os_reason(e))
+    import stat as _stat
+
+    if _stat.S_ISDIR(st.st_mode):
+        return ParsedFile(role, path, env_var, "unreadable", unreadable_reason="it is a directory, not a file")
+    if not _stat.S_ISREG(st.st_mode):
+        return ParsedFile(role, path, env_var, "unreadable", unreadable_reason="it is not a regular file")
+    if st.st_size > MAX_CONFIG_BYTES:
+        return ParsedFile(
+            role, path, env_var, "unparseable",
+            problem=ParseProblem(f"the file is {st.st_size // (1024 * 1024)} MiB; an AWS config file is a few KiB", None),
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        return ParsedFile(role, path, env_var, "unreadable", unreadable_reason=_os_reason(e))
+    return parse_bytes(role, path, env_var, raw)
+
+
+def _os_reason(e: OSError) -> str:
+    if e.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if e.errno == errno.ELOOP:
+        return "it is a symbolic link loop"
+    if e.errno == errno.EISDIR:
+        return "it is a directory, not a file"
+    return e.strerror or type(e).__name__
+
+
+def parse_bytes(role: str, path: Path, env_var: str | None, raw: bytes) -> ParsedFile:
+    """Parse file content as botocore would: decode with the locale encoding, RawConfigParser, nesting."""
+    # open(path) in text mode: locale encoding, universal newlines. TextIOWrapper(encoding=None) is that.
+    stream = io.TextIOWrapper(io.BytesIO(raw), encoding=None, newline=None)
+    counter = _LineCounter(iter(stream))
+    key_lines: dict[int, dict[str, int]] = {}
+    cp = configparser.RawConfigParser(dict_type=_tracking_dict(counter, key_lines))
+    try:
+        cp.read_file(counter, source=str(path))
+    except UnicodeDecodeError as e:
+        line = _decode_error_line(raw, stream.encoding)
+        cause = f"byte 0x{raw[e.start]:02x} can't be decoded as {stream.encoding}" if e.start < len(raw) else str(e)
+        return ParsedFile(role, path, env_var, "unparseable", problem=ParseProblem(cause, line))
+    except configparser.Error as e:
+        return ParsedFile(role, path, env_var, "unparseable", problem=ParseProblem(_cause(e, raw), _error_line(e)))
+
+    text = raw.decode(stream.encoding, errors="replace")
+    section_lines = key_lines.get(id(cp._sections), {})  # noqa: SLF001 - configparser's own storage
+    default_lines = key_lines.get(id(cp._defaults), {})  # noqa: SLF001
+    sections = []
+    for header in cp.sections():
+        own = cp._sections[header]  # noqa: SLF001
+        own_lines = key_lines.get(id(own), {})
+        entries: dict[str, Entry] = {}
+        for option in cp.options(header):
+            value: Any = cp.get(header, option)
+            if value.startswith("\n"):
+                try:
+                    value = configloader._parse_nested(value)  # noqa: SLF001 - botocore's own nesting
+                except ValueError as e:
+                    line = own_lines.get(option, default_lines.get(option))
+                    return ParsedFile(
+                        role, path, env_var, "unparseable",
+                        problem=ParseProblem(
+                            f"the indented lines under '{option}' in [{header}] are not 'key = value' "
+                            f"pairs ({e})", _nested_error_line(text, line),
+                        ),
+                    )
+            entries[option] = Entry(option, value, own_lines.get(option, default_lines.get(option)))
+        sections.append(Section(header, section_lines.get(header), entries))
+    return ParsedFile(role, path, env_var, "ok", sections=tuple(sections), header_lines=_header_lines(text))
+
+
+def _nested_error_line(text: str, start: int | None) -> int | None:
+    """The first indented line after `start` that has no '=' (what _parse_nested chokes on)."""
+    if start is None:
+        return None
+    lines = text.splitlines()
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if not line.strip():
+            continue
+        if not line[:1].isspace():
+            break
+        if "=" not in line:
+            return i + 1
+    return start
+
+
+def _cause(e: configparser.Error, raw: bytes) -> str:
+    if isinstance(e, configparser.DuplicateSectionError):
+        return f"section [{e.section}] appears twice"
+    if isinstance(e, configparser.DuplicateOptionError):
+        return f"key '{e.option}' appears twice in section [{e.section}]"
+    if isinstance(e, configparser.MissingSectionHeaderError):
+        if raw.startswith(b"\xef\xbb\xbf"):
+            return "the file starts with a UTF-8 byte-order mark (BOM); botocore reads it as text before the first section header"
+        line = (e.line or "").strip()
+        shown = line if len(line) <= 60 else line[:57] + "..."
+        return f"text before the first [section] header: {shown!r}"
+    if isinstance(e, configparser.ParsingError):
+        errors = getattr(e, "errors", [])
+        if errors:
+            shown = errors[0][1].strip()
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            return f"line is neither a [section], a 'key = value' nor an indented continuation: {shown}"
+    return str(e).splitlines()[0]
+
+
+# --- the merged view ------------------------------------------------------------------------------
+
+
+def build(config: ParsedFile, credentials: ParsedFile) -> AwsConfig:
+    """Merge two parsed files the way botocore's Session.full_config does."""
+    profiles: dict[str, dict[str, Value]] = {}
+    config_sections: dict[str, Section] = {}
+    cred_sections: dict[str, Section] = {}
+    sso_sessions: dict[str, SsoSession] = {}
+    services: dict[str, Section] = {}
+
+    if config.ok:
+        # build_profile_map iterates sections in file order; a later section with the same mapped
+        # name replaces the earlier one whole ([default] vs [profile default]).
+        for s in config.sections:
+            name = s.mapped_name
+            if name is None:
+                continue
+            if s.kind in ("profile", "default"):
+                config_sections[name] = s
+            elif s.kind == "sso-session":
+                sso_sessions[name] = SsoSession(name, s, config.path)
+            elif s.kind == "services":
+                services[name] = s
+        for name, s in config_sections.items():
+            profiles[name] = {k: Value(e.value, config.path, e.line, s.header, k) for k, e in s.entries.items()}
+    if credentials.ok:
+        for s in credentials.sections:
+            cred_sections[s.header] = s
+            merged = profiles.setdefault(s.header, {})
+            for k, e in s.entries.items():
+                merged[k] = Value(e.value, credentials.path, e.line, s.header, k)
+
+    return AwsConfig(
+        config=config,
+        credentials=credentials,
+        profiles={
+            n: Profile(n, vals, config_sections.get(n), cred_sections.get(n)) for n, vals in profiles.items()
+        },
+        sso_sessions=sso_sessions,
+        services=services,
+    )
+
+
+def load(env: Mapping[str, str], home: str | None) -> AwsConfig:
+    cfg_path, cfg_var = config_path(env, home)
+    cred_path, cred_var = credentials_path(env, home)
+    return build(parse_file("config", cfg_path, cfg_var), parse_file("credentials", cred_path, cred_var))
+
+
+# --- selection and SSO resolution -------------------------------------------------------------------
+
+
+def selected_profile_names(explicit: tuple[str, ...], env: Mapping[str, str]) -> tuple[tuple[str, ...], str]:
+    """Which profiles a run is about, and why: botocore's order (explicit, AWS_DEFAULT_PROFILE,
+    AWS_PROFILE, 'default')."""
+    if explicit:
+        return explicit, "--profile"
+    if env.get("AWS_DEFAULT_PROFILE"):
+        return (env["AWS_DEFAULT_PROFILE"],), "AWS_DEFAULT_PROFILE"
+    if env.get("AWS_PROFILE"):
+        return (env["AWS_PROFILE"],), "AWS_PROFILE"
+    return ("default",), "default"
+
+
+@dataclass(frozen=True)
+class SsoSettings:
+    """A profile's SSO settings after botocore copies its sso-session's keys onto it."""
+
+    profile: Profile
+    session: SsoSession | None  # None for legacy profiles, or when the session is missing
+    session_name: str | None
+    values: Mapping[str, Value]
+
+    @property
+    def legacy(self) -> bool:
+        return self.session_name is None
+
+    def get(self, key: str) -> str | None:
+        v = self.values.get(key)
+        return v.value if v is not None and isinstance(v.value, str) else None
+
+    @property
+    def start_url(self) -> str | None:
+        return self.get("sso_start_url")
+
+    @property
+    def region(self) -> str | None:
+        return self.get("sso_region")
+
+
+def resolve_sso(profile: Profile, sessions: Mapping[str, SsoSession]) -> SsoSettings:
+    """Copy the sso-session's keys onto the profile as botocore's SSOProvider does (session wins)."""
+    name = profile.sso_session
+    values = dict(profile.values)
+    session = sessions.get(name) if name is not None else None
+    if session is not None:
+        for k, e in session.values.items():
+            values[k] = Value(e.value, session.path, e.line, session.section.header, k)
+    return SsoSettings(profile, session, name, values)
+

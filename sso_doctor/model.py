@@ -1,0 +1,270 @@
+"""The plain, immutable values that flow through sso-doctor: rules, findings, results, reports."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sso_doctor.context import Context
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is. Ordered, so `--fail-on warning` means warning and above."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(
+                f"unknown severity {text!r} (expected error, warning or info)"
+            ) from None
+
+
+class Status(str, enum.Enum):
+    """What happened to one rule in one run."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    ERRORED = "errored"
+
+
+# What a rule needs from the machine. Rules that need "network" or "api" are skipped by --offline.
+NEEDS = frozenset({"config", "token_cache", "env", "cli", "login_env", "ca_bundle", "network", "api", "admin"})
+ONLINE_NEEDS = frozenset({"network", "api"})
+
+AREAS = {
+    "0": ("engine", "Engine"),
+    "1": ("config", "Config files"),
+    "2": ("tokens", "SSO token cache"),
+    "3": ("environment", "Environment, TLS and proxies"),
+    "4": ("tooling", "AWS CLI and login environment"),
+    "5": ("network", "Network"),
+    "6": ("access", "Access with the cached token"),
+    "7": ("triage", "Administrator triage"),
+}
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a finding points: a file line, an environment variable or an endpoint."""
+
+    path: str | None = None
+    line: int | None = None
+    section: str | None = None
+    key: str | None = None
+    env_var: str | None = None
+    endpoint: str | None = None
+
+    def is_empty(self) -> bool:
+        return not any((self.path, self.line, self.section, self.key, self.env_var, self.endpoint))
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of a fix. `safe` means it may be run as is; otherwise it needs a human edit."""
+
+    text: str
+    safe: bool = True
+
+
+@dataclass(frozen=True)
+class Fix:
+    summary: str
+    commands: tuple[Command, ...] = ()
+
+
+def fix(summary: str, *commands: str | Command) -> Fix:
+    """Build a Fix; plain strings are safe-to-run commands."""
+    return Fix(summary, tuple(c if isinstance(c, Command) else Command(c) for c in commands))
+
+
+def manual(text: str) -> Command:
+    """A fix step a person must adapt (an edit, a placeholder to fill in)."""
+    return Command(text, safe=False)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found by one rule. Evidence values are already redacted by the loaders."""
+
+    rule_id: str
+    slug: str
+    severity: Severity
+    message: str
+    fix: Fix
+    subject: str | None = None
+    location: Location = field(default_factory=Location)
+    evidence: tuple[tuple[str, str], ...] = ()
+    detail: str | None = None  # extra text shown with -v only (e.g. a traceback)
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across runs and unrelated edits: rule + subject + location, never the line number."""
+        loc = self.location
+        parts = [self.rule_id, self.subject or "", loc.path or "", loc.section or "", loc.key or "",
+                 loc.env_var or "", loc.endpoint or ""]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+
+    @property
+    def area(self) -> str:
+        return area_of(self.rule_id)
+
+
+def area_of(rule_id: str) -> str:
+    return AREAS.get(rule_id[3:4], ("other", "Other"))[0]
+
+
+class SkipRule(Exception):
+    """Raised by a rule (or a context accessor) when the rule cannot apply in this run."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+CheckFn = Callable[["Context"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check: metadata plus one function. Its documentation is the check function's docstring."""
+
+    id: str
+    slug: str
+    severity: Severity
+    needs: frozenset[str]
+    check_fn: CheckFn = field(repr=False, compare=False)
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        unknown = self.needs - NEEDS
+        if unknown:
+            raise ValueError(f"{self.id}: unknown needs {sorted(unknown)}")
+
+    @property
+    def area(self) -> str:
+        return area_of(self.id)
+
+    @property
+    def online(self) -> bool:
+        return bool(self.needs & ONLINE_NEEDS)
+
+    @property
+    def doc(self) -> str:
+        import inspect
+
+        return inspect.cleandoc(self.check_fn.__doc__ or "")
+
+    @property
+    def summary(self) -> str:
+        """First line of the docs: a one-line description."""
+        return self.title or (self.doc.splitlines()[0] if self.doc else "")
+
+    def finding(
+        self,
+        message: str,
+        fix: Fix,
+        *,
+        subject: str | None = None,
+        location: Location | None = None,
+        severity: Severity | None = None,
+        evidence: Sequence[tuple[str, str]] | dict[str, Any] = (),
+        detail: str | None = None,
+    ) -> Finding:
+        """Make a finding of this rule; severity defaults to the rule's own."""
+        if isinstance(evidence, dict):
+            evidence = tuple((str(k), str(v)) for k, v in evidence.items())
+        return Finding(
+            rule_id=self.id,
+            slug=self.slug,
+            severity=severity or self.severity,
+            message=message,
+            fix=fix,
+            subject=subject,
+            location=location or Location(),
+            evidence=tuple(evidence),
+            detail=detail,
+        )
+
+    def check(self, ctx: Context) -> list[Finding]:
+        return list(self.check_fn(ctx) or ())
+
+
+def rule(id: str, slug: str, severity: Severity, *, needs: Iterable[str] = ()) -> Callable[[CheckFn], Rule]:
+    """Decorator turning a check function into a Rule. Registers nothing: list it in RULES."""
+
+    def wrap(fn: CheckFn) -> Rule:
+        return Rule(id=id, slug=slug, severity=severity, needs=frozenset(needs), check_fn=fn)
+
+    return wrap
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: Rule
+    status: Status
+    findings: tuple[Finding, ...] = ()
+    reason: str | None = None
+    duration_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Summary:
+    errors: int
+    warnings: int
+    infos: int
+    rules_run: int
+    rules_passed: int
+    rules_failed: int
+    rules_skipped: int
+    rules_errored: int
+
+
+@dataclass(frozen=True)
+class Report:
+    tool_version: str
+    inputs: dict[str, Any]
+    results: tuple[RuleResult, ...]
+    duration_ms: float = 0.0
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for r in self.results for f in r.findings)
+
+    @property
+    def summary(self) -> Summary:
+        findings = self.findings
+        count = lambda s: sum(1 for f in findings if f.severity == s)  # noqa: E731
+        status = lambda s: sum(1 for r in self.results if r.status == s)  # noqa: E731
+        return Summary(
+            errors=count(Severity.ERROR),
+            warnings=count(Severity.WARNING),
+            infos=count(Severity.INFO),
+            rules_run=len(self.results) - status(Status.SKIPPED),
+            rules_passed=status(Status.PASSED),
+            rules_failed=status(Status.FAILED),
+            rules_skipped=status(Status.SKIPPED),
+            rules_errored=status(Status.ERRORED),
+        )
+
+    def exit_code(self, fail_on: Severity | None) -> int:
+        """0: nothing at or above fail_on; 1: something is, or a rule crashed."""
+        if any(r.status == Status.ERRORED for r in self.results):
+            return 1
+        if fail_on is None:
+            return 0
+        return 1 if any(f.severity >= fail_on for f in self.findings) else 0

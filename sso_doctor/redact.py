@@ -1,0 +1,75 @@
+"""Keep secrets out of every output.
+
+Loaders register each secret they read (access and refresh tokens, client secrets, role credentials,
+proxy passwords) with the run's `Secrets`. Findings never carry them; as a second line of defence the
+CLI passes every byte it prints or writes through `Secrets.redact`.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from urllib.parse import urlsplit, urlunsplit
+
+MASK = "****"
+# Shorter strings would redact ordinary words; real tokens and passwords are longer.
+_MIN_SECRET_LEN = 4
+
+
+class Secrets:
+    """The secret values seen in one run. Thread-safe: online probes register from worker threads."""
+
+    def __init__(self) -> None:
+        self._values: set[str] = set()
+        self._lock = threading.Lock()
+        self._pattern: re.Pattern[str] | None = None
+
+    def add(self, value: object) -> None:
+        if not isinstance(value, str) or len(value) < _MIN_SECRET_LEN:
+            return
+        with self._lock:
+            if value not in self._values:
+                self._values.add(value)
+                self._pattern = None
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def redact(self, text: str) -> str:
+        with self._lock:
+            if not self._values:
+                return text
+            if self._pattern is None:
+                # longest first, so a secret containing another is masked whole
+                alts = sorted(self._values, key=len, reverse=True)
+                self._pattern = re.compile("|".join(re.escape(v) for v in alts))
+            pattern = self._pattern
+        return pattern.sub(MASK, text)
+
+
+def mask_url_password(url: str) -> str:
+    """`http://user:pass@host:3128` -> `http://user:****@host:3128`; anything else unchanged."""
+    try:
+        parts = urlsplit(url if "://" in url else "http://" + url)
+    except ValueError:
+        return _mask_userinfo_loosely(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc
+    userinfo, _, hostport = netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    masked = urlunsplit(parts._replace(netloc=f"{user}:{MASK}@{hostport}"))
+    return masked if "://" in url else masked.split("://", 1)[1]
+
+
+def _mask_userinfo_loosely(text: str) -> str:
+    return re.sub(r"(//[^:/@\s]*:)[^@\s]*@", r"\1" + MASK + "@", text)
+
+
+def url_password(url: str) -> str | None:
+    try:
+        parts = urlsplit(url if "://" in url else "http://" + url)
+        return parts.password
+    except ValueError:
+        m = re.search(r"//[^:/@\s]*:([^@\s]*)@", url)
+        return m.group(1) if m else None

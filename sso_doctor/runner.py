@@ -1,0 +1,112 @@
+"""From a check request to a rendered, redacted report. The CLI is a thin shell around this."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sso_doctor import engine, reporters
+from sso_doctor.context import Context, RunSettings
+from sso_doctor.model import Report, Severity
+
+
+class RequestError(ValueError):
+    """The request names an unknown rule, severity or format: exit 2."""
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    profiles: tuple[str, ...] = ()
+    all_profiles: bool = False
+    offline: bool = False
+    output_format: str = "text"
+    fail_on: str = "error"
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    severity: tuple[str, ...] = ()
+    timeout: float = 5.0
+    verbose: bool = False
+    quiet: bool = False
+    now: dt.datetime | None = None
+    config_file: str | None = None
+    credentials_file: str | None = None
+    env: Mapping[str, str] | None = None
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    report: Report
+    context: Context
+    request: CheckRequest
+    exit_code: int
+
+    def render(self, color: bool = False) -> str:
+        options = reporters.RenderOptions(
+            verbose=self.request.verbose,
+            quiet=self.request.quiet,
+            color=color,
+            home=self.context.home,
+            cwd=os.getcwd(),
+        )
+        text = reporters.get(self.request.output_format)(self.report, options)
+        # Second line of defence: no registered secret leaves the process, whatever the format.
+        return self.context.secrets.redact(text)
+
+
+def fail_on_severity(value: str) -> Severity | None:
+    if value == "never":
+        return None
+    try:
+        return Severity.parse(value)
+    except ValueError as e:
+        raise RequestError(str(e)) from None
+
+
+def check(request: CheckRequest) -> Outcome:
+    from sso_doctor.rules import ALL_RULES
+
+    if request.output_format not in reporters.names():
+        raise RequestError(f"unknown format {request.output_format!r} (choose from {', '.join(reporters.names())})")
+    try:
+        chosen, left_out = engine.select_rules(ALL_RULES, request.select, request.ignore)
+        overrides = engine.parse_severity_overrides(ALL_RULES, request.severity)
+    except (engine.SelectionError, ValueError) as e:
+        raise RequestError(str(e)) from None
+    fail_on = fail_on_severity(request.fail_on)
+
+    settings = RunSettings(
+        profiles=request.profiles,
+        all_profiles=request.all_profiles,
+        offline=request.offline,
+        timeout=request.timeout,
+        verbose=request.verbose,
+        config_file=request.config_file,
+        credentials_file=request.credentials_file,
+        extra=dict(request.extra),
+    )
+    ctx = Context(settings, env=request.env, now=request.now)
+    report = engine.run(
+        chosen, ctx, left_out=left_out, all_rules=ALL_RULES, severity_overrides=overrides,
+        inputs=_inputs(ctx, request),
+    )
+    return Outcome(report, ctx, request, report.exit_code(fail_on))
+
+
+def _inputs(ctx: Context, request: CheckRequest) -> dict[str, object]:
+    cfg = ctx.config
+    return {
+        "config_file": str(cfg.config.path),
+        "credentials_file": str(cfg.credentials.path),
+        "profiles": list(ctx.selected_names),
+        "profile_source": ctx.selection_source,
+        "all_profiles": request.all_profiles,
+        "offline": request.offline,
+        "timeout": request.timeout,
+        "fail_on": request.fail_on,
+        "select": list(request.select),
+        "ignore": list(request.ignore),
+        "now": ctx.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }

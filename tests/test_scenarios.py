@@ -1,0 +1,57 @@
+"""Every fixtures/<scenario> runs through the real CLI; JSON output is validated against the schema."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from typer.testing import CliRunner
+
+from scenarios import all_scenarios, normalise, prepare, sort_key, validate_report
+from sso_doctor.cli import app
+
+SCENARIOS = all_scenarios()
+
+
+def run_cli(args: list[str], env: dict[str, str]):
+    # CliRunner merges env into os.environ; clear everything else so the developer's AWS setup can't leak in.
+    full = {k: None for k in os.environ}
+    full.update(env)
+    return CliRunner().invoke(app, args, env=full, catch_exceptions=False)
+
+
+@pytest.mark.parametrize("sc", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_scenario(sc, tmp_path):
+    prepared = prepare(sc, tmp_path)
+    result = run_cli(prepared.args, prepared.env)
+    assert "Traceback" not in result.output
+    doc = json.loads(result.stdout)
+    validate_report(doc)
+
+    got = sorted((normalise(f, prepared.home) for f in doc["findings"]), key=sort_key)
+    want = sorted(sc.expected["findings"], key=sort_key)
+    assert got == want, json.dumps(doc["findings"], indent=1)
+    assert result.exit_code == sc.expected.get("exit_code", 1 if any(f["severity"] == "error" for f in want) else 0)
+
+    by_rule: dict[str, list[str]] = {}
+    for f in doc["findings"]:
+        by_rule.setdefault(f["rule_id"], []).append(f["message"] + "\n" + json.dumps(f["fix"]))
+    for rule_id, needles in sc.expected.get("contains", {}).items():
+        text = "\n".join(by_rule.get(rule_id, [])).lower()
+        for needle in needles:
+            assert needle.lower() in text, f"{rule_id}: {needle!r} not in {text!r}"
+    statuses = {r["id"]: r["status"] for r in doc["rules"]}
+    for rule_id, status in sc.expected.get("rules", {}).items():
+        assert statuses[rule_id] == status
+
+
+def test_every_rule_has_a_firing_and_a_near_miss_scenario():
+    from sso_doctor.rules import ALL_RULES
+
+    fires = {s.rule for s in SCENARIOS if s.kind == "fires" and any(f["rule_id"] == s.rule for f in s.expected["findings"])}
+    near = {s.rule for s in SCENARIOS if s.kind == "near-miss" and not any(f["rule_id"] == s.rule for f in s.expected["findings"])}
+    # SSO001 fires only when a rule crashes: tests/test_engine.py proves it with a crashing rule.
+    ids = {r.id for r in ALL_RULES} - {"SSO001"}
+    assert sorted(ids - fires) == [], "rules without a firing scenario"
+    assert sorted(ids - near) == [], "rules without a near-miss scenario"
