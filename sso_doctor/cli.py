@@ -202,6 +202,12 @@ def explain(
     typer.echo(r.doc)
 
 
+# --- sessions (token cache overview) ---------------------------------------------------------------
+
+
+# --- discover / triage (administrator commands) ----------------------------------------------------
+
+
 def main() -> None:
     """Console-script entry point: typer's own exit codes, and no traceback for unexpected errors."""
     try:

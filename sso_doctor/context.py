@@ -119,3 +119,11 @@ class Context:
 
     def is_selected(self, profile_name: str) -> bool:
         return profile_name in self.selected_names
+
+    # --- SSO token cache (loaders/token_cache.py) -----------------------------------------------------
+
+    # --- environment variables and CA bundle (loaders/environment.py, loaders/ca_bundle.py) -----------
+
+    # --- AWS CLI on PATH and login environment (loaders/cli_version.py, loaders/login_env.py) ---------
+
+    # --- online: probes and portal access (probes/) -----------------------------------------------------
