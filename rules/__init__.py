@@ -3,7 +3,8 @@
 from sso_doctor.model import Rule
 from sso_doctor.rules import access, config, engine, environment, network, tokens, tooling, triage
 
-ALL_RULES: tuple[Rule, ...] = (
+# Report order is id order, whichever module a rule lives in.
+ALL_RULES: tuple[Rule, ...] = tuple(sorted((
     *engine.RULES,
     *config.RULES,
     *tokens.RULES,
@@ -12,7 +13,7 @@ ALL_RULES: tuple[Rule, ...] = (
     *network.RULES,
     *access.RULES,
     *triage.RULES,
-)
+), key=lambda r: r.id))
 
 
 def by_id() -> dict[str, Rule]:
