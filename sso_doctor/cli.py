@@ -208,6 +208,111 @@ def explain(
 # --- discover / triage (administrator commands) ----------------------------------------------------
 
 
+@app.command()
+def discover(
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="An administrator profile "
+                       "(management or delegated-administrator account).")] = None,
+    region: Annotated[Optional[str], typer.Option("--region", help="Where to look for the instance "
+                      "(default: the profile's region).")] = None,
+    output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    session_name: Annotated[str, typer.Option("--session-name", help="Name for the generated [sso-session].")] = "my-sso",
+) -> None:
+    """Find the Identity Center instance, its portal URL, accounts and permission sets, and print a
+    ready [sso-session] block for ~/.aws/config."""
+    import json
+
+    from sso_doctor import admin
+
+    try:
+        found = admin.discover(profile, region)
+    except admin.AdminError as e:
+        raise _die(str(e)) from None
+    block = found.sso_session_block(session_name)
+    if output_format == Format.json:
+        typer.echo(json.dumps({
+            "region": found.region,
+            "instances": [{"instance_arn": i.arn, "identity_store_id": i.identity_store_id,
+                           "owner_account_id": i.owner_account_id, "name": i.name, "portal_url": i.portal_url}
+                          for i in found.instances],
+            "accounts": [{"id": a.id, "name": a.name, "status": a.status} for a in found.accounts],
+            "accounts_error": found.accounts_error,
+            "permission_sets": [{"name": p.name, "arn": p.arn, "session_duration": p.session_duration}
+                                for p in found.permission_sets],
+            "sso_session_block": block,
+        }, indent=2))
+        raise typer.Exit(0 if found.instances else 1)
+    if not found.instances:
+        typer.echo(f"No IAM Identity Center instance in {found.region}: try the home region (--region) or a "
+                   "management / delegated-administrator profile (--profile).")
+        raise typer.Exit(1)
+    for inst in found.instances:
+        typer.echo(f"IAM Identity Center in {found.region}")
+        typer.echo(f"  instance        {inst.arn}")
+        typer.echo(f"  identity store  {inst.identity_store_id}")
+        typer.echo(f"  owner account   {inst.owner_account_id or '-'}")
+        typer.echo(f"  portal URL      {inst.portal_url}")
+    typer.echo(f"\nAccounts ({len(found.accounts)})")
+    if found.accounts_error:
+        typer.echo(f"  (could not list the organization: {found.accounts_error})")
+    for a in found.accounts:
+        typer.echo(f"  {a.id}  {a.name}")
+    typer.echo(f"\nPermission sets ({len(found.permission_sets)})")
+    for p in found.permission_sets:
+        typer.echo(f"  {p.name:<30} {p.session_duration or '-':<8} {p.arn}")
+    typer.echo("\nAdd this to ~/.aws/config, then run `aws configure sso --profile <name>`:\n")
+    typer.echo(block)
+
+
+@app.command()
+def triage(
+    user: Annotated[str, typer.Option("--user", help="The user's user name or email.")],
+    account: Annotated[str, typer.Option("--account", help="The account id or name.")],
+    permission_set: Annotated[str, typer.Option("--permission-set", help="The permission set name.")],
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="An administrator profile "
+                       "(management or delegated-administrator account).")] = None,
+    region: Annotated[Optional[str], typer.Option("--region", help="The Identity Center home region "
+                      "(default: the profile's region).")] = None,
+    output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show passing checks too.")] = False,
+) -> None:
+    """Find out why a user can't use a permission set on an account, and print the command that fixes it."""
+    import json
+
+    from sso_doctor import admin, runner
+
+    request = admin.TriageRequest(profile, region, user, account, permission_set)
+    outcome = runner.check(runner.CheckRequest(
+        output_format=output_format.value, verbose=verbose, extra={"triage": request}, now=_now_from_env()))
+    facts = outcome.context.triage
+    if facts.error and not facts.checked:
+        raise _die(facts.error)
+    text = outcome.render(color=False)
+    verdict = _verdict_text(facts)
+    if output_format == Format.json:
+        doc = json.loads(text)
+        doc["verdict"] = {"status": facts.verdict, "text": verdict, "error": facts.error}
+        text = json.dumps(doc, indent=2) + "\n"
+    else:
+        text += f"\nVerdict: {verdict}\n"
+    sys.stdout.write(text)
+    if facts.error:
+        typer.echo(f"sso-doctor: the walk stopped early: {facts.error}", err=True)
+    raise typer.Exit(outcome.exit_code if not facts.error else 2)
+
+
+def _verdict_text(facts) -> str:
+    r = facts.request
+    if facts.verdict == "assigned":
+        how = "directly" if facts.direct_assignment else "through group " + ", ".join(
+            g.name for g in facts.group_assignments)
+        return f'assigned: "{r.user}" can use "{r.permission_set}" on {facts.account.id} ({how}).'
+    if facts.verdict == "not-assigned":
+        return f'not assigned: "{r.user}" has no assignment of "{r.permission_set}" on {facts.account.id}; see SSO705.'
+    if facts.verdict == "not-provisioned":
+        return f'not provisioned: the assignment exists but "{r.permission_set}" is not provisioned; see SSO706.'
+    return "incomplete: fix the findings above and run triage again."
+
+
 def main() -> None:
     """Console-script entry point: typer's own exit codes, and no traceback for unexpected errors."""
     try:

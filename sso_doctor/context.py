@@ -120,6 +120,18 @@ class Context:
     def is_selected(self, profile_name: str) -> bool:
         return profile_name in self.selected_names
 
+    # --- administrator triage (sso-doctor triage) ---------------------------------------------------
+
+    @cached_property
+    def triage(self) -> Any:
+        """The facts of one `sso-doctor triage` walk (admin API calls); SkipRule in any other run."""
+        request = self.settings.extra.get("triage")
+        if request is None:
+            raise SkipRule("only `sso-doctor triage` runs the administrator checks")
+        from sso_doctor import admin
+
+        return admin.triage(request)
+
     # --- SSO token cache (loaders/token_cache.py) -----------------------------------------------------
 
     # --- environment variables and CA bundle (loaders/environment.py, loaders/ca_bundle.py) -----------

@@ -76,6 +76,7 @@ def check(request: CheckRequest) -> Outcome:
     except (engine.SelectionError, ValueError) as e:
         raise RequestError(str(e)) from None
     fail_on = fail_on_severity(request.fail_on)
+    chosen, left_out = _split_admin_rules(chosen, left_out, triage="triage" in request.extra)
 
     settings = RunSettings(
         profiles=request.profiles,
@@ -93,6 +94,17 @@ def check(request: CheckRequest) -> Outcome:
         inputs=_inputs(ctx, request),
     )
     return Outcome(report, ctx, request, report.exit_code(fail_on))
+
+
+def _split_admin_rules(chosen: list, left_out: dict[str, str], *, triage: bool) -> tuple[list, dict[str, str]]:
+    """`check` never runs the administrator rules; `triage` runs only them."""
+    keep = []
+    for r in chosen:
+        if ("admin" in r.needs) == triage:
+            keep.append(r)
+        else:
+            left_out[r.id] = "not part of triage" if triage else "only run by `sso-doctor triage`"
+    return keep, left_out
 
 
 def _inputs(ctx: Context, request: CheckRequest) -> dict[str, object]:

@@ -52,6 +52,7 @@ def test_every_rule_has_a_firing_and_a_near_miss_scenario():
     fires = {s.rule for s in SCENARIOS if s.kind == "fires" and any(f["rule_id"] == s.rule for f in s.expected["findings"])}
     near = {s.rule for s in SCENARIOS if s.kind == "near-miss" and not any(f["rule_id"] == s.rule for f in s.expected["findings"])}
     # SSO001 fires only when a rule crashes: tests/test_engine.py proves it with a crashing rule.
-    ids = {r.id for r in ALL_RULES} - {"SSO001"}
+    # Administrator rules talk to AWS APIs: tests/test_triage.py covers them against moto.
+    ids = {r.id for r in ALL_RULES if "admin" not in r.needs} - {"SSO001"}
     assert sorted(ids - fires) == [], "rules without a firing scenario"
     assert sorted(ids - near) == [], "rules without a near-miss scenario"

@@ -11,6 +11,8 @@ from sso_doctor.text import tilde
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 _COLOR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 _OK = "✓"
+# skip reasons that mean "not part of this run" rather than "could not run": such areas stay quiet
+_DESELECTED = ("not selected", "ignored", "only run by", "not part of")
 
 
 def _paint(text: str, code: str, on: bool) -> str:
@@ -98,7 +100,7 @@ def render(report: Report, opts: RenderOptions) -> str:
             continue
         if not area_findings and all(r.status == Status.SKIPPED for r in results) and not opts.verbose:
             reasons = {r.reason for r in results}
-            if len(reasons) == 1 and (next(iter(reasons)) or "").startswith(("not selected", "ignored")):
+            if all((r or "").startswith(_DESELECTED) for r in reasons):
                 continue  # deselected areas are noise
         mark = _area_mark(area_findings, results, opts.color)
         skipped = [r for r in results if r.status == Status.SKIPPED]

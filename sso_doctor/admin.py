@@ -1,0 +1,343 @@
+"""Administrator walks over IAM Identity Center: `discover` and `triage`.
+
+Read-only: only List*/Describe*/Get* calls. Every list is paginated; throttling is absorbed by
+botocore's adaptive retry mode (bounded attempts with backoff), never by a retry loop of ours.
+boto3 is imported here only, so the offline `check` path never pays for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sso_doctor.text import closest
+
+# Bounded retries with backoff for TooManyRequests/Throttling; short connect, patient read.
+RETRY_CONFIG = {"retries": {"mode": "adaptive", "max_attempts": 6}, "connect_timeout": 5, "read_timeout": 15}
+
+
+class AdminError(Exception):
+    """A call failed in a way the walk cannot go around (no credentials, access denied, endpoint down)."""
+
+
+@dataclass(frozen=True)
+class Instance:
+    arn: str
+    identity_store_id: str
+    owner_account_id: str | None
+    name: str | None = None
+
+    @property
+    def portal_url(self) -> str:
+        # The default access portal URL; an alias or the ssoins- URL may also be in use.
+        return f"https://{self.identity_store_id}.awsapps.com/start"
+
+
+@dataclass(frozen=True)
+class PermissionSet:
+    arn: str
+    name: str
+    session_duration: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    name: str
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    user_name: str
+    display_name: str | None
+    emails: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+
+
+def _clients(profile: str | None, region: str | None, env: Mapping[str, str] | None = None) -> Any:
+    import boto3
+    import botocore.config
+    import botocore.exceptions
+
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region or None)
+    except botocore.exceptions.ProfileNotFound as e:
+        raise AdminError(str(e)) from None
+    if not session.region_name:
+        raise AdminError(
+            "no region: pass --region with the Identity Center home region, or set `region` in the admin profile"
+        )
+    config = botocore.config.Config(**RETRY_CONFIG)
+    return session, config
+
+
+def _pages(client: Any, op: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    paginator = client.get_paginator(op)
+    for page in paginator.paginate(**kwargs):
+        yield from page.get(key, [])
+
+
+def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run an AWS call, turning botocore's errors into AdminError with the AWS message."""
+    import botocore.exceptions
+
+    try:
+        return fn(*args, **kwargs)
+    except botocore.exceptions.ClientError as e:
+        err = e.response.get("Error", {})
+        raise AdminError(f"{err.get('Code', 'Error')}: {err.get('Message', '')}".strip()) from None
+    except (botocore.exceptions.NoCredentialsError, botocore.exceptions.TokenRetrievalError,
+            botocore.exceptions.SSOTokenLoadError, botocore.exceptions.UnauthorizedSSOTokenError) as e:
+        raise AdminError(f"the admin profile has no usable credentials: {e}") from None
+    except botocore.exceptions.BotoCoreError as e:
+        raise AdminError(str(e)) from None
+
+
+# --- discover ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Discovery:
+    region: str
+    instances: tuple[Instance, ...]
+    accounts: tuple[Account, ...]
+    accounts_error: str | None
+    permission_sets: tuple[PermissionSet, ...]
+
+    def sso_session_block(self, name: str = "my-sso") -> str | None:
+        if not self.instances:
+            return None
+        inst = self.instances[0]
+        return (
+            f"[sso-session {name}]\n"
+            f"sso_start_url = {inst.portal_url}\n"
+            f"sso_region = {self.region}\n"
+            "sso_registration_scopes = sso:account:access\n"
+        )
+
+
+def discover(profile: str | None, region: str | None) -> Discovery:
+    session, config = _clients(profile, region)
+    region = session.region_name
+    admin = session.client("sso-admin", config=config)
+    instances = tuple(
+        Instance(i["InstanceArn"], i["IdentityStoreId"], i.get("OwnerAccountId"), i.get("Name"))
+        for i in _call(lambda: list(_pages(admin, "list_instances", "Instances")))
+    )
+    accounts: tuple[Account, ...] = ()
+    accounts_error = None
+    try:
+        org = session.client("organizations", config=config)
+        accounts = tuple(
+            Account(a["Id"], a.get("Name", ""), a.get("Status"))
+            for a in _call(lambda: list(_pages(org, "list_accounts", "Accounts")))
+        )
+    except AdminError as e:
+        accounts_error = str(e)
+    permission_sets: list[PermissionSet] = []
+    for inst in instances:
+        permission_sets.extend(_permission_sets(admin, inst))
+    return Discovery(region, instances, accounts, accounts_error, tuple(permission_sets))
+
+
+def _permission_sets(admin: Any, inst: Instance) -> list[PermissionSet]:
+    out = []
+    for arn in _call(lambda: list(_pages(admin, "list_permission_sets", "PermissionSets", InstanceArn=inst.arn))):
+        ps = _call(admin.describe_permission_set, InstanceArn=inst.arn, PermissionSetArn=arn)["PermissionSet"]
+        out.append(PermissionSet(arn, ps.get("Name", ""), ps.get("SessionDuration"), ps.get("Description")))
+    return out
+
+
+# --- triage -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TriageRequest:
+    admin_profile: str | None
+    region: str | None
+    user: str
+    account: str
+    permission_set: str
+
+
+@dataclass(frozen=True)
+class TriageFacts:
+    """What the walk learned; rules SSO701-SSO706 turn it into findings. `stopped` says where it ended."""
+
+    request: TriageRequest
+    region: str | None = None
+    instance: Instance | None = None
+    user: User | None = None
+    user_suggestions: tuple[str, ...] = ()
+    groups: tuple[Group, ...] = ()
+    permission_set: PermissionSet | None = None
+    permission_set_suggestions: tuple[str, ...] = ()
+    account: Account | None = None
+    account_suggestions: tuple[str, ...] = ()
+    account_note: str | None = None
+    direct_assignment: bool = False
+    group_assignments: tuple[Group, ...] = ()
+    provisioned: bool | None = None
+    error: str | None = None
+    checked: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def assigned(self) -> bool:
+        return self.direct_assignment or bool(self.group_assignments)
+
+    @property
+    def verdict(self) -> str:
+        """assigned, not-assigned, not-provisioned, or incomplete (the walk could not finish)."""
+        if self.error or not (self.instance and self.user and self.permission_set and self.account):
+            return "incomplete"
+        if not self.assigned:
+            return "not-assigned"
+        if self.provisioned is False:
+            return "not-provisioned"
+        return "assigned"
+
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+
+
+def triage(request: TriageRequest) -> TriageFacts:
+    """Walk instance -> user -> groups -> permission set -> account -> assignments -> provisioning."""
+    facts: dict[str, Any] = {"request": request}
+    checked: set[str] = set()
+
+    def done(**kw: Any) -> TriageFacts:
+        facts.update(kw)
+        return TriageFacts(**facts, checked=frozenset(checked))
+
+    try:
+        session, config = _clients(request.admin_profile, request.region)
+    except AdminError as e:
+        return done(error=str(e))
+    facts["region"] = session.region_name
+    admin = session.client("sso-admin", config=config)
+    store = session.client("identitystore", config=config)
+    try:
+        instances = _call(lambda: list(_pages(admin, "list_instances", "Instances")))
+        checked.add("instance")
+        if not instances:
+            return done()
+        i = instances[0]
+        inst = Instance(i["InstanceArn"], i["IdentityStoreId"], i.get("OwnerAccountId"), i.get("Name"))
+        facts["instance"] = inst
+
+        user, suggestions = _find_user(store, inst.identity_store_id, request.user)
+        checked.add("user")
+        facts.update(user=user, user_suggestions=tuple(suggestions))
+
+        sets = _permission_sets(admin, inst)
+        checked.add("permission_set")
+        wanted = [p for p in sets if p.name == request.permission_set] or [
+            p for p in sets if p.name.lower() == request.permission_set.lower()]
+        facts["permission_set"] = wanted[0] if wanted else None
+        if not wanted:
+            facts["permission_set_suggestions"] = tuple(closest(request.permission_set, [p.name for p in sets]))
+
+        account, account_suggestions, note = _find_account(session, config, request.account)
+        checked.add("account")
+        facts.update(account=account, account_suggestions=tuple(account_suggestions), account_note=note)
+
+        if user is None or facts["permission_set"] is None or account is None:
+            return done()
+        groups = _user_groups(store, inst.identity_store_id, user.id)
+        facts["groups"] = tuple(groups)
+        ps: PermissionSet = facts["permission_set"]
+        assignments = _call(lambda: list(_pages(
+            admin, "list_account_assignments", "AccountAssignments",
+            InstanceArn=inst.arn, AccountId=account.id, PermissionSetArn=ps.arn)))
+        checked.add("assignment")
+        group_ids = {g.id: g for g in groups}
+        direct = any(a["PrincipalType"] == "USER" and a["PrincipalId"] == user.id for a in assignments)
+        via = tuple(group_ids[a["PrincipalId"]] for a in assignments
+                    if a["PrincipalType"] == "GROUP" and a["PrincipalId"] in group_ids)
+        facts.update(direct_assignment=direct, group_assignments=via)
+        if direct or via:
+            provisioned_to = _call(lambda: list(_pages(
+                admin, "list_accounts_for_provisioned_permission_set", "AccountIds",
+                InstanceArn=inst.arn, PermissionSetArn=ps.arn)))
+            checked.add("provisioning")
+            facts["provisioned"] = account.id in provisioned_to
+        return done()
+    except AdminError as e:
+        return done(error=str(e))
+
+
+def _user_from(raw: dict[str, Any]) -> User:
+    return User(
+        raw["UserId"], raw.get("UserName", ""), raw.get("DisplayName"),
+        tuple(e.get("Value", "") for e in raw.get("Emails", []) or [] if e.get("Value")),
+    )
+
+
+def _find_user(store: Any, store_id: str, wanted: str) -> tuple[User | None, list[str]]:
+    import botocore.exceptions
+
+    path = "emails.value" if "@" in wanted else "userName"
+    try:
+        uid = store.get_user_id(IdentityStoreId=store_id, AlternateIdentifier={
+            "UniqueAttribute": {"AttributePath": path, "AttributeValue": wanted}})["UserId"]
+        return _user_from(_call(store.describe_user, IdentityStoreId=store_id, UserId=uid)), []
+    except botocore.exceptions.ClientError as e:
+        if e.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            err = e.response.get("Error", {})
+            raise AdminError(f"{err.get('Code')}: {err.get('Message', '')}") from None
+    # Not found exactly: scan every user (paginated) for a case-insensitive match, then close matches.
+    users = [_user_from(u) for u in _call(lambda: list(_pages(store, "list_users", "Users", IdentityStoreId=store_id)))]
+    low = wanted.lower()
+    for u in users:
+        if u.user_name.lower() == low or low in (e.lower() for e in u.emails):
+            return u, []
+    names = [u.user_name for u in users] + [e for u in users for e in u.emails]
+    return None, closest(wanted, names)
+
+
+def _user_groups(store: Any, store_id: str, user_id: str) -> list[Group]:
+    memberships = _call(lambda: list(_pages(
+        store, "list_group_memberships_for_member", "GroupMemberships",
+        IdentityStoreId=store_id, MemberId={"UserId": user_id})))
+    wanted = {m["GroupId"] for m in memberships}
+    if not wanted:
+        return []
+    names = {g["GroupId"]: g.get("DisplayName", g["GroupId"]) for g in _call(
+        lambda: list(_pages(store, "list_groups", "Groups", IdentityStoreId=store_id)))}
+    return [Group(gid, names.get(gid, gid)) for gid in sorted(wanted)]
+
+
+def _find_account(session: Any, config: Any, wanted: str) -> tuple[Account | None, list[str], str | None]:
+    org = session.client("organizations", config=config)
+    try:
+        accounts = [Account(a["Id"], a.get("Name", ""), a.get("Status"))
+                    for a in _call(lambda: list(_pages(org, "list_accounts", "Accounts")))]
+    except AdminError as e:
+        # A delegated administrator may not read the organization: trust a well-formed id.
+        if _ACCOUNT_ID.match(wanted):
+            return Account(wanted, wanted), [], f"the organization could not be listed ({e}); account id used as given"
+        raise
+    for a in accounts:
+        if a.id == wanted or a.name == wanted:
+            return a, [], None
+    for a in accounts:
+        if a.name.lower() == wanted.lower():
+            return a, [], None
+    labels = {f"{a.id} ({a.name})": a for a in accounts}
+    hits = closest(wanted, [a.name for a in accounts] + [a.id for a in accounts])
+    shown = []
+    for h in hits:
+        for label, a in labels.items():
+            if h in (a.id, a.name) and label not in shown:
+                shown.append(label)
+    return None, shown, None
