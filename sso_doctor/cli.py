@@ -186,20 +186,54 @@ def list_rules(
 
 @app.command()
 def explain(
-    what: Annotated[str, typer.Argument(help="A rule id (SSO201) or slug (not-logged-in).")],
+    what: Annotated[str, typer.Argument(help="A rule id (SSO201), a slug (not-logged-in), or an error message "
+                                        "you saw, in quotes.")],
 ) -> None:
-    """Show a rule's documentation: what it checks, why it matters, how to fix it, an example."""
+    """Show a rule's documentation, or tell which rules explain a pasted error message."""
+    import re
+
     from sso_doctor.rules import ALL_RULES, find
     from sso_doctor.text import closest, name_list
 
     r = find(what)
-    if r is None:
+    if r is not None:
+        needs = ", ".join(sorted(r.needs)) or "nothing"
+        typer.echo(f"{r.id} {r.slug} (default severity: {r.severity.label}; needs: {needs})\n")
+        typer.echo(r.doc)
+        return
+    if re.fullmatch(r"(?i)sso\d{1,4}|[a-z0-9]+(-[a-z0-9]+)+", what.strip()):
         hints = closest(what, [x.id for x in ALL_RULES] + [x.slug for x in ALL_RULES])
         hint = f" Did you mean {name_list(hints)}?" if hints else ""
         raise _die(f"no rule is called {what!r}.{hint} `sso-doctor rules` lists them.")
-    needs = ", ".join(sorted(r.needs)) or "nothing"
-    typer.echo(f"{r.id} {r.slug} (default severity: {r.severity.label}; needs: {needs})\n")
-    typer.echo(r.doc)
+    _explain_error_text(what)
+
+
+def _explain_error_text(text: str) -> None:
+    from sso_doctor import error_texts
+    from sso_doctor.rules import by_id
+    from sso_doctor.text import shell_quote
+
+    matches = error_texts.match(text)
+    if not matches:
+        typer.echo("sso-doctor does not recognise this message as an AWS SSO problem.")
+        typer.echo("Run `sso-doctor check` to look for problems anyway, or `sso-doctor rules` for what it checks.")
+        raise typer.Exit(1)
+    rules = by_id()
+    seen: list[str] = []
+    typer.echo("This message is explained by, most likely first:\n")
+    for m in matches:
+        typer.echo(f"- {m.known.cause}")
+        for rule_id in m.known.rules:
+            if rule_id in seen:
+                continue
+            seen.append(rule_id)
+            rule = rules.get(rule_id)
+            label = f"{rule_id} {rule.slug}: {rule.summary}" if rule else rule_id
+            typer.echo(f"    {label}")
+    profile = next((m.profile for m in matches if m.profile), None) or error_texts.profile_in(text)
+    check = "sso-doctor check" + (f" --profile {shell_quote(profile)}" if profile else "")
+    typer.echo(f"\nConfirm on this machine:\n    {check}")
+    typer.echo(f"Details of a rule:\n    sso-doctor explain {seen[0]}")
 
 
 # --- sessions (token cache overview) ---------------------------------------------------------------
