@@ -168,7 +168,7 @@ def invalid_start_url(ctx: Context) -> Iterator[Finding]:
     For an `[sso-session]`, edit the `sso_start_url` line the finding names.
 
     ## Example
-        ✗ SSO111 invalid-start-url: sso_start_url "https://acme.okta.com/app/amazon_aws/exk1/sso/saml" in sso-session "acme" is not the AWS access portal URL: it is the sign-in URL of your identity provider (Okta), not the AWS access portal.
+        ✗ SSO111 invalid-start-url: sso_start_url "https://acme.okta.com/app/amazon_aws/exk1/sso/saml" in sso-session "acme" (~/.aws/config) is not a usable AWS access portal URL: it is the sign-in page of your identity provider (Okta), not the AWS access portal URL of your IAM Identity Center instance.
     """
     cfg = ctx.parsed_config()
     bad = []
@@ -181,14 +181,10 @@ def invalid_start_url(ctx: Context) -> Iterator[Finding]:
     for group in _group(bad, lambda s: s.value):
         first = group[0]
         verdict = aws_values.judge_start_url(aws_values.strip_inline_comment(first.value) or first.value)
-        reasons = verdict.errors + verdict.warnings
-        if verdict.identity_provider:
-            tail = (" The start URL is the AWS access portal URL of your IAM Identity Center instance, not the "
-                    f"{verdict.identity_provider} page you sign in at.")
-        else:
-            tail = ""
-        message = (f"sso_start_url {_shown(first.value)} in {_who(group)} ({ctx.show_path(first.path)}) is not "
-                   f"the AWS access portal URL: {'; '.join(reasons)}.{tail}")
+        reasons = "; ".join(verdict.errors + verdict.warnings)
+        summary = ("is not a usable AWS access portal URL" if verdict.errors
+                   else "is not written the way the IAM Identity Center console shows the portal URL")
+        message = f"sso_start_url {_shown(first.value)} in {_who(group)} ({ctx.show_path(first.path)}) {summary}: {reasons}."
         if verdict.suggestion:
             message += f' Use "{verdict.suggestion}".'
         yield invalid_start_url.finding(
@@ -415,7 +411,7 @@ def start_url_region_mismatch(ctx: Context) -> Iterator[Finding]:
                 mismatches.append((pair, home, home.region))
         elif part is None or part.id != home.partition:
             target = aws_values.partition_by_id(home.partition)
-            mismatches.append((pair, home, name_list(sorted(target.regions), quote=False) if target else home.partition))
+            mismatches.append((pair, home, " or ".join(sorted(target.regions)) if target else home.partition))
     groups: dict[tuple, list[tuple[_SsoPair, aws_values.StartUrlHome, str]]] = {}
     for m in mismatches:
         groups.setdefault((m[0].start.value, m[0].region.value), []).append(m)
@@ -650,7 +646,10 @@ def endpoint_override(ctx: Context) -> Iterator[Finding]:
     overrides = endpoint_overrides(cfg, ctx.env)
     groups: dict[tuple, list[_Override]] = {}
     for o in overrides:
-        where = o.env_var if o.source.startswith("env") else (str(o.path), o.line)
+        # one finding per variable, per [services] block, per endpoint_url value (naming every profile)
+        where = o.env_var if o.source.startswith("env") else o.section if o.source == "services" else None
+        if o.source == "services-missing":
+            where = cfg.profiles[o.profile].get("services")
         groups.setdefault((o.source, where, o.url), []).append(o)
     for (source, _where, url), items in groups.items():
         profiles = list(dict.fromkeys(o.profile for o in items))
@@ -661,7 +660,7 @@ def endpoint_override(ctx: Context) -> Iterator[Finding]:
         if source == "services-missing":
             name = cfg.profiles[first.profile].get("services") or ""
             yield endpoint_override.finding(
-                f"{who} set services = {name} but {ctx.show_path(cfg.config.path)} has no [services {name}] "
+                f"{who} {'set' if len(profiles) > 1 else 'sets'} services = {name} but {ctx.show_path(cfg.config.path)} has no [services {name}] "
                 "section: botocore raises InvalidConfigError for every client of "
                 f"{'these profiles' if len(profiles) > 1 else 'this profile'}, the SSO login included.",
                 fix("Remove the services line, or add the [services] section it names.",

@@ -119,8 +119,9 @@ def judge_region(value: str, allow_pseudo: bool = False) -> RegionVerdict:
         if allow_pseudo:
             return RegionVerdict("valid")
         part = partition_of(value)
-        return RegionVerdict("pseudo", (), f'"{value}" is a pseudo-region for global endpoints, not a region'
-                             f"{' of ' + part.id if part else ''}")
+        return RegionVerdict("pseudo", (), f'"{value}" is a pseudo-region botocore uses for the global endpoints'
+                             f"{' of the ' + part.id + ' partition' if part else ''} (STS, IAM), and IAM "
+                             "Identity Center lives in one real region")
     if not value.strip():
         return RegionVerdict("invalid", (), "it is empty")
     cleaned = normalise_region(value)
@@ -130,7 +131,8 @@ def judge_region(value: str, allow_pseudo: bool = False) -> RegionVerdict:
     if part is not None and value.count("-") >= 2 and value.rsplit("-", 2)[-2] in _directions():
         return RegionVerdict(
             "unlisted", _best_matches(value, known, cutoff=0.8),
-            f"botocore's partition data lists no region \"{value}\" (it has the shape of a {part.id} region)",
+            f"botocore's partition data lists no region \"{value}\" (it has the shape of a region of the {part.id} "
+            "partition)",
         )
     az = _AZ.match(cleaned)
     if az and az.group(1) in known:
@@ -148,7 +150,7 @@ def _best_matches(value: str, pool: set[str], cutoff: float) -> tuple[str, ...]:
 
     scores = {h: SequenceMatcher(None, value, h).ratio() for h in hits}
     top = max(scores.values())
-    return tuple(h for h in hits if scores[h] >= top - 0.01)
+    return tuple(sorted(h for h in hits if scores[h] >= top - 0.01))
 
 
 def normalise_region(value: str) -> str:
@@ -180,7 +182,7 @@ def strip_inline_comment(value: str) -> str:
 
 
 def has_inline_comment(value: str) -> bool:
-    return _INLINE_COMMENT.search(value) is not None
+    return ("#" in value or ";" in value) and _INLINE_COMMENT.search(value) is not None
 
 
 # --- access-portal start URLs ---------------------------------------------------------------------
@@ -297,7 +299,8 @@ def judge_start_url(value: str) -> StartUrlVerdict:
         return StartUrlVerdict(tuple(errors) + ("it has no valid host name",))
     idp = identity_provider(host, parts.path)
     if idp:
-        errors.append(f"it is the sign-in URL of your identity provider ({idp}), not the AWS access portal")
+        errors.append(f"it is the sign-in page of your identity provider ({idp}), not the AWS access portal URL of "
+                      "your IAM Identity Center instance")
         return StartUrlVerdict(tuple(errors), tuple(warnings), None, idp)
     for pattern, what in _AWS_NOT_PORTAL:
         if pattern.match(host):
