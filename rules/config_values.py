@@ -301,7 +301,7 @@ def invalid_account_id(ctx: Context) -> Iterator[Finding]:
     ## How to fix
         aws configure set sso_account_id 012345678901 --profile dev
 
-    `aws sso list-accounts --access-token ...` or the access portal lists the ids you can use.
+    The AWS access portal shows the 12-digit id under each account name.
 
     ## Example
         ✗ SSO113 invalid-account-id: sso_account_id "12345678901" in profile "dev" (~/.aws/config) is not a 12-digit account id: it has 11 digits, not 12 (leading zeros lost?). Did you mean "012345678901"?
@@ -446,7 +446,8 @@ def inline_comment_in_value(ctx: Context) -> Iterator[Finding]:
 
     ## What it checks
     Every value of every profile, `[sso-session]` and `[services]` section in the config file and of
-    every profile in the credentials file (nested `key =` blocks included), for ` #` or ` ;`
+    every profile in the credentials file (nested `key =` blocks included; sections botocore drops are
+    SSO103's), for ` #` or ` ;`
     (whitespace before `#` or `;`). It is an error for `region`, `sso_region`, `sso_start_url`,
     `sso_account_id` and `endpoint_url`, whose values must be exact; a warning for other keys.
 
@@ -458,7 +459,8 @@ def inline_comment_in_value(ctx: Context) -> Iterator[Finding]:
     botocore reads the files with configparser without inline-comment support:
     `region = us-east-1 # prod` is the region `us-east-1 # prod`, and botocore raises `Provided
     region_name 'us-east-1 # prod' doesn't match a supported format`; a start URL or account id with a
-    comment is sent to AWS as is. Only lines that *start* with `#` or `;` are comments.
+    comment is sent to AWS as is. Only lines that *start* with `#` or `;` are comments. Values of
+    secret keys (`aws_secret_access_key`, session tokens) are never shown in the finding.
 
     ## How to fix
     Move the comment to its own line above the key:

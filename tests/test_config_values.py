@@ -9,6 +9,8 @@ from pathlib import Path
 import botocore.session
 import pytest
 from botocore.exceptions import InvalidConfigError, InvalidRegionError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sso_doctor import aws_values, engine
 from sso_doctor.context import Context, RunSettings
@@ -438,3 +440,26 @@ def test_2500_profiles_are_checked_well_under_a_second(clean_env):
     counts = {r.rule.id: len(r.findings) for r in report.results if r.findings}
     assert counts == {"SSO113": 1, "SSO115": 1, "SSO119": 1}
     assert elapsed < 1.0, f"{elapsed:.2f} s for 2,500 profiles (parse + every SSO1 rule)"
+
+
+# --- bad input never crashes -----------------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_judges_never_raise(value):
+    for allow_pseudo in (False, True):
+        assert aws_values.judge_region(value, allow_pseudo).status in {"valid", "pseudo", "unlisted", "invalid"}
+    url = aws_values.judge_start_url(value)
+    assert url.ok or url.errors or url.warnings
+    aws_values.start_url_home(value)
+    assert aws_values.judge_account_id(value).ok in (True, False)
+    assert aws_values.strip_inline_comment(value) == value or aws_values.has_inline_comment(value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["https://", "http://", "", "https://[", "https://d-1.awsapps.com", "://"]),
+       st.text(alphabet="[]:/#@?%. \"'abc-", max_size=30))
+def test_start_url_judge_survives_url_shaped_junk(prefix, rest):
+    verdict = aws_values.judge_start_url(prefix + rest)
+    assert verdict.errors or verdict.warnings or verdict.ok
