@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sso_doctor import aws_values
 from sso_doctor.context import Context
-from sso_doctor.loaders.aws_config import AwsConfig, Profile, Value, resolve_sso
+from sso_doctor.loaders.aws_config import AwsConfig, Profile, Section, Value, resolve_sso
 from sso_doctor.model import Command, Finding, Location, Rule, Severity, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
 
@@ -477,26 +477,21 @@ def inline_comment_in_value(ctx: Context) -> Iterator[Finding]:
     cfg = ctx.parsed_config()
     hits: list[_Site] = []
     config_path = cfg.config.path
-    files = ((cfg.config, "config"), (cfg.credentials, "credentials"))
-    for parsed, role in files:
-        if not parsed.ok:
-            continue
-        for section in parsed.sections:
-            if role == "config":
-                if section.mapped_name is None:
-                    continue  # botocore drops the section (SSO103's finding)
-                kind = "sso-session" if section.kind == "sso-session" else (
-                    "services" if section.kind == "services" else "profile")
-                name = section.mapped_name
-            else:
-                kind, name = "profile", section.header
-            for key, entry in section.entries.items():
-                values = entry.value.values() if isinstance(entry.value, Mapping) else (entry.value,)
-                for value in values:
-                    if aws_values.has_inline_comment(value):
-                        hits.append(_Site(kind, name, key, value, parsed.path, entry.line, section.header,
-                                          parsed.path == config_path))
-                        break
+    # The sections botocore uses, from the merged view (no second shlex pass over every header).
+    sections: list[tuple[Path, Section, str, str]] = []
+    for p in cfg.profiles.values():
+        if p.config_section is not None:
+            sections.append((cfg.config.path, p.config_section, "profile", p.name))
+        if p.credentials_section is not None:
+            sections.append((cfg.credentials.path, p.credentials_section, "profile", p.name))
+    sections += [(s.path, s.section, "sso-session", s.name) for s in cfg.sso_sessions.values()]
+    sections += [(cfg.config.path, sec, "services", name) for name, sec in cfg.services.items()]
+    for path, section, kind, name in sections:
+        for key, entry in section.entries.items():
+            values = entry.value.values() if isinstance(entry.value, Mapping) else (entry.value,)
+            if any(aws_values.has_inline_comment(v) for v in values):
+                value = next(v for v in values if aws_values.has_inline_comment(v))
+                hits.append(_Site(kind, name, key, value, path, entry.line, section.header, path == config_path))
     for group in _group(hits, lambda s: (s.key, s.value)):
         first = group[0]
         strict = first.key in _STRICT_KEYS
@@ -730,7 +725,7 @@ def missing_region(ctx: Context) -> Iterator[Finding]:
     cfg = ctx.parsed_config()
     if ctx.env.get("AWS_DEFAULT_REGION") or ctx.env.get("AWS_REGION"):
         return
-    missing = [s.profile for s in ctx.selected_sso() if not s.profile.has("region")]
+    missing = [p for p in ctx.selected_profiles() if p.has_sso_keys and not p.has("region")]
     if not missing:
         return
     names = [p.name for p in missing]

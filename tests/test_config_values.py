@@ -432,14 +432,17 @@ def test_2500_profiles_are_checked_well_under_a_second(clean_env):
         )
     write_home(clean_env, "\n".join(parts))
     aws_values.partitions()  # loaded once per process; the first load is measured separately below
-    start = time.perf_counter()
+    # CPU time, not wall time: the machine is shared, and other processes must not fail this test.
+    start = time.process_time()
     ctx = Context(RunSettings(all_profiles=True), env={"HOME": str(clean_env)})
     rules = [r for r in ALL_RULES if r.id.startswith("SSO1")]
     report = engine.run(rules, ctx)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     counts = {r.rule.id: len(r.findings) for r in report.results if r.findings}
     assert counts == {"SSO113": 1, "SSO115": 1, "SSO119": 1}
-    assert elapsed < 1.0, f"{elapsed:.2f} s for 2,500 profiles (parse + every SSO1 rule)"
+    assert elapsed < 1.0, f"{elapsed:.2f} s CPU for 2,500 profiles (parse + every SSO1 rule)"
+    own = sum(r.duration_ms for r in report.results if r.rule in config_values.RULES)
+    assert own < 500, f"{own:.0f} ms in the value rules alone"
 
 
 # --- bad input never crashes -----------------------------------------------------------------------------
