@@ -1,12 +1,13 @@
 """Every sso-doctor rule, in report order. This tuple is the one registry: no discovery, no side effects."""
 
 from sso_doctor.model import Rule
-from sso_doctor.rules import access, config, engine, environment, network, tokens, tooling, triage
+from sso_doctor.rules import access, config, config_values, engine, environment, network, tokens, tooling, triage
 
 # Report order is id order, whichever module a rule lives in.
 ALL_RULES: tuple[Rule, ...] = tuple(sorted((
     *engine.RULES,
     *config.RULES,
+    *config_values.RULES,
     *tokens.RULES,
     *environment.RULES,
     *tooling.RULES,
