@@ -64,11 +64,11 @@ def client(session, name: str, region: str = "us-east-1"):
 # --- documentation ------------------------------------------------------------------------------------
 
 
-def test_rules_are_registered_in_id_order_right_after_config():
+def test_rules_are_registered():
     ids = [r.id for r in config_values.RULES]
     assert ids == sorted(ids) == ["SSO111", "SSO112", "SSO113", "SSO114", "SSO115", "SSO119", "SSO121", "SSO122"]
-    all_ids = [r.id for r in ALL_RULES]
-    assert all_ids[all_ids.index("SSO111"):all_ids.index("SSO111") + 8] == ids
+    # the registry is in id order overall (tests/test_engine.py), so these interleave with rules/config.py
+    assert set(ids) <= {r.id for r in ALL_RULES}
 
 
 @pytest.mark.parametrize("rule", config_values.RULES, ids=lambda r: r.id)
