@@ -198,7 +198,7 @@ def aws_cli_v1(ctx: Context) -> Iterator[Finding]:
         fix("Uninstall AWS CLI v1 with the tool that installed it, then install v2.",
             manual("pip uninstall awscli"), *install_v2_commands(ctx), "type -a aws"),
         location=Location(path=exe.path),
-        evidence={"aws --version": exe.first_line},
+        evidence={"aws --version": exe.shown_line},
     )
 
 
@@ -301,7 +301,7 @@ def multiple_aws_on_path(ctx: Context) -> Iterator[Finding]:
         fix("Uninstall the ones you do not use, or put the directory of the one you want first on PATH.",
             "type -a aws", manual('export PATH="<directory of the aws you want>:$PATH"')),
         location=Location(env_var="PATH"),
-        evidence={ctx.show_path(e.path): e.first_line or (e.problem or "") for e in found},
+        evidence={ctx.show_path(e.path): e.shown_line or (e.problem or "") for e in found},
     )
 
 
@@ -497,8 +497,8 @@ def unparseable_cli_version(ctx: Context) -> Iterator[Finding]:
     if exe.state == "ok":
         return
     message = f"`{ctx.show_path(exe.path)} --version` did not report an AWS CLI version: {exe.problem}."
-    if exe.first_line:
-        message += f" It printed: {exe.first_line}"
+    if exe.shown_line:
+        message += f" It printed: {exe.shown_line}"
     yield unparseable_cli_version.finding(
         message,
         fix("See what this aws is, then reinstall AWS CLI v2.", "type -a aws", *install_v2_commands(ctx, exe)),

@@ -69,13 +69,15 @@ class AwsExecutable:
         return self.version.major if self.version is not None else None
 
     @property
-    def first_line(self) -> str:
-        """The first non-empty line of the output, printable characters only, at most 120 of them."""
-        for line in self.output.splitlines():
-            shown = "".join(c if c.isprintable() else "?" for c in line.strip())
-            if shown:
-                return shown if len(shown) <= 120 else shown[:117] + "..."
-        return ""
+    def shown_line(self) -> str:
+        """The telling line of the output for a message: the first non-empty one, or the last one of a
+        Python traceback (the error itself); printable characters only, at most 120 of them."""
+        lines = [shown for line in self.output.splitlines()
+                 if (shown := "".join(c if c.isprintable() and c != "\ufffd" else "?" for c in line.strip()))]
+        if not lines:
+            return ""
+        line = lines[-1] if lines[0].startswith("Traceback") else lines[0]
+        return line if len(line) <= 120 else line[:117] + "..."
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,7 @@ def _fact(path: str, real: str, run: _Run, timeout: float) -> AwsExecutable:
         code = run.exit_code or 0
         how = f"it was killed by signal {-code}" if code < 0 else f"it exited with code {code}"
         return AwsExecutable(path, real, "failed", problem=how, **common)
-    return AwsExecutable(path, real, "unrecognised", problem="it printed no aws-cli/X.Y.Z version line", **common)
+    return AwsExecutable(path, real, "unrecognised", problem="its output has no aws-cli/X.Y.Z line", **common)
 
 
 def _start_problem(path: str, e: OSError) -> str:
@@ -239,9 +241,11 @@ def _run_all(paths: Sequence[str], env: Mapping[str, str], timeout: float) -> di
                 still_open.add(p)  # closed its output but kept running
         if p in still_open:
             # Killed before it is reaped: until then its process group id cannot be reused.
-            run.hung = True
             _kill_group(proc)
             proc.wait()
+            # Hung is the aws itself still running; one that exited while a child it left behind kept
+            # the output open has told us what it had to say.
+            run.hung = os.name != "posix" or proc.returncode == -signal.SIGKILL
         proc.stdout.close()  # type: ignore[union-attr]
         run.exit_code = proc.returncode
     return runs
