@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import cache
 from urllib.parse import urlsplit
 
 from packaging.version import Version
@@ -81,25 +82,28 @@ def is_aws_owned_host(host: str) -> bool:
 
 
 def start_url_partition(sso: SsoSettings) -> str | None:
-    """The partition a profile logs in to: from the start-URL host where it says, else from sso_region."""
-    host = _host(sso.start_url) or ""
+    """The partition a profile logs in to: from an AWS start-URL host where it says, else from sso_region."""
+    host = _host(sso.start_url)
     region = sso.region
-    if host.endswith(".cn"):
-        return "aws-cn"
-    if host.endswith(".eu"):
-        return "aws-eusc"
-    if "us-gov" in host:
-        return "aws-us-gov"
-    if host.endswith(".app.aws") and ".portal." in host:
-        region = host.split(".portal.", 1)[1].removesuffix(".app.aws")
-    if not region:
-        return None
+    if host and is_aws_owned_host(host):
+        if host.endswith(".cn"):
+            return "aws-cn"
+        if host.endswith(".eu"):
+            return "aws-eusc"
+        if "us-gov" in host:
+            return "aws-us-gov"
+        if host.endswith(".app.aws") and ".portal." in host:
+            region = host.split(".portal.", 1)[1].removesuffix(".app.aws")
+    return _partition_of(region.strip()) if region else None
+
+
+@cache
+def _partition_of(region: str) -> str:
+    """botocore's own region -> partition lookup (explicit region lists, then each partition's regex)."""
     from botocore.endpoint_provider import RuleSetStandardLibrary
     from botocore.loaders import create_loader
 
-    # botocore's own region -> partition lookup (explicit region lists, then each partition's regex)
-    partitions = create_loader().load_data("partitions")
-    return RuleSetStandardLibrary(partitions).aws_partition(region.strip())["name"]
+    return RuleSetStandardLibrary(create_loader().load_data("partitions")).aws_partition(region)["name"]
 
 
 def _sso_profiles(ctx: Context) -> list[SsoSettings]:
@@ -109,13 +113,6 @@ def _sso_profiles(ctx: Context) -> list[SsoSettings]:
 
 def _names(items: Sequence[SsoSettings]) -> str:
     return name_list([s.profile.name for s in items])
-
-
-def _value_location(sso: SsoSettings, key: str) -> Location:
-    v = sso.values.get(key)
-    if v is None:
-        return Location()
-    return Location(path=str(v.path), line=v.line, section=v.section, key=key)
 
 
 # --- the rules --------------------------------------------------------------------------------------
@@ -145,7 +142,7 @@ def aws_cli_not_found(ctx: Context) -> Iterator[Finding]:
     `/usr/local/bin`).
 
     ## Example
-        ✗ SSO401 aws-cli-not-found: No aws command on PATH, so nobody can run `aws sso login` here.
+        ✗ SSO401 aws-cli-not-found: No aws command on PATH, so `aws sso login` cannot be run here.
     """
     cli = ctx.aws_cli
     if cli.active is not None:
@@ -187,7 +184,7 @@ def aws_cli_v1(ctx: Context) -> Iterator[Finding]:
     Check with `type -a aws` that no other v1 is left earlier on `PATH`.
 
     ## Example
-        ✗ SSO402 aws-cli-v1: The first aws on PATH, /usr/bin/aws, is AWS CLI 1.46.3 (v1): it has no `aws sso login`.
+        ✗ SSO402 aws-cli-v1: The first aws on PATH, /usr/bin/aws, is AWS CLI 1.46.3 (v1): it has no `aws sso login` or `aws configure sso`.
     """
     exe = _active(ctx)
     if exe.version is None or exe.version.major != 1:
@@ -221,7 +218,7 @@ def cli_without_sso_session(ctx: Context) -> Iterator[Finding]:
         curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && unzip -q -o awscliv2.zip && sudo ./aws/install --update
 
     ## Example
-        ✗ SSO403 cli-without-sso-session: AWS CLI 2.8.12 (/usr/local/bin/aws) predates [sso-session] support (2.9.0), but ~/.aws/config uses sso-session "corp".
+        ✗ SSO403 cli-without-sso-session: AWS CLI 2.8.12 (/usr/local/bin/aws) predates [sso-session] support (2.9.0), but ~/.aws/config uses sso-session "corp": `aws sso login` fails for every profile that refers to it.
     """
     exe, version = _active_v2(ctx)
     if version >= SSO_SESSION_SINCE:
@@ -256,7 +253,7 @@ def cli_without_pkce(ctx: Context) -> Iterator[Finding]:
         curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && unzip -q -o awscliv2.zip && sudo ./aws/install --update
 
     ## Example
-        ! SSO404 cli-without-pkce: AWS CLI 2.15.30 (/usr/local/bin/aws) is older than 2.22.0: no PKCE login, and `--use-device-code` is an unknown option.
+        ! SSO404 cli-without-pkce: AWS CLI 2.15.30 (/usr/local/bin/aws) is older than 2.22.0: `aws sso login` has only the device-code flow, no PKCE browser login, and `--use-device-code` is an unknown option.
     """
     exe, version = _active_v2(ctx)
     if version >= PKCE_SINCE:
@@ -351,7 +348,7 @@ def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
         export BROWSER=wslview
 
     ## Example
-        ! SSO406 headless-pkce-login: Profile "dev" logs in through a browser (PKCE, sso-session "corp"), but SSH_CONNECTION is set (an SSH session): your browser is not on this machine...
+        ! SSO406 headless-pkce-login: Profile "dev" logs in through a browser (PKCE, sso-session "corp") with AWS CLI 2.36.7 (/usr/local/bin/aws), but SSH_CONNECTION is set (an SSH session): your browser is not on this machine, and it cannot reach the login callback on this machine's 127.0.0.1.
     """
     exe, version = _active_v2(ctx)
     if version < PKCE_SINCE:
@@ -402,7 +399,7 @@ def cli_partition_regression(ctx: Context) -> Iterator[Finding]:
         curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && unzip -q -o awscliv2.zip && sudo ./aws/install --update
 
     ## Example
-        ! SSO407 cli-partition-regression: AWS CLI 2.35.14 (/usr/local/bin/aws) has known login regressions for China start URLs, used by profile "cn-dev".
+        ! SSO407 cli-partition-regression: AWS CLI 2.35.14 (/usr/local/bin/aws) has known login regressions for China start URLs (2.35.13 to 2.36.3), used by profile "cn-dev".
     """
     exe, version = _active_v2(ctx)
     low, fixed = PARTITION_REGRESSION
@@ -445,7 +442,7 @@ def vanity_url_needs_newer_cli(ctx: Context) -> Iterator[Finding]:
     (for a profile that uses an `[sso-session]`, edit `sso_start_url` in that section instead)
 
     ## Example
-        ! SSO408 vanity-url-needs-newer-cli: Profile "dev" uses the start URL https://sso.example.com/start, whose host AWS does not own; AWS CLI 2.22.0 (/usr/local/bin/aws) does not follow it (2.35.13 does).
+        ! SSO408 vanity-url-needs-newer-cli: Profile "dev" uses the start URL https://sso.example.com/start, whose host AWS does not own; AWS CLI 2.22.0 (/usr/local/bin/aws) does not follow such a vanity URL to the access portal (2.35.13 and later do).
     """
     exe, version = _active_v2(ctx)
     if version >= VANITY_URL_SINCE:
@@ -464,7 +461,7 @@ def vanity_url_needs_newer_cli(ctx: Context) -> Iterator[Finding]:
                    "https://<d-xxxxxxxxxx or alias>.awsapps.com/start"),
             *install_v2_commands(ctx, exe)),
         subject=first.profile.name,
-        location=_value_location(first, "sso_start_url"),
+        location=Location(path=str(where.path), line=where.line, section=where.section, key=where.key),
     )
 
 
@@ -485,13 +482,15 @@ def unparseable_cli_version(ctx: Context) -> Iterator[Finding]:
     CLI, or an unrelated program called `aws`. sso-doctor cannot check the CLI's version rules either.
 
     ## How to fix
-    See what `aws` is and reinstall AWS CLI v2:
+    See what `aws` is, try it yourself (a CLI that was only slow on a busy machine answers now), and
+    reinstall AWS CLI v2:
 
         type -a aws
+        aws --version
         curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && unzip -q -o awscliv2.zip && sudo ./aws/install --update
 
     ## Example
-        ! SSO409 unparseable-cli-version: `/usr/local/bin/aws --version` did not report an AWS CLI version: it did not finish within 2.5 s and was stopped.
+        ! SSO409 unparseable-cli-version: `/usr/local/bin/aws --version` did not report an AWS CLI version: it did not finish within 3 s and was stopped.
     """
     exe = _active(ctx)
     if exe.state == "ok":
@@ -501,7 +500,8 @@ def unparseable_cli_version(ctx: Context) -> Iterator[Finding]:
         message += f" It printed: {exe.shown_line}"
     yield unparseable_cli_version.finding(
         message,
-        fix("See what this aws is, then reinstall AWS CLI v2.", "type -a aws", *install_v2_commands(ctx, exe)),
+        fix("See what this aws is and try it yourself, then reinstall AWS CLI v2.", "type -a aws", "aws --version",
+            *install_v2_commands(ctx, exe)),
         location=Location(path=exe.path),
         evidence={"exit code": str(exe.exit_code)} if exe.exit_code is not None else {},
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
-import signal
 import subprocess
 import sys
 import sysconfig
@@ -422,3 +421,34 @@ def test_sso406_location_and_fix_per_blocker(tmp_path):
     wsl = sso406(base)
     assert wsl["location"]["env_var"] == "WSL_DISTRO_NAME"
     assert [c["command"] for c in wsl["fix"]["commands"]] == ["export BROWSER=wslview", "aws sso login --profile a"]
+
+
+@pytest.mark.parametrize("url, region, partition", [
+    ("https://start.home.awsapps.cn/directory/d-9067642ac7", "cn-north-1", "aws-cn"),
+    ("https://start.us-gov-home.awsapps.com/directory/d-98676d1a2b", "us-gov-west-1", "aws-us-gov"),
+    ("https://identitycenter.amazonaws.eu/ssoins-1234567890abcdef", None, "aws-eusc"),
+    ("https://ssoins-1234567890abcdef.portal.cn-northwest-1.app.aws", "us-east-1", "aws-cn"),  # the host says
+    ("https://sso.example.eu/start", "eu-central-1", "aws"),  # a vanity .eu host is not the EUSC partition
+    ("https://sso.example.com/start", "eusc-de-east-1", "aws-eusc"),
+    ("https://d-1234567890.awsapps.com/start", None, None),
+])
+def test_start_url_partition(tmp_path, url, region, partition):
+    from sso_doctor.loaders import aws_config
+    from sso_doctor.rules.tooling import start_url_partition
+
+    text = f"[profile p]\nsso_start_url = {url}\nsso_account_id = 111122223333\nsso_role_name = R\n"
+    text += f"sso_region = {region}\n" if region else ""
+    parsed = aws_config.parse_bytes("config", tmp_path / "config", None, text.encode())
+    cfg = aws_config.build(parsed, aws_config.ParsedFile("credentials", tmp_path / "c", None, "missing"))
+    assert start_url_partition(aws_config.resolve_sso(cfg.profiles["p"], cfg.sso_sessions)) == partition
+
+
+def test_rule_docs_have_the_four_parts_and_a_real_example():
+    from sso_doctor.rules import tooling
+
+    for r in tooling.RULES:
+        doc = r.doc
+        assert [h for h in ("## What it checks", "## Why it matters", "## How to fix", "## Example") if h in doc] == [
+            "## What it checks", "## Why it matters", "## How to fix", "## Example"], r.id
+        example = doc.split("## Example", 1)[1].strip()
+        assert example.split(":", 1)[0].split()[1:] == [r.id, r.slug], r.id

@@ -34,9 +34,10 @@ from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
-# Long enough for the Python-based v1 on a loaded machine (it needs ~0.4 s), short enough that a
-# hung `aws` costs the user about two and a half seconds.
-VERSION_TIMEOUT = 2.5
+# Long enough for a working CLI on a busy machine (the Python-based v1 needs ~0.4 s idle, ~1.3 s with
+# six started at once on two cores; a first v2 start under a virus scanner is slower), short enough
+# that a hung `aws` costs the user three seconds.
+VERSION_TIMEOUT = 3.0
 # What we keep of an executable's output; the rest is read and dropped so it cannot block on a full pipe.
 MAX_OUTPUT = 64 * 1024
 
