@@ -32,7 +32,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 # Long enough for a working CLI on a busy machine (the Python-based v1 needs ~0.4 s idle, ~1.3 s with
 # six started at once on two cores; a first v2 start under a virus scanner is slower), short enough
@@ -48,8 +48,8 @@ VERSION_LINE = re.compile(r"^aws-cli/(\d+\.\d+\.\d+)", re.MULTILINE)
 class AwsExecutable:
     """One distinct `aws` found on PATH and what `aws --version` said.
 
-    state: ok (a version line was printed), hung (still running or its output still open at the
-    deadline; killed), failed (exit code not 0 without a version line, or it could not be started),
+    state: ok (a version line was printed), hung (still running at the deadline; its process group
+    was killed), failed (exit code not 0 without a version line, or it could not be started),
     unrecognised (exit code 0 but no `aws-cli/X.Y.Z` line), not-executable (never run).
     """
 
@@ -64,10 +64,6 @@ class AwsExecutable:
     @property
     def runnable(self) -> bool:
         return self.state != "not-executable"
-
-    @property
-    def major(self) -> int | None:
-        return self.version.major if self.version is not None else None
 
     @property
     def shown_line(self) -> str:
@@ -85,7 +81,6 @@ class AwsExecutable:
 class AwsCli:
     """The `aws` executables on PATH, in PATH order."""
 
-    path_var: str | None  # PATH as given (None when unset)
     executables: tuple[AwsExecutable, ...]
 
     @property
@@ -140,12 +135,7 @@ def find(env: Mapping[str, str], platform: str = sys.platform) -> list[tuple[str
 def parse_version(output: str) -> Version | None:
     """The version in an `aws --version` line (v1 and v2 shapes), or None."""
     m = VERSION_LINE.search(output)
-    if m is None:
-        return None
-    try:
-        return Version(m.group(1))
-    except InvalidVersion:  # pragma: no cover - the pattern only admits valid versions
-        return None
+    return Version(m.group(1)) if m else None  # the pattern only admits valid versions
 
 
 def load(env: Mapping[str, str], platform: str = sys.platform, timeout: float = VERSION_TIMEOUT) -> AwsCli:
@@ -158,7 +148,7 @@ def load(env: Mapping[str, str], platform: str = sys.platform, timeout: float = 
             executables.append(AwsExecutable(path, real, "not-executable", problem="it is not executable"))
         else:
             executables.append(_fact(path, real, runs[path], timeout))
-    return AwsCli(env.get("PATH"), tuple(executables))
+    return AwsCli(tuple(executables))
 
 
 @dataclass
