@@ -226,14 +226,13 @@ def test_real_aws_cli_v1_first_on_path_gives_sso402_with_its_version(tmp_path):
     (tmp_path / "bin" / "aws").symlink_to(real_v1_aws())
     env = {"HOME": str(tmp_path), "PATH": str(tmp_path / "bin"), "LANG": "C.UTF-8"}
 
-    (exe,) = cli_version.load(env).executables
-    assert (exe.state, exe.version) == ("ok", Version(version))
-    assert exe.shown_line.startswith(f"aws-cli/{version} Python/")
-
+    # one run only (~0.4 s idle, over 1 s on a loaded CI machine): the JSON report carries what was parsed
     doc = check(env)
     assert [(f["rule_id"], f["severity"], f["location"]["path"]) for f in doc["findings"]] == [
         ("SSO402", "error", str(tmp_path / "bin" / "aws"))]
-    assert f"is AWS CLI {version} (v1)" in doc["findings"][0]["message"]
+    (finding,) = doc["findings"]
+    assert f"is AWS CLI {version} (v1)" in finding["message"]
+    assert dict(finding["evidence"])["aws --version"].startswith(f"aws-cli/{version} Python/")
 
 
 def test_awscli_import_hook_is_real_and_sso_doctor_never_triggers_it(tmp_path):
