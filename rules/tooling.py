@@ -1,5 +1,520 @@
 """SSO4xx: the AWS CLI on PATH and the login environment (offline)."""
 
-from sso_doctor.model import Rule
+from __future__ import annotations
 
-RULES: tuple[Rule, ...] = ()
+from collections.abc import Iterator, Sequence
+from functools import cache
+from urllib.parse import urlsplit
+
+from packaging.version import Version
+
+from sso_doctor.context import Context
+from sso_doctor.loaders.aws_config import SsoSettings
+from sso_doctor.loaders.cli_version import AwsExecutable
+from sso_doctor.loaders.login_env import Evidence, LoginEnv
+from sso_doctor.model import Command, Finding, Location, Rule, Severity, SkipRule, fix, manual, rule
+from sso_doctor.text import name_list, shell_quote
+
+SSO_SESSION_SINCE = Version("2.9.0")
+PKCE_SINCE = Version("2.22.0")
+VANITY_URL_SINCE = Version("2.35.13")
+PARTITION_REGRESSION = (Version("2.35.13"), Version("2.36.4"))  # from 2.35.13 up to, not including, 2.36.4
+
+PARTITION_NAMES = {"aws-cn": "China", "aws-us-gov": "GovCloud (US)", "aws-eusc": "European Sovereign Cloud"}
+# Start-URL hosts AWS owns (aws-facts.md); anything else is a vanity URL that redirects to one.
+AWS_OWNED_SUFFIXES = (".awsapps.com", ".awsapps.cn", ".app.aws", ".portal.amazonaws.com",
+                      ".portal.amazonaws.com.cn", ".portal.amazonaws.eu")
+AWS_OWNED_HOSTS = ("identitycenter.amazonaws.com", "identitycenter.amazonaws.com.cn",
+                   "identitycenter.amazonaws.eu", "identitycenter.us-gov.amazonaws.com")
+
+
+# --- facts the rules share ---------------------------------------------------------------------------
+
+
+def _active(ctx: Context) -> AwsExecutable:
+    exe = ctx.aws_cli.active
+    if exe is None:
+        raise SkipRule("no aws on PATH (see SSO401)")
+    return exe
+
+
+def _active_v2(ctx: Context) -> tuple[AwsExecutable, Version]:
+    """The aws a shell runs, when it is v2 with a known version; otherwise the rule does not apply."""
+    exe = _active(ctx)
+    if exe.version is None:
+        raise SkipRule(f"the version of {ctx.show_path(exe.path)} is unknown (see SSO409)")
+    if exe.version.major != 2:
+        raise SkipRule(f"{ctx.show_path(exe.path)} is AWS CLI {exe.version}, not v2 (see SSO402)")
+    return exe, exe.version
+
+
+def _cli(ctx: Context, exe: AwsExecutable) -> str:
+    return f"AWS CLI {exe.version} ({ctx.show_path(exe.path)})" if exe.version else ctx.show_path(exe.path)
+
+
+def install_v2_commands(ctx: Context, exe: AwsExecutable | None = None) -> tuple[str, ...]:
+    """The official way to install or update AWS CLI v2 here, following how `exe` was installed."""
+    if exe is not None and "/Cellar/awscli/" in exe.real_path:
+        return ("brew upgrade awscli",)
+    if exe is not None and exe.path.startswith("/snap/"):
+        return ("sudo snap refresh aws-cli",)
+    if ctx.platform == "darwin":
+        return ('curl -fsSL "https://awscli.amazonaws.com/AWSCLIV2.pkg" -o AWSCLIV2.pkg && '
+                "sudo installer -pkg AWSCLIV2.pkg -target /",)
+    if ctx.platform == "win32":
+        return ("msiexec.exe /i https://awscli.amazonaws.com/AWSCLIV2.msi",)
+    return ('curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && '
+            "unzip -q -o awscliv2.zip && sudo ./aws/install --update",)
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        host = urlsplit(url.strip()).hostname
+    except ValueError:
+        return None
+    return host.rstrip(".").lower() if host else None
+
+
+def is_aws_owned_host(host: str) -> bool:
+    return host in AWS_OWNED_HOSTS or host.endswith(AWS_OWNED_SUFFIXES)
+
+
+def start_url_partition(sso: SsoSettings) -> str | None:
+    """The partition a profile logs in to: from an AWS start-URL host where it says, else from sso_region."""
+    host = _host(sso.start_url)
+    region = sso.region
+    if host and is_aws_owned_host(host):
+        if host.endswith(".cn"):
+            return "aws-cn"
+        if host.endswith(".eu"):
+            return "aws-eusc"
+        if "us-gov" in host:
+            return "aws-us-gov"
+        if host.endswith(".app.aws") and ".portal." in host:
+            region = host.split(".portal.", 1)[1].removesuffix(".app.aws")
+    return _partition_of(region.strip()) if region else None
+
+
+@cache
+def _partition_of(region: str) -> str:
+    """botocore's own region -> partition lookup (explicit region lists, then each partition's regex)."""
+    from botocore.endpoint_provider import RuleSetStandardLibrary
+    from botocore.loaders import create_loader
+
+    return RuleSetStandardLibrary(create_loader().load_data("partitions")).aws_partition(region)["name"]
+
+
+def _sso_profiles(ctx: Context) -> list[SsoSettings]:
+    ctx.parsed_config()  # SkipRule when botocore cannot read the config at all (SSO102)
+    return ctx.selected_sso()
+
+
+def _names(items: Sequence[SsoSettings]) -> str:
+    return name_list([s.profile.name for s in items])
+
+
+# --- the rules --------------------------------------------------------------------------------------
+
+
+@rule("SSO401", "aws-cli-not-found", Severity.ERROR, needs=("cli", "env"))
+def aws_cli_not_found(ctx: Context) -> Iterator[Finding]:
+    """There is no `aws` command on PATH.
+
+    ## What it checks
+    Searches every directory of `PATH`, in order, for an executable file called `aws` (on Windows
+    `aws.exe`, `aws.cmd` and the other `PATHEXT` extensions), as your shell does. A file called `aws`
+    without execute permission does not count, just as the shell skips it; the finding names it.
+
+    ## Why it matters
+    `aws sso login` is how an IAM Identity Center login starts: it opens the browser, stores the
+    token in `~/.aws/sso/cache`, and every SDK on the machine then reads that token. Without the AWS
+    CLI there is no supported way to log in.
+
+    ## How to fix
+    Install AWS CLI v2 with the official installer (Linux shown; macOS uses `AWSCLIV2.pkg`,
+    Windows `AWSCLIV2.msi`):
+
+        curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && unzip -q -o awscliv2.zip && sudo ./aws/install --update
+
+    If it is installed but not found, add its directory to `PATH` (the installer links it into
+    `/usr/local/bin`).
+
+    ## Example
+        ✗ SSO401 aws-cli-not-found: No aws command on PATH, so `aws sso login` cannot be run here.
+    """
+    cli = ctx.aws_cli
+    if cli.active is not None:
+        return
+    commands: list[str | Command] = list(install_v2_commands(ctx))
+    message = "No aws command on PATH, so `aws sso login` cannot be run here."
+    blocked = [e for e in cli.executables if not e.runnable]
+    if blocked:
+        shown = name_list([ctx.show_path(e.path) for e in blocked], quote=False)
+        message = (f"No executable aws command on PATH: {shown} is not executable, so the shell skips it and "
+                   "`aws sso login` cannot be run here.")
+        commands = [f"chmod +x {shell_quote(e.path)}" for e in blocked] + commands
+    yield aws_cli_not_found.finding(
+        message,
+        fix("Install AWS CLI v2 (or make the one you have executable).", *commands),
+        location=Location(env_var="PATH"),
+    )
+
+
+@rule("SSO402", "aws-cli-v1", Severity.ERROR, needs=("cli", "env"))
+def aws_cli_v1(ctx: Context) -> Iterator[Finding]:
+    """The `aws` your shell runs is AWS CLI version 1, which cannot log in to IAM Identity Center.
+
+    ## What it checks
+    Runs `aws --version` for the first `aws` on `PATH` (as a separate process, with a time limit) and
+    reads the `aws-cli/X.Y.Z` line; major version 1 fires.
+
+    ## Why it matters
+    AWS CLI v1 has no `aws sso login` and no `aws configure sso`: `aws sso login` fails with
+    `argument operation: Invalid choice`. v1 can use a token that v2 wrote, but nothing on the
+    machine can create or renew one.
+
+    ## How to fix
+    Remove v1 with the tool that installed it, then install v2:
+
+        pip uninstall awscli
+        curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && unzip -q -o awscliv2.zip && sudo ./aws/install --update
+
+    Check with `type -a aws` that no other v1 is left earlier on `PATH`.
+
+    ## Example
+        ✗ SSO402 aws-cli-v1: The first aws on PATH, /usr/bin/aws, is AWS CLI 1.46.3 (v1): it has no `aws sso login` or `aws configure sso`.
+    """
+    exe = _active(ctx)
+    if exe.version is None or exe.version.major != 1:
+        return
+    yield aws_cli_v1.finding(
+        f"The first aws on PATH, {ctx.show_path(exe.path)}, is AWS CLI {exe.version} (v1): it has no `aws sso "
+        "login` or `aws configure sso`.",
+        fix("Uninstall AWS CLI v1 with the tool that installed it, then install v2.",
+            manual("pip uninstall awscli"), *install_v2_commands(ctx), "type -a aws"),
+        location=Location(path=exe.path),
+        evidence={"aws --version": exe.shown_line},
+    )
+
+
+@rule("SSO403", "cli-without-sso-session", Severity.ERROR, needs=("cli", "config", "env"))
+def cli_without_sso_session(ctx: Context) -> Iterator[Finding]:
+    """The AWS CLI is older than 2.9.0 but the config uses `[sso-session]` sections.
+
+    ## What it checks
+    The `aws` your shell runs is v2 older than 2.9.0, and the config file has an `[sso-session]`
+    section or a profile with `sso_session = ...`.
+
+    ## Why it matters
+    `[sso-session]` (with token refresh) arrived in AWS CLI 2.9.0. Older versions ignore
+    `sso_session`, so `aws sso login` on such a profile fails with `Missing the following required SSO
+    configuration values: sso_start_url, sso_region`.
+
+    ## How to fix
+    Upgrade the CLI (the official installer updates in place):
+
+        curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && unzip -q -o awscliv2.zip && sudo ./aws/install --update
+
+    ## Example
+        ✗ SSO403 cli-without-sso-session: AWS CLI 2.8.12 (/usr/local/bin/aws) predates [sso-session] support (2.9.0), but ~/.aws/config uses sso-session "corp": `aws sso login` fails for every profile that refers to it.
+    """
+    exe, version = _active_v2(ctx)
+    if version >= SSO_SESSION_SINCE:
+        return
+    cfg = ctx.parsed_config()
+    used = list(cfg.sso_sessions) + [
+        p.sso_session for p in cfg.profiles.values() if p.sso_session and p.sso_session not in cfg.sso_sessions]
+    if not used:
+        return
+    yield cli_without_sso_session.finding(
+        f"{_cli(ctx, exe)} predates [sso-session] support (2.9.0), but {ctx.show_path(cfg.config.path)} uses "
+        f"sso-session {name_list(used)}: `aws sso login` fails for every profile that refers to it.",
+        fix("Upgrade AWS CLI v2 to 2.9.0 or later.", *install_v2_commands(ctx, exe)),
+        location=Location(path=exe.path),
+    )
+
+
+@rule("SSO404", "cli-without-pkce", Severity.WARNING, needs=("cli", "env"))
+def cli_without_pkce(ctx: Context) -> Iterator[Finding]:
+    """The AWS CLI is older than 2.22.0: device-code login only, no PKCE, no `--use-device-code`.
+
+    ## What it checks
+    The `aws` your shell runs is v2 older than 2.22.0.
+
+    ## Why it matters
+    Since 2.22.0 `aws sso login` signs in with the authorization-code flow with PKCE for
+    `[sso-session]` profiles (the browser returns straight to the CLI, no code to compare), and
+    `--use-device-code` selects the older device flow. Older CLIs only have the device flow and reject
+    `--use-device-code` as an unknown option, so documented login commands and scripts fail.
+
+    ## How to fix
+        curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && unzip -q -o awscliv2.zip && sudo ./aws/install --update
+
+    ## Example
+        ! SSO404 cli-without-pkce: AWS CLI 2.15.30 (/usr/local/bin/aws) is older than 2.22.0: `aws sso login` has only the device-code flow, no PKCE browser login, and `--use-device-code` is an unknown option.
+    """
+    exe, version = _active_v2(ctx)
+    if version >= PKCE_SINCE:
+        return
+    yield cli_without_pkce.finding(
+        f"{_cli(ctx, exe)} is older than 2.22.0: `aws sso login` has only the device-code flow, no PKCE "
+        "browser login, and `--use-device-code` is an unknown option.",
+        fix("Upgrade AWS CLI v2 to 2.22.0 or later.", *install_v2_commands(ctx, exe)),
+        location=Location(path=exe.path),
+    )
+
+
+@rule("SSO405", "multiple-aws-on-path", Severity.WARNING, needs=("cli", "env"))
+def multiple_aws_on_path(ctx: Context) -> Iterator[Finding]:
+    """`PATH` holds more than one `aws` executable; the first one wins.
+
+    ## What it checks
+    Every executable called `aws` on `PATH`, asked for its version. The same file reached twice (a
+    duplicate `PATH` entry, a symbolic link to another entry's `aws`, a hard link) counts once; two
+    separate installations count twice, even of the same version.
+
+    ## Why it matters
+    Your shell runs the first; an IDE, cron or a script with another `PATH` may run another. An old
+    v1 from `pip install awscli` early on `PATH` hides a v2 you installed later, and upgrading
+    "the CLI" then changes nothing.
+
+    ## How to fix
+    List them, then uninstall the ones you do not use or put the right directory first:
+
+        type -a aws
+        export PATH="<directory of the aws you want>:$PATH"
+
+    ## Example
+        ! SSO405 multiple-aws-on-path: PATH holds 2 aws executables and the first one wins: /home/me/.local/bin/aws (1.46.3), then /usr/local/bin/aws (2.22.0).
+    """
+    found = ctx.aws_cli.runnable
+    if len(found) < 2:
+        return
+    listed = ", then ".join(f"{ctx.show_path(e.path)} ({e.version or e.problem})" for e in found)
+    yield multiple_aws_on_path.finding(
+        f"PATH holds {len(found)} aws executables and the first one wins: {listed}.",
+        fix("Uninstall the ones you do not use, or put the directory of the one you want first on PATH.",
+            "type -a aws", manual('export PATH="<directory of the aws you want>:$PATH"')),
+        location=Location(env_var="PATH"),
+        evidence={ctx.show_path(e.path): e.shown_line or (e.problem or "") for e in found},
+    )
+
+
+def _browser_blocker(env: LoginEnv) -> tuple[Evidence, str] | None:
+    """Why a browser on this machine cannot complete a PKCE login, or None when it can."""
+    if env.ssh is not None:
+        return env.ssh, ("your browser is not on this machine, and it cannot reach the login callback on this "
+                         "machine's 127.0.0.1")
+    if env.container is not None:
+        return env.container, "a browser outside the container cannot reach the login callback on its 127.0.0.1"
+    if env.wsl is not None:
+        if env.browser:
+            return None
+        return env.wsl, "BROWSER is not set, so the CLI cannot hand the login page to the Windows browser"
+    if not env.has_display:
+        return (Evidence("neither DISPLAY nor WAYLAND_DISPLAY is set", env_var="DISPLAY"),
+                "there is no graphical display to open a browser on")
+    return None
+
+
+@rule("SSO406", "headless-pkce-login", Severity.WARNING, needs=("cli", "login_env", "config", "env"))
+def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
+    """A selected profile will log in through a browser (PKCE) where no usable browser is.
+
+    ## What it checks
+    The `aws` your shell runs is v2 2.22.0 or later and a selected profile uses an `[sso-session]`, so
+    `aws sso login` uses the PKCE browser flow; and this session is remote or has no browser:
+    an SSH session (`SSH_CONNECTION`, `SSH_TTY` or `SSH_CLIENT` set), a container (`/.dockerenv`,
+    `/run/.containerenv`, a container runtime in `/proc/1/cgroup`, the `container` variable,
+    `KUBERNETES_SERVICE_HOST`), WSL (`WSL_DISTRO_NAME`, or a Microsoft kernel in `/proc/version`)
+    without `BROWSER`, or Linux without `DISPLAY` and `WAYLAND_DISPLAY`. macOS and Windows always have
+    a browser unless you came in over SSH.
+
+    ## Why it matters
+    The PKCE flow starts a small web server on `127.0.0.1` of this machine and opens the login page in
+    a local browser, which must come back to that server. Over SSH or in a container the page opens
+    nowhere (or where you cannot see it) and your own browser cannot reach the callback; the CLI
+    waits ten minutes and gives up.
+
+    ## How to fix
+    Use the device-code flow, which works from any browser on any device:
+
+        aws sso login --use-device-code --profile dev
+
+    On WSL, let the CLI open the Windows browser instead (`wslview` comes with the `wslu` package):
+
+        export BROWSER=wslview
+
+    ## Example
+        ! SSO406 headless-pkce-login: Profile "dev" logs in through a browser (PKCE, sso-session "corp") with AWS CLI 2.36.7 (/usr/local/bin/aws), but SSH_CONNECTION is set (an SSH session): your browser is not on this machine, and it cannot reach the login callback on this machine's 127.0.0.1.
+    """
+    exe, version = _active_v2(ctx)
+    if version < PKCE_SINCE:
+        return
+    pkce = [s for s in _sso_profiles(ctx) if s.session is not None]
+    if not pkce:
+        return
+    blocker = _browser_blocker(ctx.login_env)
+    if blocker is None:
+        return
+    evidence, why = blocker
+    first = shell_quote(pkce[0].profile.name)
+    sessions = name_list(list(dict.fromkeys(s.session_name for s in pkce if s.session_name)))
+    who = f"Profile {_names(pkce)}" if len(pkce) == 1 else f"Profiles {_names(pkce)}"
+    message = (f"{who} log{'s' if len(pkce) == 1 else ''} in through a browser (PKCE, sso-session {sessions}) "
+               f"with {_cli(ctx, exe)}, but {evidence.text}: {why}.")
+    device = f"aws sso login --use-device-code --profile {first}"
+    if evidence is ctx.login_env.wsl:
+        the_fix = fix(f"Let WSL open the Windows browser (wslview comes with the wslu package), or run `{device}`.",
+                      "export BROWSER=wslview", f"aws sso login --profile {first}")
+    else:
+        the_fix = fix("Log in with a device code, which works from a browser on any device.", device)
+    yield headless_pkce_login.finding(
+        message,
+        the_fix,
+        subject=pkce[0].profile.name,
+        location=Location(path=evidence.path, env_var=evidence.env_var),
+    )
+
+
+@rule("SSO407", "cli-partition-regression", Severity.WARNING, needs=("cli", "config", "env"))
+def cli_partition_regression(ctx: Context) -> Iterator[Finding]:
+    """The AWS CLI version has known login bugs for China, GovCloud and EUSC start URLs.
+
+    ## What it checks
+    The `aws` your shell runs is v2 from 2.35.13 up to 2.36.3, and a selected profile logs in to the
+    China (`aws-cn`), AWS GovCloud (US) (`aws-us-gov`) or European Sovereign Cloud (`aws-eusc`)
+    partition. The partition comes from the start-URL host (`.awsapps.cn`, `.amazonaws.eu`,
+    `us-gov`, `*.portal.<region>.app.aws`), else from `sso_region` via botocore's partition data.
+
+    ## Why it matters
+    2.35.13 started following vanity start URLs and deriving `sso_region`; it broke logins outside the
+    commercial partition. 2.35.15, 2.36.1 and 2.36.4 fixed the China, EUSC and GovCloud cases.
+
+    ## How to fix
+    Upgrade to 2.36.4 or later:
+
+        curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && unzip -q -o awscliv2.zip && sudo ./aws/install --update
+
+    ## Example
+        ! SSO407 cli-partition-regression: AWS CLI 2.35.14 (/usr/local/bin/aws) has known login regressions for China start URLs (2.35.13 to 2.36.3), used by profile "cn-dev".
+    """
+    exe, version = _active_v2(ctx)
+    low, fixed = PARTITION_REGRESSION
+    if not (low <= version < fixed):
+        return
+    hit = [(s, p) for s in _sso_profiles(ctx) if (p := start_url_partition(s)) in PARTITION_NAMES]
+    if not hit:
+        return
+    kinds = name_list(list(dict.fromkeys(PARTITION_NAMES[p] for _, p in hit)), quote=False)
+    profiles = [s for s, _ in hit]
+    yield cli_partition_regression.finding(
+        f"{_cli(ctx, exe)} has known login regressions for {kinds} start URLs (2.35.13 to 2.36.3), used by "
+        f"profile{'s' if len(profiles) > 1 else ''} {_names(profiles)}.",
+        fix("Upgrade AWS CLI v2 to 2.36.4 or later.", *install_v2_commands(ctx, exe)),
+        subject=profiles[0].profile.name,
+        location=Location(path=exe.path),
+    )
+
+
+@rule("SSO408", "vanity-url-needs-newer-cli", Severity.WARNING, needs=("cli", "config", "env"))
+def vanity_url_needs_newer_cli(ctx: Context) -> Iterator[Finding]:
+    """A start URL on your own domain needs AWS CLI 2.35.13 or later.
+
+    ## What it checks
+    The `aws` your shell runs is v2 older than 2.35.13, and a selected profile's `sso_start_url` (after
+    its sso-session is applied) has a host AWS does not own: not `*.awsapps.com`, `*.awsapps.cn`,
+    `*.app.aws`, `*.portal.amazonaws.com(.cn)`, `*.portal.amazonaws.eu` or an
+    `identitycenter.*amazonaws.*` host.
+
+    ## Why it matters
+    Such a vanity URL only redirects to the real access portal. CLIs before 2.35.13 do not follow the
+    redirect: they send the vanity URL to IAM Identity Center as is, and the login fails or the token
+    is cached under a URL no SDK will look for.
+
+    ## How to fix
+    Put the portal URL from the IAM Identity Center console into the config, or upgrade the CLI:
+
+        aws configure set sso_start_url https://d-xxxxxxxxxx.awsapps.com/start --profile dev
+
+    (for a profile that uses an `[sso-session]`, edit `sso_start_url` in that section instead)
+
+    ## Example
+        ! SSO408 vanity-url-needs-newer-cli: Profile "dev" uses the start URL https://sso.example.com/start, whose host AWS does not own; AWS CLI 2.22.0 (/usr/local/bin/aws) does not follow such a vanity URL to the access portal (2.35.13 and later do).
+    """
+    exe, version = _active_v2(ctx)
+    if version >= VANITY_URL_SINCE:
+        return
+    vanity = [s for s in _sso_profiles(ctx) if (h := _host(s.start_url)) and not is_aws_owned_host(h)]
+    if not vanity:
+        return
+    first = vanity[0]
+    who = f"Profile {_names(vanity)} uses" if len(vanity) == 1 else f"Profiles {_names(vanity)} use"
+    where = first.values["sso_start_url"]
+    yield vanity_url_needs_newer_cli.finding(
+        f"{who} the start URL {first.start_url}, whose host AWS does not own; {_cli(ctx, exe)} does not follow "
+        "such a vanity URL to the access portal (2.35.13 and later do).",
+        fix("Use the AWS access portal URL shown in the IAM Identity Center console, or upgrade AWS CLI v2.",
+            manual(f"edit {ctx.show_path(where.path)}:{where.line}: sso_start_url = "
+                   "https://<d-xxxxxxxxxx or alias>.awsapps.com/start"),
+            *install_v2_commands(ctx, exe)),
+        subject=first.profile.name,
+        location=Location(path=str(where.path), line=where.line, section=where.section, key=where.key),
+    )
+
+
+@rule("SSO409", "unparseable-cli-version", Severity.WARNING, needs=("cli", "env"))
+def unparseable_cli_version(ctx: Context) -> Iterator[Finding]:
+    """`aws --version` fails, hangs or prints something that is not an AWS CLI version.
+
+    ## What it checks
+    Runs the first `aws` on `PATH` with `--version` in its own process group, with a time limit of a
+    few seconds (then the whole group is killed), and expects a line starting `aws-cli/X.Y.Z`. It
+    fires when the command cannot start (a missing `#!` interpreter after a Python upgrade, a binary
+    for another system), exits with an error, is still running at the deadline, or prints anything
+    else.
+
+    ## Why it matters
+    The same `aws` runs `aws sso login`: if it cannot even print its version it will not log you in.
+    It is often a broken install (its Python removed), a wrapper or alias script in front of the real
+    CLI, or an unrelated program called `aws`. sso-doctor cannot check the CLI's version rules either.
+
+    ## How to fix
+    See what `aws` is, try it yourself (a CLI that was only slow on a busy machine answers now), and
+    reinstall AWS CLI v2:
+
+        type -a aws
+        aws --version
+        curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && unzip -q -o awscliv2.zip && sudo ./aws/install --update
+
+    ## Example
+        ! SSO409 unparseable-cli-version: `/usr/local/bin/aws --version` did not report an AWS CLI version: it did not finish within 3 s and was stopped.
+    """
+    exe = _active(ctx)
+    if exe.state == "ok":
+        return
+    message = f"`{ctx.show_path(exe.path)} --version` did not report an AWS CLI version: {exe.problem}."
+    if exe.shown_line:
+        message += f" It printed: {exe.shown_line}"
+    yield unparseable_cli_version.finding(
+        message,
+        fix("See what this aws is and try it yourself, then reinstall AWS CLI v2.", "type -a aws", "aws --version",
+            *install_v2_commands(ctx, exe)),
+        location=Location(path=exe.path),
+        evidence={"exit code": str(exe.exit_code)} if exe.exit_code is not None else {},
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    aws_cli_not_found,
+    aws_cli_v1,
+    cli_without_sso_session,
+    cli_without_pkce,
+    multiple_aws_on_path,
+    headless_pkce_login,
+    cli_partition_regression,
+    vanity_url_needs_newer_cli,
+    unparseable_cli_version,
+)

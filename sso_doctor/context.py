@@ -138,4 +138,27 @@ class Context:
 
     # --- AWS CLI on PATH and login environment (loaders/cli_version.py, loaders/login_env.py) ---------
 
+    @cached_property
+    def aws_cli(self) -> cli_version.AwsCli:
+        """Every `aws` on PATH (ctx.env's PATH) and what `aws --version` said, run as subprocesses."""
+        from sso_doctor.loaders import cli_version
+
+        return cli_version.load(self.env, platform=self.platform)
+
+    @cached_property
+    def platform(self) -> str:
+        """sys.platform; tests only: `extra["platform"]` or SSO_DOCTOR_PLATFORM pretend another one."""
+        import sys
+
+        return str(self.settings.extra.get("platform") or self.env.get("SSO_DOCTOR_PLATFORM") or sys.platform)
+
+    @cached_property
+    def login_env(self) -> login_env.LoginEnv:
+        """SSH, display, container, WSL and BROWSER facts. The filesystem root is "/"; tests only:
+        `extra["root"]` or SSO_DOCTOR_ROOT point it at a fake root (marker files such as /.dockerenv)."""
+        from sso_doctor.loaders import login_env
+
+        root = str(self.settings.extra.get("root") or self.env.get("SSO_DOCTOR_ROOT") or "/")
+        return login_env.load(self.env, root=root, platform=self.platform)
+
     # --- online: probes and portal access (probes/) -----------------------------------------------------

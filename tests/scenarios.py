@@ -8,7 +8,7 @@ A scenario folder holds:
                    [setup] chmod = {"rel/path" = "000"}, symlink = {"link" = "target"}, mkdir = [...]
   expected.json    {"exit_code": N, "findings": [{"rule_id", "severity", "subject", "path", "line",
                    "env_var"?}], "contains": {"SSO105": ["did you mean"]}, "rules": {"SSO104": "skipped"}}
-Paths in expected.json are written with "~" for the fake HOME.
+Paths in expected.json are written with "~" for the fake HOME and "{bin}" for the scenario's bin/.
 """
 
 from __future__ import annotations
@@ -114,11 +114,13 @@ def prepare(sc: Scenario, tmp: Path) -> Prepared:
     return Prepared(home, bindir, env, args)
 
 
-def normalise(finding: dict[str, Any], home: Path) -> dict[str, Any]:
+def normalise(finding: dict[str, Any], home: Path, bindir: Path | None = None) -> dict[str, Any]:
     loc = finding["location"]
     path = loc.get("path")
     if path and (path == str(home) or path.startswith(str(home) + "/")):
         path = "~" + path[len(str(home)):]
+    elif path and bindir and path.startswith(str(bindir) + "/"):
+        path = "{bin}" + path[len(str(bindir)):]  # the scenario's own bin/ folder, as in [env]
     out = {
         "rule_id": finding["rule_id"],
         "severity": finding["severity"],

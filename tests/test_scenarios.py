@@ -29,7 +29,7 @@ def test_scenario(sc, tmp_path):
     doc = json.loads(result.stdout)
     validate_report(doc)
 
-    got = sorted((normalise(f, prepared.home) for f in doc["findings"]), key=sort_key)
+    got = sorted((normalise(f, prepared.home, prepared.bin) for f in doc["findings"]), key=sort_key)
     want = sorted(sc.expected["findings"], key=sort_key)
     assert got == want, json.dumps(doc["findings"], indent=1)
     assert result.exit_code == sc.expected.get("exit_code", 1 if any(f["severity"] == "error" for f in want) else 0)

@@ -1,0 +1,127 @@
+"""Where a browser login would happen: SSH session, display, container, WSL and $BROWSER, as facts.
+
+`aws sso login` with PKCE opens a browser on this machine and waits for it to call back to
+http://127.0.0.1:<port>/oauth/callback here. That fails when the person is not sitting at this
+machine's screen (SSH), when there is no screen (Linux without a display server), inside a container
+(its 127.0.0.1 is not the host's) and on WSL without a BROWSER that hands the URL to Windows.
+
+Files are read under `root` (default "/") so tests can point the loader at a fake root; the platform
+is a parameter too. Nothing here raises: an unreadable or missing marker simply is not evidence.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+SSH_VARS = ("SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT")
+DISPLAY_VARS = ("DISPLAY", "WAYLAND_DISPLAY")
+CONTAINER_FILES = ("/.dockerenv", "/run/.containerenv")
+# Path fragments in /proc/1/cgroup that only container runtimes create (cgroup v1 and hybrid setups;
+# under cgroup v2 a container usually sees "0::/" and the marker files above are the evidence).
+CGROUP_MARKERS = ("docker", "kubepods", "containerd", "libpod", "lxc", "/ecs/")
+# Enough to find a marker; /proc files report size 0, so read a fixed amount.
+_READ_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why we believe something: an environment variable that is set, or a file (under the root)."""
+
+    text: str  # "SSH_CONNECTION is set", "/.dockerenv exists"
+    env_var: str | None = None
+    path: str | None = None  # the real path read (root-prefixed), for locations
+
+
+@dataclass(frozen=True)
+class LoginEnv:
+    platform: str  # sys.platform style: linux, darwin, win32, ...
+    ssh: Evidence | None
+    display: Evidence | None  # None: no graphical session a browser could open in
+    container: Evidence | None
+    wsl: Evidence | None
+    browser: str | None  # $BROWSER, when set and not blank
+
+    @property
+    def has_display(self) -> bool:
+        return self.display is not None
+
+
+def _set(env: Mapping[str, str], name: str) -> bool:
+    return bool(env.get(name, "").strip())
+
+
+def _under(root: str, path: str) -> str:
+    return os.path.join(root, path.lstrip("/"))
+
+
+def _read(root: str, path: str) -> str | None:
+    try:
+        with open(_under(root, path), "rb") as f:
+            return f.read(_READ_LIMIT).decode("utf-8", errors="replace")
+    except (OSError, ValueError):
+        return None
+
+
+def _ssh(env: Mapping[str, str]) -> Evidence | None:
+    for name in SSH_VARS:
+        if _set(env, name):
+            return Evidence(f"{name} is set (an SSH session)", env_var=name)
+    return None
+
+
+def _display(env: Mapping[str, str], platform: str) -> Evidence | None:
+    if platform == "darwin":
+        return Evidence("macOS desktop")
+    if platform in ("win32", "cygwin"):
+        return Evidence("Windows desktop")
+    for name in DISPLAY_VARS:
+        if _set(env, name):
+            return Evidence(f"{name} is set", env_var=name)
+    return None
+
+
+def _container(env: Mapping[str, str], root: str) -> Evidence | None:
+    for marker in CONTAINER_FILES:
+        if os.path.lexists(_under(root, marker)):
+            return Evidence(f"{marker} exists (a container)", path=_under(root, marker))
+    if _set(env, "container"):
+        # systemd-nspawn, podman and LXC set it for the container's init and its children.
+        return Evidence(f"container={env['container'].strip()} is set (a container)", env_var="container")
+    cgroup = _read(root, "/proc/1/cgroup")
+    if cgroup:
+        for line in cgroup.splitlines():
+            hierarchy = line.split(":", 2)[-1]
+            if any(m in hierarchy for m in CGROUP_MARKERS):
+                return Evidence(f"/proc/1/cgroup shows a container ({hierarchy.strip()})",
+                                path=_under(root, "/proc/1/cgroup"))
+    if _set(env, "KUBERNETES_SERVICE_HOST"):
+        return Evidence("KUBERNETES_SERVICE_HOST is set (a Kubernetes pod)", env_var="KUBERNETES_SERVICE_HOST")
+    return None
+
+
+def _wsl(env: Mapping[str, str], root: str, platform: str) -> Evidence | None:
+    if not platform.startswith("linux"):
+        return None
+    if _set(env, "WSL_DISTRO_NAME"):
+        return Evidence(f"WSL_DISTRO_NAME={env['WSL_DISTRO_NAME'].strip()} is set (WSL)", env_var="WSL_DISTRO_NAME")
+    version = _read(root, "/proc/version")
+    # WSL 1 kernels say "Microsoft", WSL 2 kernels "microsoft-standard-WSL2".
+    if version and ("microsoft" in version.lower() or "wsl" in version.lower()):
+        return Evidence("/proc/version names a Microsoft WSL kernel", path=_under(root, "/proc/version"))
+    return None
+
+
+def load(env: Mapping[str, str], root: str = "/", platform: str = sys.platform) -> LoginEnv:
+    """Facts about the login environment from `env` and files under `root`, for `platform`."""
+    browser = env.get("BROWSER", "").strip() or None
+    return LoginEnv(
+        platform=platform,
+        ssh=_ssh(env),
+        display=_display(env, platform),
+        container=_container(env, root),
+        wsl=_wsl(env, root, platform),
+        browser=browser,
+    )

@@ -1,0 +1,453 @@
+"""SSO4xx loaders and rules with real executables on a temporary PATH, and the real AWS CLI v1 from PyPI."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from packaging.version import Version
+
+from sso_doctor import runner
+from sso_doctor.loaders import cli_version, login_env
+
+V2_LINE = "aws-cli/2.36.7 Python/3.13.7 Linux/6.8.0-1031-aws exe/x86_64.ubuntu.24"
+
+
+def make_aws(directory: Path, body: str, *, mode: int = 0o755, name: str = "aws") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text("#!/bin/sh\n" + textwrap.dedent(body).lstrip("\n"))
+    path.chmod(mode)
+    return path
+
+
+def prints(line: str) -> str:
+    return f"echo '{line}'\n"
+
+
+def check(env: dict[str, str], *select: str) -> dict:
+    """Run sso-doctor's check in-process on exactly this environment; the JSON report."""
+    outcome = runner.check(runner.CheckRequest(output_format="json", select=select or ("SSO4",), env=env))
+    return json.loads(outcome.render())
+
+
+def findings(doc: dict) -> list[tuple[str, str]]:
+    return [(f["rule_id"], f["message"]) for f in doc["findings"]]
+
+
+# --- finding the executables ---------------------------------------------------------------------
+
+
+def test_every_aws_on_path_in_order_and_the_same_file_counts_once(tmp_path):
+    first = make_aws(tmp_path / "a", prints(V2_LINE))
+    second = make_aws(tmp_path / "b", prints("aws-cli/1.46.3 Python/3.11.7 Linux/6.1 botocore/1.43.62"))
+    (tmp_path / "link-to-a").symlink_to(tmp_path / "a")  # a directory symlink, like /bin -> /usr/bin
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "aws").symlink_to(second)  # a file symlink, like /usr/local/bin/aws -> .../v2/.../aws
+    (tmp_path / "d").mkdir()
+    os.link(first, tmp_path / "d" / "aws")  # a hard link is the same file too
+    path = os.pathsep.join(str(tmp_path / d) for d in ("a", "a", "link-to-a", "c", "b", "d"))
+
+    found = cli_version.find({"PATH": path})
+
+    assert [(p, real) for p, real, _ in found] == [(str(first), str(first)), (str(tmp_path / "c" / "aws"), str(second))]
+
+
+def test_non_executable_aws_is_recorded_but_never_run(tmp_path):
+    marker = tmp_path / "ran"
+    make_aws(tmp_path / "a", f"touch {marker}\n", mode=0o644)
+    make_aws(tmp_path / "b", prints(V2_LINE))
+    cli = cli_version.load({"PATH": f"{tmp_path / 'a'}:{tmp_path / 'b'}"})
+
+    assert [e.state for e in cli.executables] == ["not-executable", "ok"]
+    assert cli.active is not None and cli.active.path == str(tmp_path / "b" / "aws")
+    assert not marker.exists()
+
+
+def test_directories_dangling_links_and_missing_dirs_are_not_commands(tmp_path):
+    (tmp_path / "a" / "aws").mkdir(parents=True)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "aws").symlink_to(tmp_path / "nowhere")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "aws").symlink_to(tmp_path / "c" / "aws")  # a loop
+    path = os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b"), str(tmp_path / "c"), str(tmp_path / "no-dir")])
+    assert cli_version.load({"PATH": path}).executables == ()
+
+
+def test_path_comes_from_the_given_env_not_os_environ(tmp_path, monkeypatch):
+    make_aws(tmp_path / "in-os-environ", prints(V2_LINE))
+    monkeypatch.setenv("PATH", str(tmp_path / "in-os-environ") + os.pathsep + os.environ["PATH"])
+    assert cli_version.load({"PATH": str(tmp_path / "empty")}).executables == ()
+    assert cli_version.load({"PATH": ""}).executables == ()
+    assert cli_version.path_dirs({}) == [os.path.abspath(d) for d in os.defpath.split(os.pathsep)]
+
+
+def test_windows_looks_for_pathext_names(tmp_path):
+    make_aws(tmp_path, prints(V2_LINE), name="aws.exe")
+    make_aws(tmp_path, prints(V2_LINE), name="aws.cmd")
+    found = cli_version.find({"PATH": str(tmp_path), "PATHEXT": ".EXE;.CMD"}, platform="win32")
+    assert [Path(p).name for p, _, _ in found] == ["aws.exe", "aws.cmd"]
+    assert cli_version.find({"PATH": str(tmp_path)}, platform="linux") == []
+
+
+# --- reading the version -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("output, version", [
+    ("aws-cli/2.22.0 Python/3.12.6 Linux/6.1.0 exe/x86_64.ubuntu.22", "2.22.0"),
+    ("aws-cli/2.8.12 Python/3.9.11 Linux/5.15.0 exe/x86_64.ubuntu.22 prompt/off", "2.8.12"),
+    ("aws-cli/2.36.7 Python/3.12.3 Linux/6.8.0 source/x86_64.ubuntu.24", "2.36.7"),
+    ("aws-cli/1.46.3 Python/3.11.7 Linux/6.1 botocore/1.43.62", "1.46.3"),
+    ("SyntaxWarning: invalid escape sequence\naws-cli/1.18.69 Python/2.7.18 Linux/5.4.0 botocore/1.16.19", "1.18.69"),
+    ("aws-cli/2.22 Python/3.12.6", None),
+    ("AWS CLI 2.22.0", None),
+    ("version: aws-cli/2.22.0", None),
+    ("", None),
+])
+def test_parse_version(output, version):
+    assert cli_version.parse_version(output) == (Version(version) if version else None)
+
+
+def test_v1_printing_to_stderr_crash_garbage_and_missing_interpreter_are_facts(tmp_path):
+    dirs = {
+        "v1": prints("aws-cli/1.18.69 Python/2.7.18 Linux/5.4.0 botocore/1.16.19").replace("\n", " >&2\n"),
+        "crash": "echo 'Traceback (most recent call last):' >&2\necho 'ImportError: No module named awscli' >&2\n"
+                 "exit 3\n",
+        "garbage": "printf 'hello\\0\\377\\n'\n",
+        "killed": "kill -SEGV $$\n",
+    }
+    for name, body in dirs.items():
+        make_aws(tmp_path / name, body)
+    (tmp_path / "shebang").mkdir()
+    (tmp_path / "shebang" / "aws").write_text("#!/opt/gone/python3.8\n")
+    (tmp_path / "no-shebang").mkdir()
+    (tmp_path / "no-shebang" / "aws").write_bytes(b"\x7fELF\x02\x01\x01garbage")
+    for d in ("shebang", "no-shebang"):
+        (tmp_path / d / "aws").chmod(0o755)
+    order = [*dirs, "shebang", "no-shebang"]
+
+    cli = cli_version.load({"PATH": os.pathsep.join(str(tmp_path / d) for d in order)})
+    got = {Path(e.path).parent.name: e for e in cli.executables}
+
+    assert got["v1"].state == "ok" and got["v1"].version == Version("1.18.69")
+    assert (got["crash"].state, got["crash"].exit_code, got["crash"].problem) == ("failed", 3, "it exited with code 3")
+    assert got["crash"].shown_line == "ImportError: No module named awscli"
+    assert (got["garbage"].state, got["garbage"].exit_code) == ("unrecognised", 0)
+    assert got["garbage"].shown_line == "hello??"
+    assert (got["killed"].state, got["killed"].problem) == ("failed", "it was killed by signal 11")
+    assert (got["shebang"].state, got["shebang"].problem) == ("failed", "its interpreter /opt/gone/python3.8 does not exist")
+    assert got["no-shebang"].state == "failed" and "exec format error" in got["no-shebang"].problem
+
+
+def test_output_is_capped_and_a_flood_does_not_block(tmp_path):
+    make_aws(tmp_path, "/usr/bin/yes garbage | /usr/bin/head -c 5000000\n")
+    (exe,) = cli_version.load({"PATH": str(tmp_path)}, timeout=10).executables
+    assert exe.state == "unrecognised"
+    assert len(exe.output) == cli_version.MAX_OUTPUT
+
+
+# --- hung executables: time-boxed, concurrent, the whole process group killed -------------------------
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"  # a zombie waiting for its (re)parent is dead
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process states are read from /proc")
+def test_hung_aws_is_killed_with_its_children_and_the_others_run_concurrently(tmp_path):
+    pids = tmp_path / "pids"
+    for name in ("hung1", "hung2"):
+        # a wrapper whose child holds the output open: killing only the wrapper would not be enough
+        make_aws(tmp_path / name, f"/bin/sleep 300 &\necho $! >> {pids}\necho $$ >> {pids}\nwait\n")
+    make_aws(tmp_path / "closes-output", f"exec >&- 2>&-\necho $$ >> {pids}\nexec /bin/sleep 300\n")
+    make_aws(tmp_path / "ok", prints(V2_LINE))
+    path = os.pathsep.join(str(tmp_path / d) for d in ("hung1", "hung2", "closes-output", "ok"))
+
+    start = time.monotonic()
+    cli = cli_version.load({"PATH": path}, timeout=1.5)
+    elapsed = time.monotonic() - start
+
+    assert [e.state for e in cli.executables] == ["hung", "hung", "hung", "ok"]
+    assert cli.executables[0].problem == "it did not finish within 1.5 s and was stopped"
+    # one shared deadline: three hung executables cost one timeout (1.5 s), not three (4.5 s)
+    assert 1.5 <= elapsed < 4.0, elapsed
+    started = [int(x) for x in pids.read_text().split()]
+    assert len(started) == 5
+    deadline = time.monotonic() + 2
+    while any(_alive(p) for p in started) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p for p in started if _alive(p)] == []
+
+
+def test_aws_that_exits_but_leaves_a_child_holding_the_output_is_not_hung(tmp_path):
+    make_aws(tmp_path, "/bin/sleep 300 &\n" + prints(V2_LINE))
+    (exe,) = cli_version.load({"PATH": str(tmp_path)}, timeout=0.5).executables
+    assert (exe.state, exe.version) == ("ok", Version("2.36.7"))
+
+
+def test_a_hung_aws_costs_the_whole_check_about_the_timeout(tmp_path, capsys):
+    """Benchmark-style: the full SSO4 check with one hung aws first on PATH (default timeout)."""
+    make_aws(tmp_path / "bin", "exec /bin/sleep 300\n")
+    env = {"HOME": str(tmp_path), "PATH": str(tmp_path / "bin"), "SSO_DOCTOR_ROOT": str(tmp_path / "root")}
+    start = time.monotonic()
+    doc = check(env)
+    elapsed = time.monotonic() - start
+    with capsys.disabled():
+        print(f"\n[benchmark] sso-doctor check --select SSO4 with a hung aws: {elapsed:.2f} s "
+              f"(timeout {cli_version.VERSION_TIMEOUT} s)")
+    assert [f["rule_id"] for f in doc["findings"]] == ["SSO409"]
+    assert elapsed < cli_version.VERSION_TIMEOUT + 2.5  # generous: shared CI cores
+
+
+# --- the real AWS CLI v1 from PyPI -------------------------------------------------------------------
+
+
+def real_v1_aws() -> Path:
+    path = Path(sysconfig.get_path("scripts")) / "aws"
+    assert path.exists(), "awscli (the test extra) is not installed: pip install -e '.[test]'"
+    return path
+
+
+def test_real_aws_cli_v1_first_on_path_gives_sso402_with_its_version(tmp_path):
+    version = importlib.metadata.version("awscli")  # metadata only: never `import awscli`
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "aws").symlink_to(real_v1_aws())
+    env = {"HOME": str(tmp_path), "PATH": str(tmp_path / "bin"), "LANG": "C.UTF-8"}
+
+    # one run only (~0.4 s idle, over 1 s on a loaded CI machine): the JSON report carries what was parsed
+    doc = check(env)
+    assert [(f["rule_id"], f["severity"], f["location"]["path"]) for f in doc["findings"]] == [
+        ("SSO402", "error", str(tmp_path / "bin" / "aws"))]
+    (finding,) = doc["findings"]
+    assert f"is AWS CLI {version} (v1)" in finding["message"]
+    assert dict(finding["evidence"])["aws --version"].startswith(f"aws-cli/{version} Python/")
+
+
+def test_awscli_import_hook_is_real_and_sso_doctor_never_triggers_it(tmp_path):
+    """awscli swaps `botocore` for its vendored copy when `awscli` is imported (a meta-path finder set
+    up by awscli/__init__.py; no .pth file, so nothing happens at interpreter start). Prove the hazard
+    is real, then that a full sso-doctor run, real v1 `aws` included, leaves botocore untouched."""
+    python = sys.executable
+    hazard = subprocess.run([python, "-c", "import awscli, botocore; print(botocore.__file__)"],
+                            capture_output=True, text=True, check=True)
+    assert f"{os.sep}awscli{os.sep}botocore{os.sep}" in hazard.stdout
+
+    site = Path(sysconfig.get_path("purelib"))
+    assert not [p.name for p in site.glob("*.pth") if "awscli" in p.read_text(errors="replace")]
+
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "aws").symlink_to(real_v1_aws())
+    probe = textwrap.dedent(f"""
+        import json, sys
+        from sso_doctor import runner
+        env = {{"HOME": {str(tmp_path)!r}, "PATH": {str(tmp_path / "bin")!r}}}
+        doc = json.loads(runner.check(runner.CheckRequest(output_format="json", env=env, offline=True)).render())
+        import botocore
+        print(json.dumps({{
+            "awscli_imported": any(m == "awscli" or m.startswith("awscli.") for m in sys.modules),
+            "hooks": [type(f).__name__ for f in sys.meta_path],
+            "botocore": botocore.__file__,
+            "rules": [f["rule_id"] for f in doc["findings"] if f["rule_id"].startswith("SSO4")],
+        }}))
+    """)
+    out = json.loads(subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True).stdout)
+    assert out["rules"] == ["SSO402"]
+    assert out["awscli_imported"] is False
+    assert "TopLevelImportAliasFinder" not in out["hooks"]
+    assert f"{os.sep}awscli{os.sep}" not in out["botocore"]
+    # and this test process too
+    import botocore
+
+    assert "awscli" not in sys.modules and f"{os.sep}awscli{os.sep}" not in botocore.__file__
+
+
+# --- rules on top of the loader ------------------------------------------------------------------------
+
+
+def test_only_non_executable_aws_gives_sso401_with_chmod(tmp_path):
+    make_aws(tmp_path / "bin", prints(V2_LINE), mode=0o644)
+    doc = check({"HOME": str(tmp_path), "PATH": str(tmp_path / "bin")})
+    (finding,) = doc["findings"]
+    assert finding["rule_id"] == "SSO401"
+    assert "is not executable" in finding["message"]
+    assert finding["fix"]["commands"][0] == {"command": f"chmod +x {tmp_path / 'bin' / 'aws'}", "safe": True}
+
+
+def test_sso405_lists_every_aws_with_its_version_or_problem(tmp_path):
+    make_aws(tmp_path / "a", prints(V2_LINE))
+    make_aws(tmp_path / "b", "exit 2\n")
+    make_aws(tmp_path / "c", prints("aws-cli/1.46.3 Python/3.11.7 Linux/6.1 botocore/1.43.62"))
+    env = {"HOME": str(tmp_path), "PATH": os.pathsep.join(str(tmp_path / d) for d in "abc")}
+    (finding,) = check(env, "SSO405")["findings"]
+    assert finding["message"] == (
+        f"PATH holds 3 aws executables and the first one wins: ~/a/aws (2.36.7), then ~/b/aws (it exited with "
+        f"code 2), then ~/c/aws (1.46.3).")
+
+
+@pytest.mark.parametrize("real_path, path, platform, command", [
+    ("/opt/homebrew/Cellar/awscli/2.15.0/bin/aws", "/opt/homebrew/bin/aws", "darwin", "brew upgrade awscli"),
+    ("/usr/bin/snap", "/snap/bin/aws", "linux", "sudo snap refresh aws-cli"),
+    ("/usr/local/aws-cli/v2/2.15.0/dist/aws", "/usr/local/bin/aws", "darwin", "sudo installer -pkg AWSCLIV2.pkg"),
+    ("C:/Program Files/Amazon/AWSCLIV2/aws.exe", "C:/Program Files/Amazon/AWSCLIV2/aws.exe", "win32", "AWSCLIV2.msi"),
+    ("/usr/local/aws-cli/v2/2.15.0/dist/aws", "/usr/local/bin/aws", "linux", "sudo ./aws/install --update"),
+])
+def test_upgrade_command_follows_how_the_cli_was_installed(real_path, path, platform, command):
+    from sso_doctor.context import Context, RunSettings
+    from sso_doctor.rules.tooling import install_v2_commands
+
+    ctx = Context(RunSettings(extra={"platform": platform}), env={})
+    exe = cli_version.AwsExecutable(path, real_path, "ok", version=Version("2.15.0"))
+    assert command in " ".join(install_v2_commands(ctx, exe))
+
+
+# --- the login environment -----------------------------------------------------------------------------
+
+
+def fake_root(tmp_path: Path, files: dict[str, str]) -> str:
+    root = tmp_path / "root"
+    root.mkdir(exist_ok=True)
+    for rel, content in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(content)
+    return str(root)
+
+
+@pytest.mark.parametrize("files, env, expected", [
+    ({".dockerenv": ""}, {}, "/.dockerenv exists"),
+    ({"run/.containerenv": "engine=\"podman-4.9.3\"\n"}, {}, "/run/.containerenv exists"),
+    ({"proc/1/cgroup": "12:pids:/docker/3f2a9c0e1b\n11:memory:/docker/3f2a9c0e1b\n"}, {}, "/proc/1/cgroup shows"),
+    ({"proc/1/cgroup": "0::/kubepods/besteffort/pod1234/abcd\n"}, {}, "/proc/1/cgroup shows"),
+    ({}, {"container": "podman"}, "container=podman is set"),
+    ({}, {"KUBERNETES_SERVICE_HOST": "10.96.0.1"}, "KUBERNETES_SERVICE_HOST is set"),
+    ({"proc/1/cgroup": "0::/\n"}, {}, None),
+    ({"proc/1/cgroup": "0::/user.slice/user-1000.slice/session-2.scope\n"}, {"container": " "}, None),
+])
+def test_container_markers(tmp_path, files, env, expected):
+    got = login_env.load(env, root=fake_root(tmp_path, files), platform="linux").container
+    assert (got.text if got else None) == expected or (got and expected and got.text.startswith(expected))
+
+
+@pytest.mark.parametrize("proc_version, env, platform, expected", [
+    ("Linux version 4.4.0-19041-Microsoft (Microsoft@Microsoft.com) (gcc version 5.4.0) #1237-Microsoft", {},
+     "linux", "/proc/version names a Microsoft WSL kernel"),
+    ("Linux version 5.15.167.4-microsoft-standard-WSL2 (root@f9c826d3017f) (gcc (GCC) 11.2.0)", {}, "linux",
+     "/proc/version names a Microsoft WSL kernel"),
+    ("Linux version 6.8.0-1031-aws (buildd@lcy02-amd64-010) (x86_64-linux-gnu-gcc-13)", {"WSL_DISTRO_NAME": "Ubuntu"},
+     "linux", "WSL_DISTRO_NAME=Ubuntu is set (WSL)"),
+    ("Linux version 6.8.0-1031-aws (buildd@lcy02-amd64-010) (x86_64-linux-gnu-gcc-13)", {}, "linux", None),
+    ("Linux version 5.15.167.4-microsoft-standard-WSL2", {"WSL_DISTRO_NAME": "Ubuntu"}, "darwin", None),
+])
+def test_wsl_markers(tmp_path, proc_version, env, platform, expected):
+    got = login_env.load(env, root=fake_root(tmp_path, {"proc/version": proc_version}), platform=platform).wsl
+    assert (got.text if got else None) == expected
+
+
+@pytest.mark.parametrize("env, platform, ssh, display", [
+    ({}, "linux", None, None),
+    ({"DISPLAY": ":0"}, "linux", None, "DISPLAY"),
+    ({"WAYLAND_DISPLAY": "wayland-0", "DISPLAY": " "}, "linux", None, "WAYLAND_DISPLAY"),
+    ({"SSH_TTY": "/dev/pts/0", "DISPLAY": "localhost:10.0"}, "linux", "SSH_TTY", "DISPLAY"),
+    ({"SSH_CLIENT": "203.0.113.7 50022 22"}, "darwin", "SSH_CLIENT", "macOS desktop"),
+    ({}, "darwin", None, "macOS desktop"),
+    ({}, "win32", None, "Windows desktop"),
+    ({"SSH_CONNECTION": ""}, "freebsd14", None, None),
+])
+def test_ssh_and_display(tmp_path, env, platform, ssh, display):
+    got = login_env.load(env, root=str(tmp_path), platform=platform)
+    assert (got.ssh.env_var if got.ssh else None) == ssh
+    assert (got.display.env_var or got.display.text if got.display else None) == display
+
+
+def test_login_env_never_raises_on_odd_files(tmp_path):
+    root = tmp_path / "root"
+    (root / "proc" / "version").mkdir(parents=True)  # a directory where a file should be
+    (root / "proc" / "1").mkdir()
+    (root / "proc" / "1" / "cgroup").write_bytes(b"\xff\xfe\x00" * 100_000)  # binary and large
+    (root / ".dockerenv").symlink_to(root / "nowhere")  # a dangling marker still marks
+    got = login_env.load({"BROWSER": "  "}, root=str(root), platform="linux")
+    assert (got.wsl, got.browser) == (None, None)
+    assert got.container is not None and got.container.text == "/.dockerenv exists (a container)"
+
+
+def test_context_root_and_platform_overrides_are_test_only_knobs(tmp_path):
+    from sso_doctor.context import Context, RunSettings
+
+    root = fake_root(tmp_path, {".dockerenv": ""})
+    by_env = Context(env={"SSO_DOCTOR_ROOT": root, "SSO_DOCTOR_PLATFORM": "darwin"})
+    assert by_env.platform == "darwin" and by_env.login_env.container is not None
+    by_settings = Context(RunSettings(extra={"root": str(tmp_path / "empty"), "platform": "linux"}),
+                          env={"SSO_DOCTOR_ROOT": root})
+    assert by_settings.platform == "linux" and by_settings.login_env.container is None
+    assert Context(env={}).platform == sys.platform
+
+
+def test_sso406_location_and_fix_per_blocker(tmp_path):
+    """SSH beats container beats WSL beats no display; the WSL fix is BROWSER=wslview."""
+    (tmp_path / ".aws").mkdir()
+    (tmp_path / ".aws" / "config").write_text(
+        "[profile a]\nsso_session = s\nsso_account_id = 111122223333\nsso_role_name = R\n\n"
+        "[profile b]\nsso_session = s\nsso_account_id = 111122223333\nsso_role_name = R\n\n"
+        "[sso-session s]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-west-1\n")
+    make_aws(tmp_path / "bin", prints(V2_LINE))
+    root = fake_root(tmp_path, {".dockerenv": ""})
+    base = {"HOME": str(tmp_path), "PATH": str(tmp_path / "bin"), "SSO_DOCTOR_ROOT": root,
+            "WSL_DISTRO_NAME": "Ubuntu"}
+
+    def sso406(env: dict[str, str]) -> dict:
+        outcome = runner.check(runner.CheckRequest(output_format="json", select=("SSO406",), env=env,
+                                                   profiles=("a", "b")))
+        (finding,) = json.loads(outcome.render())["findings"]
+        return finding
+
+    ssh = sso406({**base, "SSH_TTY": "/dev/pts/1"})
+    assert (ssh["subject"], ssh["location"].get("env_var")) == ("a", "SSH_TTY")
+    assert ssh["message"].startswith('Profiles "a" and "b" log in through a browser (PKCE, sso-session "s")')
+    container = sso406(base)
+    assert container["location"]["path"] == os.path.join(root, ".dockerenv")
+    (Path(root) / ".dockerenv").unlink()
+    wsl = sso406(base)
+    assert wsl["location"]["env_var"] == "WSL_DISTRO_NAME"
+    assert [c["command"] for c in wsl["fix"]["commands"]] == ["export BROWSER=wslview", "aws sso login --profile a"]
+
+
+@pytest.mark.parametrize("url, region, partition", [
+    ("https://start.home.awsapps.cn/directory/d-9067642ac7", "cn-north-1", "aws-cn"),
+    ("https://start.us-gov-home.awsapps.com/directory/d-98676d1a2b", "us-gov-west-1", "aws-us-gov"),
+    ("https://identitycenter.amazonaws.eu/ssoins-1234567890abcdef", None, "aws-eusc"),
+    ("https://ssoins-1234567890abcdef.portal.cn-northwest-1.app.aws", "us-east-1", "aws-cn"),  # the host says
+    ("https://sso.example.eu/start", "eu-central-1", "aws"),  # a vanity .eu host is not the EUSC partition
+    ("https://sso.example.com/start", "eusc-de-east-1", "aws-eusc"),
+    ("https://d-1234567890.awsapps.com/start", None, None),
+])
+def test_start_url_partition(tmp_path, url, region, partition):
+    from sso_doctor.loaders import aws_config
+    from sso_doctor.rules.tooling import start_url_partition
+
+    text = f"[profile p]\nsso_start_url = {url}\nsso_account_id = 111122223333\nsso_role_name = R\n"
+    text += f"sso_region = {region}\n" if region else ""
+    parsed = aws_config.parse_bytes("config", tmp_path / "config", None, text.encode())
+    cfg = aws_config.build(parsed, aws_config.ParsedFile("credentials", tmp_path / "c", None, "missing"))
+    assert start_url_partition(aws_config.resolve_sso(cfg.profiles["p"], cfg.sso_sessions)) == partition
+
+
+def test_rule_docs_have_the_four_parts_and_a_real_example():
+    from sso_doctor.rules import tooling
+
+    for r in tooling.RULES:
+        doc = r.doc
+        assert [h for h in ("## What it checks", "## Why it matters", "## How to fix", "## Example") if h in doc] == [
+            "## What it checks", "## Why it matters", "## How to fix", "## Example"], r.id
+        example = doc.split("## Example", 1)[1].strip()
+        assert example.split(":", 1)[0].split()[1:] == [r.id, r.slug], r.id
