@@ -72,7 +72,7 @@ def test_no_arguments_prints_help():
 
 def test_output_file_and_json_schema(clean_env, tmp_path):
     out = tmp_path / "report.json"
-    result = invoke(["check", "--offline", "--format", "json", "--output", str(out)])
+    result = invoke(["check", "--offline", "--select", "SSO0,SSO1", "--format", "json", "--output", str(out)])
     assert result.stdout == ""
     doc = json.loads(out.read_text())
     validate_report(doc)
@@ -89,7 +89,7 @@ def test_output_to_a_directory_is_a_failure_before_any_report(clean_env, tmp_pat
 @pytest.mark.parametrize(("fail_on", "code"), [("error", 0), ("warning", 1), ("info", 1), ("never", 0)])
 def test_fail_on_levels(clean_env, fail_on, code):
     # a fresh machine: one warning (SSO101) and one info (SSO002)
-    assert invoke(["check", "--offline", "--fail-on", fail_on]).exit_code == code
+    assert invoke(["check", "--offline", "--select", "SSO0,SSO1", "--fail-on", fail_on]).exit_code == code
 
 
 def test_text_has_no_colour_unless_a_terminal(clean_env):
@@ -107,7 +107,8 @@ def test_colour_on_a_terminal_and_no_color_honoured(clean_env, tmp_path):
         env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | extra_env
         pid, fd = pty.fork()
         if pid == 0:  # child
-            os.execve(sys.executable, [sys.executable, "-m", "sso_doctor", "check", "--offline"], env)
+            os.execve(sys.executable, [sys.executable, "-m", "sso_doctor", "check", "--offline", "--select", "SSO1"],
+                      env)
         chunks = []
         while True:
             try:
@@ -125,7 +126,7 @@ def test_colour_on_a_terminal_and_no_color_honoured(clean_env, tmp_path):
 
 
 def test_quiet_prints_one_line_per_finding(clean_env):
-    lines = invoke(["check", "--offline", "-q"]).stdout.splitlines()
+    lines = invoke(["check", "--offline", "--select", "SSO0,SSO1", "-q"]).stdout.splitlines()
     assert len(lines) == 2 and all("SSO" in line for line in lines)
 
 
