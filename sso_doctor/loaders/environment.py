@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from sso_doctor.redact import MASK, Secrets, mask_url_password, url_password
+from sso_doctor.redact import MASK, Secrets, url_password
 
 PROFILE_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 REGION_VARS = ("AWS_REGION", "AWS_DEFAULT_REGION")
@@ -203,29 +203,43 @@ def _proxy_var(name: str, value: str, secrets: Secrets) -> ProxyVar:
     return ProxyVar(name=name, shown=shown, value=SecretStr(value), has_password=bool(found))
 
 
-_LOOSE_USERINFO = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//[^:/@\s]*:([^@\s]*)@")
-_SCHEMELESS_USERINFO = re.compile(r"^[^:/@\s]*:([^@\s/]*)@")
+_SCHEME_SLASHES = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//")
+
+
+def _password_span(value: str) -> tuple[int, int] | None:
+    """Where the password of `[scheme:]//user:password@host` or `user:password@host` is.
+
+    Positional on purpose: the user info runs to the last `@`, so a password holding `/`, `#` or `@`
+    (which urllib misreads as path or fragment) is still found whole.
+    """
+    m = _SCHEME_SLASHES.match(value)
+    start = m.end() if m else 0
+    at = value.rfind("@", start)
+    if at < 0:
+        return None
+    user, sep, password = value[start:at].partition(":")
+    if not sep or not password:
+        return None
+    begin = start + len(user) + 1
+    return begin, begin + len(password)
 
 
 def _masked(value: str) -> tuple[str, list[str]]:
     """(value with any URL password masked, the password spellings to register as secrets).
 
-    urllib's parser finds the password of a well-formed URL; the loose patterns catch the broken ones
-    (a `/` or `#` inside an unencoded password) that urllib would misread, so a typo can't leak it.
+    Masked by position rather than with `redact.mask_url_password`, which re-assembles the URL: that
+    lower-cases the scheme (hiding the `HTTP://` botocore cannot use) and leaves a password urllib
+    misreads (an unencoded `/` or `#` in it) in the clear. urllib's own reading is registered too.
     """
-    found: list[str] = []
-    strict = url_password(value.strip())
-    if strict:
-        found += [strict, unquote(strict)]
-    for pattern in (_LOOSE_USERINFO, _SCHEMELESS_USERINFO):
-        m = pattern.match(value.strip())
-        if m and m.group(1):
-            found += [m.group(1), unquote(m.group(1))]
-    shown = mask_url_password(value) if strict else value
-    for secret in sorted(set(found), key=len, reverse=True):
-        if secret:
-            shown = shown.replace(secret, MASK)
-    return shown, [s for s in dict.fromkeys(found) if s]
+    strict = url_password(value)
+    found = [strict, unquote(strict)] if strict else []
+    span = _password_span(value)
+    if span is None:
+        shown = MASK if strict else value  # urllib sees a password we cannot place: show nothing
+        return shown, [s for s in dict.fromkeys(found) if s]
+    password = value[span[0]:span[1]]
+    found += [password, unquote(password)]
+    return value[:span[0]] + MASK + value[span[1]:], [s for s in dict.fromkeys(found) if s]
 
 
 def _resolve(proxy_vars: tuple[ProxyVar, ...], cgi: bool) -> tuple[dict[str, ProxyVar], dict[str, list[ProxyVar]]]:
