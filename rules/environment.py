@@ -524,7 +524,7 @@ def proxy_misconfigured(ctx: Context) -> Iterator[Finding]:
     ## Why it matters
     A proxy botocore cannot parse breaks every call; a variable it ignores silently sends AWS traffic
     directly, which a corporate firewall drops (`Connect timeout on endpoint URL`), while curl, which
-    reads the variables differently, works.
+    reads the variables differently, often works.
 
     ## How to fix
     Set the proxy with a lower-case `http://` scheme, the same in both spellings:
@@ -644,12 +644,9 @@ def region_env_ignored(ctx: Context) -> Iterator[Finding]:
     ar, adr = region.get("AWS_REGION"), region.get("AWS_DEFAULT_REGION")
     if not ar or ar == adr:
         return
-    if not adr:
-        message = (f'AWS_REGION is "{ar}" but AWS_DEFAULT_REGION is not set: AWS CLI v2 uses {ar}, boto3 and '
-                   "botocore ignore AWS_REGION and use the profile's region.")
-    else:
-        message = (f'AWS_REGION is "{ar}" but AWS_DEFAULT_REGION is "{adr}": AWS CLI v2 uses {ar}, boto3 and '
-                   f"botocore use {adr}.")
+    shown = f'"{adr}"' if adr else "not set"
+    sdk_side = f"use {adr}" if adr else "ignore AWS_REGION and use the profile's region"
+    message = f'AWS_REGION is "{ar}" but AWS_DEFAULT_REGION is {shown}: AWS CLI v2 uses {ar}, boto3 and botocore {sdk_side}.'
     yield region_env_ignored.finding(
         message,
         fix("Set the region boto3 reads to the same value.", 'export AWS_DEFAULT_REGION="$AWS_REGION"'),

@@ -221,3 +221,42 @@ def test_generated_proxy_passwords_never_show(middle, user, scheme):
         text += snap.proxies["https"].problem.detail + str(snap.proxies["https"].problem.suggestion)
     assert password not in text
     assert password not in secrets.redact(value)
+
+
+# --- the scenarios' claims, checked against botocore in the very same HOME and environment ---------------
+
+
+def _credential_source(session: botocore.session.Session) -> str:
+    try:
+        return session.get_credentials().method  # no network: SSO and web identity defer the fetch
+    except Exception as e:  # noqa: BLE001 - the error class is botocore's answer
+        return type(e).__name__
+
+
+def _profile(session: botocore.session.Session) -> str:
+    try:
+        session.get_scoped_config()
+    except Exception as e:  # noqa: BLE001
+        return type(e).__name__
+    return session.profile
+
+
+@pytest.mark.parametrize("name, ask, want", [
+    ("sso301-env-keys-beat-sso-profile", _credential_source, "env"),
+    ("sso301-key-id-without-secret", _credential_source, "PartialCredentialsError"),
+    ("sso301-near-miss-secret-without-key-id", _credential_source, "sso"),
+    ("sso302-web-identity-env", _credential_source, "assume-role-with-web-identity"),
+    ("sso302-token-file-without-role", _credential_source, "InvalidConfigError"),
+    ("sso302-near-miss-role-arn-only", _credential_source, "sso"),
+    ("sso303-profile-vars-differ", _profile, "prod"),
+    ("sso303-empty-default-profile", _profile, "ProfileNotFound"),
+    ("sso309-aws-region-only", lambda s: s.get_config_variable("region"), None),
+    ("sso309-regions-differ", lambda s: s.get_config_variable("region"), "us-east-1"),
+])
+def test_scenario_matches_what_botocore_does(name, ask, want, tmp_path):
+    from scenarios import all_scenarios, prepare
+
+    (sc,) = [s for s in all_scenarios() if s.name == name]
+    prepared = prepare(sc, tmp_path)
+    with mock.patch.dict(os.environ, prepared.env, clear=True):
+        assert ask(botocore.session.Session()) == want

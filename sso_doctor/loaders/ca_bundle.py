@@ -204,6 +204,8 @@ def inspect(path: str | os.PathLike[str], details: bool = True) -> BundleFile:
         return BundleFile(p, "dangling-link" if os.path.islink(p) else "missing")
     except OSError as e:
         return BundleFile(p, "unreadable", reason=_os_reason(e))
+    except ValueError:  # a NUL byte in a ca_bundle value from the config file
+        return BundleFile(p, "unreadable", reason="the path contains a NUL byte")
     if stat.S_ISDIR(st.st_mode):
         return BundleFile(p, "directory")
     if not stat.S_ISREG(st.st_mode):
