@@ -354,3 +354,9 @@ def test_rebuilt_bundle_never_overwrites_the_one_it_reads(clean_env, corp):
     assert finding.fix.commands[0].text == (
         f'cat "$(python3 -m certifi)" {target} > "$HOME/.aws/ca-bundle-full.pem" && '
         'export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle-full.pem"')
+
+
+def test_default_bundle_is_botocores():
+    from botocore.httpsession import where
+
+    assert ca_bundle.certifi_path() == where() == get_cert_path(True)

@@ -124,9 +124,18 @@ def _path(value: str, cwd: str | None) -> str | None:
 
 
 def certifi_path() -> str:
-    """The bundle botocore falls back to (httpsession.get_cert_path's `where()`)."""
-    from botocore.httpsession import where
+    """The bundle botocore falls back to: `botocore.httpsession.where()`.
 
+    That is `certifi.where()`, or botocore's own `cacert.pem` when certifi is missing. Repeated here
+    because importing botocore.httpsession (urllib3 and all) costs ~0.2 s on every offline run;
+    tests/test_ca_bundle.py checks that both give the same path.
+    """
+    try:
+        from certifi import where
+    except ImportError:  # pragma: no cover - certifi is a dependency of sso-doctor
+        import botocore
+
+        return os.path.join(os.path.dirname(botocore.__file__), "cacert.pem")
     return where()
 
 
@@ -194,8 +203,8 @@ _CERT_LABELS = (b"CERTIFICATE", b"TRUSTED CERTIFICATE", b"X509 CERTIFICATE")
 def inspect(path: str | os.PathLike[str], details: bool = True) -> BundleFile:
     """Read the bundle at `path` the way OpenSSL will, and describe every certificate in it.
 
-    With `details=False` a bundle OpenSSL loads is not parsed further (certifi's own bundle: 120
-    certificates we have no reason to read on every run).
+    With `details=False` (certifi's own bundle, 120 certificates we have no reason to read on every
+    run) a file that holds PEM certificates is taken as is; only a suspicious one goes to OpenSSL.
     """
     p = str(path)
     try:
@@ -218,10 +227,9 @@ def inspect(path: str | os.PathLike[str], details: bool = True) -> BundleFile:
             data = fh.read(MAX_BUNDLE_BYTES + 1)
     except OSError as e:
         return BundleFile(p, "unreadable", reason=_os_reason(e))
-    verdict = _openssl_verdict(p)
-    if verdict is None and not details:
+    if not details and b"-----BEGIN CERTIFICATE-----" in data:
         return BundleFile(p, "ok", size=len(data), detailed=False)
-    return _inspect_bytes(p, data, verdict)
+    return _inspect_bytes(p, data, _openssl_verdict(p))
 
 
 def _openssl_verdict(path: str) -> str | None:
