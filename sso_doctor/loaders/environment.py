@@ -95,10 +95,6 @@ class ProxyChoice:
     candidates: tuple[ProxyVar, ...]  # every variable of this kind that is set, in environment order
     problem: ProxyProblem | None = None
 
-    @property
-    def shown(self) -> str | None:
-        return self.variable.shown if self.variable else None
-
 
 @dataclass(frozen=True)
 class NoProxyEntry:
@@ -133,13 +129,6 @@ class EnvironmentSnapshot:
     no_proxy: tuple[NoProxyEntry, ...]
     cgi: bool  # REQUEST_METHOD is set: urllib then ignores upper-case HTTP_PROXY
     winners: Mapping[str, ProxyVar]  # every kind urllib resolves (ftp too): its getproxies() result
-
-    def is_set(self, name: str) -> bool:
-        """Set to a non-empty value (how botocore's providers test most variables)."""
-        for group in (self.profile, self.region, self.web_identity, self.ca_vars, self.endpoint_urls):
-            if name in group:
-                return bool(group[name])
-        return bool(self.credentials_set.get(name))
 
     def route(self, url: str) -> ProxyRoute:
         """How botocore would connect to `url` (what `create_endpoint` + `ProxyConfiguration` decide)."""
