@@ -136,6 +136,21 @@ class Context:
 
     # --- environment variables and CA bundle (loaders/environment.py, loaders/ca_bundle.py) -----------
 
+    @cached_property
+    def environment(self) -> environment.EnvironmentSnapshot:
+        """AWS_*, CA and proxy variables; secrets registered with ctx.secrets, never kept printable."""
+        from sso_doctor.loaders import environment
+
+        return environment.load(self.env, self.secrets)
+
+    @cached_property
+    def ca_bundle(self) -> ca_bundle.CaBundleFacts:
+        """The CA bundle botocore uses for each selected profile, and what is in it."""
+        from sso_doctor.loaders import ca_bundle
+
+        profiles = self.config.profiles
+        return ca_bundle.load(self.env, [(n, profiles.get(n)) for n in self.selected_names], cwd=os.getcwd())
+
     # --- AWS CLI on PATH and login environment (loaders/cli_version.py, loaders/login_env.py) ---------
 
     @cached_property
