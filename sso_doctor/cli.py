@@ -43,6 +43,14 @@ class Format(str, enum.Enum):
     json = "json"
 
 
+class ReportFormat(str, enum.Enum):
+    """Formats of `check`: the machine formats plus a ticket-ready markdown report."""
+
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
 class UsageProblem(Exception):
     """A problem with what the user asked for: exit 2 with a one-line message."""
 
@@ -89,7 +97,8 @@ def check(
     ] = None,
     all_profiles: Annotated[bool, typer.Option("--all-profiles", help="Check every SSO profile.")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Skip every check that needs the network.")] = False,
-    output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format; markdown is a "
+                             "report to paste into a ticket.")] = ReportFormat.text,
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")
     ] = None,
@@ -114,6 +123,11 @@ def check(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show passing and skipped checks, evidence "
                                           "and tracebacks.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="One line per finding, nothing else.")] = False,
+    redact: Annotated[
+        Optional[bool],
+        typer.Option("--redact/--no-redact", help="Replace account ids, start URLs, user and host names with "
+                     "stable placeholders (default: on for markdown, off otherwise). Secrets are always masked."),
+    ] = None,
 ) -> None:
     """Check this machine's AWS SSO setup and print what is wrong, with the commands that fix it."""
     from sso_doctor import runner
@@ -131,6 +145,7 @@ def check(
             timeout=timeout,
             verbose=verbose,
             quiet=quiet,
+            redact=redact,
             now=_now_from_env(),
         )
         outcome = runner.check(request)
@@ -138,7 +153,7 @@ def check(
         raise _die(str(e)) from None
 
     color = (
-        output_format == Format.text and output is None and sys.stdout.isatty()
+        output_format == ReportFormat.text and output is None and sys.stdout.isatty()
         and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     )
     text = outcome.render(color=color)

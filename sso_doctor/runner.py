@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import platform
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sso_doctor import engine, reporters
+from sso_doctor.anonymize import Anonymizer
 from sso_doctor.context import Context, RunSettings
 from sso_doctor.model import Report, Severity
 
@@ -32,6 +35,7 @@ class CheckRequest:
     now: dt.datetime | None = None
     config_file: str | None = None
     credentials_file: str | None = None
+    redact: bool | None = None  # None: the format's default (on for markdown)
     env: Mapping[str, str] | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
 
@@ -53,7 +57,17 @@ class Outcome:
         )
         text = reporters.get(self.request.output_format)(self.report, options)
         # Second line of defence: no registered secret leaves the process, whatever the format.
-        return self.context.secrets.redact(text)
+        text = self.context.secrets.redact(text)
+        if self.redact:
+            text = anonymizer_for(self.context).apply(text)
+        return text
+
+    @property
+    def redact(self) -> bool:
+        """Identifying values become placeholders: on by default for markdown (ticket) reports."""
+        if self.request.redact is not None:
+            return self.request.redact
+        return self.request.output_format == "markdown"
 
 
 def fail_on_severity(value: str) -> Severity | None:
@@ -107,9 +121,67 @@ def _split_admin_rules(chosen: list, left_out: dict[str, str], *, triage: bool) 
     return keep, left_out
 
 
+def anonymizer_for(ctx: Context) -> Anonymizer:
+    """Placeholders for what identifies a person or an organization in this machine's setup."""
+    from urllib.parse import urlsplit
+
+    anon = Anonymizer()
+    cfg = ctx.config
+    for p in cfg.profiles.values():
+        anon.add("account", p.get("sso_account_id"))
+    urls = [p.get("sso_start_url") for p in cfg.profiles.values()] + [s.get("sso_start_url")
+                                                                      for s in cfg.sso_sessions.values()]
+    for url in urls:
+        if url:
+            anon.add("start-url", url.strip())
+            try:
+                anon.add("host", urlsplit(url.strip()).hostname)
+            except ValueError:
+                pass
+    for var in ("USER", "LOGNAME", "USERNAME"):
+        anon.add("user", ctx.env.get(var))
+    if ctx.home:
+        anon.add("user", os.path.basename(ctx.home.rstrip("/")))
+    anon.add("host", socket.gethostname())
+    for v in ctx.environment.proxy_vars:
+        try:
+            parts = urlsplit(v.value.reveal() if "://" in v.value.reveal() else "http://" + v.value.reveal())
+            anon.add("host", parts.hostname)
+            anon.add("user", parts.username)
+        except ValueError:
+            pass
+    return anon
+
+
+def environment_summary(ctx: Context) -> dict[str, str]:
+    """What a helpdesk asks first: OS, AWS CLI, region, proxy. Only for the ticket (markdown) report."""
+    active = ctx.aws_cli.active
+    if active is None:
+        cli = "not found on PATH"
+    else:
+        cli = f"{active.version or 'unknown version'} ({active.path})"
+    region = None
+    for p in ctx.selected_profiles():
+        region = p.get("region")
+        if region:
+            break
+    region = region or ctx.env.get("AWS_DEFAULT_REGION") or ctx.env.get("AWS_REGION") or "not set"
+    route = ctx.environment.route("https://oidc.us-east-1.amazonaws.com")
+    proxy = f"yes ({route.variable})" if route.proxy is not None else "no"
+    return {
+        "os": f"{platform.system()} {platform.release()} ({platform.machine()}), Python {platform.python_version()}",
+        "aws_cli": cli,
+        "region": region,
+        "proxy": proxy,
+    }
+
+
 def _inputs(ctx: Context, request: CheckRequest) -> dict[str, object]:
     cfg = ctx.config
-    return {
+    extra: dict[str, object] = {}
+    if request.output_format == "markdown":
+        extra["environment"] = environment_summary(ctx)
+    return extra | {
         "config_file": str(cfg.config.path),
         "credentials_file": str(cfg.credentials.path),
         "profiles": list(ctx.selected_names),

@@ -21,9 +21,9 @@ Renderer = Callable[[Report, RenderOptions], str]
 
 
 def _formats() -> dict[str, Renderer]:
-    from sso_doctor.reporters import json_report, text
+    from sso_doctor.reporters import json_report, markdown, text
 
-    return {"text": text.render, "json": json_report.render}
+    return {"text": text.render, "json": json_report.render, "markdown": markdown.render}
 
 
 def get(name: str) -> Renderer:
