@@ -161,8 +161,8 @@ def token_expired_refreshable(ctx: Context) -> Iterator[Finding]:
             continue
         assert state.file is not None
         yield token_expired_refreshable.finding(
-            f"{_expired_message(ctx, g, state)}; botocore will refresh it on the next call (the client "
-            f"registration is valid until {tc.when(state.file.registration_expires_at, ctx.now)}).",
+            f"{_expired_message(ctx, g, state)}; botocore will refresh it on the next call, as its client "
+            f"registration is valid until {tc.when(state.file.registration_expires_at, ctx.now)}.",
             fix("Nothing to do: the next AWS call refreshes the token."),
             subject=g.subject,
             location=_token_location(ctx, g),
@@ -402,8 +402,8 @@ def token_cache_ownership(ctx: Context) -> Iterator[Finding]:
         uids = ", ".join(str(u) for u in sorted({f.uid for f in foreign if f.uid is not None}))
         listed = name_list([f.path.name for f in foreign], quote=False)
         count = f"{len(foreign)} file{'' if len(foreign) == 1 else 's'}"
-        problems.append(f"{count} in it {'is' if len(foreign) == 1 else 'are'} owned by another user (uid {uids}): "
-                        f"{listed}")
+        problems.append(f"{count} in {ctx.show_path(d.path)} {'is' if len(foreign) == 1 else 'are'} owned by another "
+                        f"user (uid {uids}): {listed}")
     if not problems:
         return
     commands: list = ['sudo chown -R "$USER" ~/.aws']

@@ -508,7 +508,7 @@ def refresh_blocker(file: CacheFile, legacy: bool, now: dt.datetime) -> str | No
         return "the profile sets sso_start_url without sso_session, and botocore refreshes only sso-session tokens"
     missing = [k for k in REFRESH_FIELDS if not file.has(k)]
     if missing:
-        return f"the cached token has no {_and(missing)} (it was not written by an sso-session login)"
+        return f"the cached token lacks {_and(missing)}"
     if file.registration_problem is not None:
         return f"its registrationExpiresAt cannot be used: {file.registration_problem}"
     assert file.registration_expires_at is not None
