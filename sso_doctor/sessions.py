@@ -149,12 +149,15 @@ def _describe(r: SessionRow, now: dt.datetime) -> str:
         parts.append("botocore refreshes it on the next call")
     elif r.refreshable:
         parts.append("refreshable")
+    elif r.type == "legacy":
+        parts.append("not refreshable (legacy profiles never are)")
     else:
         parts.append(f"not refreshable: {r.refresh_blocker}")
     if r.verdict == "login":
         parts.append("log in again")
-    if r.registration_expires_at is not None:
-        parts.append(f"registration expires {tc.when(r.registration_expires_at, now)}")
+    reg = r.registration_expires_at
+    if reg is not None:
+        parts.append(f"registration {'expired' if reg <= now else 'expires'} {tc.when(reg, now)}")
     return "; ".join(parts)
 
 

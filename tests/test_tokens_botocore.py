@@ -10,12 +10,10 @@ temporary cache: that is botocore, not us.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,116 +21,9 @@ import pytest
 from fakes.sso_server import FakeSso
 from sso_doctor.context import Context, RunSettings
 from sso_doctor.loaders import token_cache as tc
+from token_cases import ACCOUNT, CASES, ROLE, Case, write_home
 
-ACCOUNT = "111111111111"
-ROLE = "Admin"
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-
-
-def _stamp(delta: dt.timedelta, suffix: str = "Z") -> str:
-    return (NOW + delta).strftime("%Y-%m-%dT%H:%M:%S") + suffix
-
-
-@dataclass
-class Case:
-    name: str
-    expected: str  # works / refreshes / login
-    legacy: bool = False
-    expires: dt.timedelta | None = dt.timedelta(hours=2)
-    suffix: str = "Z"
-    refresh: bool = False
-    registration: dt.timedelta = dt.timedelta(days=60)
-    registration_text: str | None = None
-    drop: tuple[str, ...] = ()
-    raw: str | bytes | None = None  # file content instead of a token
-    directory: bool = False  # a directory with the token's file name
-    missing: bool = False
-
-    @property
-    def start_url(self) -> str:
-        n = CASES.index(self)
-        return f"https://d-90000000{n:02d}.awsapps.com/start"
-
-    @property
-    def key(self) -> str:
-        return hashlib.sha1((self.start_url if self.legacy else self.name).encode()).hexdigest()
-
-    @property
-    def access_token(self) -> str:
-        return f"access-{self.name}"
-
-    @property
-    def refresh_token(self) -> str:
-        return f"refresh-{self.name}"
-
-
-H = dt.timedelta(hours=1)
-M = dt.timedelta(minutes=1)
-CASES = [
-    Case("valid-session", "works", refresh=True),
-    Case("valid-legacy", "works", legacy=True),
-    Case("valid-utc-suffix", "works", legacy=True, suffix="UTC"),
-    Case("expired-legacy", "login", legacy=True, expires=-2 * H),
-    Case("expired-legacy-utc-suffix", "login", legacy=True, expires=-2 * H, suffix="UTC"),
-    Case("expired-refreshable", "refreshes", refresh=True, expires=-2 * H),
-    Case("expired-refreshable-utc-suffix", "refreshes", refresh=True, expires=-2 * H, suffix="UTC"),
-    Case("expired-registration-expired", "login", refresh=True, expires=-2 * H, registration=-dt.timedelta(days=1)),
-    Case("expired-missing-refresh-fields", "login", refresh=True, expires=-2 * H, drop=("refreshToken", "clientSecret")),
-    Case("expired-no-refresh-fields", "login", expires=-2 * H),
-    Case("window-refreshable", "refreshes", refresh=True, expires=5 * M),
-    Case("window-legacy", "works", legacy=True, expires=5 * M),
-    Case("window-missing-refresh-fields", "works", refresh=True, expires=5 * M, drop=("clientId",)),
-    Case("window-registration-expired", "works", refresh=True, expires=5 * M, registration=-dt.timedelta(days=1)),
-    Case("window-registration-unparseable", "login", refresh=True, expires=5 * M, registration_text="soon"),
-    Case("outside-window-registration-unparseable", "works", refresh=True, expires=20 * M,
-         registration_text="soon"),
-    Case("missing-file", "login", missing=True),
-    Case("missing-file-legacy", "login", legacy=True, missing=True),
-    Case("corrupt-file", "login", raw='{"accessToken": "access-corrupt-file", "expiresAt'),
-    Case("binary-file", "login", legacy=True, raw=bytes(range(256))),
-    Case("json-array", "login", raw="[]"),
-    Case("no-access-token", "login", raw=json.dumps({"expiresAt": "2099-01-01T00:00:00Z"})),
-    Case("expires-at-without-zone", "login", legacy=True, suffix=""),
-    Case("expires-at-garbage", "login", raw=json.dumps({"accessToken": "access-expires-at-garbage",
-                                                        "expiresAt": "whenever"})),
-    Case("directory-named-like-token", "login", directory=True),
-]
-
-
-def _config(cases: list[Case]) -> str:
-    out = []
-    for c in cases:
-        out.append(f"[profile {c.name}]")
-        if c.legacy:
-            out.append(f"sso_start_url = {c.start_url}\nsso_region = us-east-1")
-        else:
-            out.append(f"sso_session = {c.name}")
-        out.append(f"sso_account_id = {ACCOUNT}\nsso_role_name = {ROLE}\nregion = us-east-1\n")
-        if not c.legacy:
-            out.append(f"[sso-session {c.name}]\nsso_start_url = {c.start_url}\nsso_region = us-east-1\n")
-    return "\n".join(out)
-
-
-def _write_cache(cache: Path, c: Case) -> None:
-    path = cache / f"{c.key}.json"
-    if c.missing:
-        return
-    if c.directory:
-        path.mkdir()
-        return
-    if c.raw is not None:
-        (path.write_bytes if isinstance(c.raw, bytes) else path.write_text)(c.raw)
-        return
-    assert c.expires is not None
-    token = {"startUrl": c.start_url, "region": "us-east-1", "accessToken": c.access_token,
-             "expiresAt": _stamp(c.expires, c.suffix)}
-    if c.refresh:
-        token.update(refreshToken=c.refresh_token, clientId=f"client-{c.name}", clientSecret=f"secret-{c.name}",
-                     registrationExpiresAt=c.registration_text or _stamp(c.registration))
-    for k in c.drop:
-        token.pop(k)
-    path.write_text(json.dumps(token))
-    path.chmod(0o600)
 
 
 BOTOCORE_SCRIPT = r"""
@@ -157,16 +48,12 @@ print(json.dumps(out))
 @pytest.fixture(scope="module")
 def outcome(tmp_path_factory):
     home = tmp_path_factory.mktemp("botocore-home")
-    cache = home / ".aws" / "sso" / "cache"
-    cache.mkdir(parents=True)
-    (home / ".aws" / "config").write_text(_config(CASES))
-    for c in CASES:
-        _write_cache(cache, c)
+    cache = write_home(home, CASES, NOW)
 
     with FakeSso() as fake:
         for c in CASES:
             fake.add_token(c.access_token, {ACCOUNT: ("dev", [ROLE])})
-            fake.add_refresh_token(c.refresh_token, f"client-{c.name}", f"secret-{c.name}")
+            fake.add_refresh_token(c.refresh_token, c.client_id, c.client_secret)
         env = {
             "HOME": str(home),
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -213,7 +100,7 @@ def test_our_verdict_is_what_botocore_does(outcome, case):
 def test_botocore_fails_with_the_errors_our_rules_quote(outcome):
     got = outcome["botocore"]
     assert "Token for missing-file does not exist" in got["missing-file"]["message"]
-    assert got["corrupt-file"]["error"] == "KeyError"  # aws-facts: a bare KeyError, not a botocore error
+    assert got["truncated-file"]["error"] == "KeyError"  # aws-facts: a bare KeyError, not a botocore error
     assert "is invalid" in got["json-array"]["message"]
     assert "Token has expired and refresh failed" in got["expired-registration-expired"]["message"]
     assert got["expired-legacy"]["error"] == "UnauthorizedSSOTokenError"
