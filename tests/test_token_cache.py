@@ -262,3 +262,24 @@ def test_as_another_user_an_own_unreadable_token_is_sso206(shared_tmp):
     found = [(f["rule_id"], f["subject"]) for f in doc["findings"]]
     assert found == [("SSO206", "corp")]
     assert "permission denied" in doc["findings"][0]["message"]
+
+
+CATALOG = [
+    ("SSO201", "not-logged-in", "error"), ("SSO202", "token-expired", "error"),
+    ("SSO203", "token-expired-refreshable", "info"), ("SSO204", "token-expiring-soon", "warning"),
+    ("SSO205", "registration-expired", "warning"), ("SSO206", "token-cache-corrupt", "error"),
+    ("SSO207", "token-cache-permissions", "warning"), ("SSO208", "token-cache-ownership", "error"),
+    ("SSO209", "token-config-mismatch", "warning"), ("SSO210", "start-url-variants", "warning"),
+    ("SSO211", "stale-role-credentials", "info"),
+]
+
+
+def test_rules_match_the_catalog_and_document_themselves():
+    assert [(r.id, r.slug, r.severity.label) for r in tokens.RULES] == CATALOG
+    for r in tokens.RULES:
+        lines = r.doc.splitlines()
+        assert lines[0].endswith(".") and not lines[0].startswith("#"), r.id
+        headings = [ln for ln in lines if ln.startswith("## ")]
+        assert headings == ["## What it checks", "## Why it matters", "## How to fix", "## Example"], r.id
+        example = r.doc.split("## Example", 1)[1]
+        assert f"{r.id} {r.slug}" in example, r.id

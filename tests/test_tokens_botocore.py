@@ -133,3 +133,37 @@ def test_botocore_creates_a_listable_cache_dir_with_private_files(tmp_path):
 
     ctx = Context(env={"HOME": str(tmp_path)})
     assert tokens.token_cache_permissions.check(ctx) == []
+
+
+CLI_CACHE_SCRIPT = r"""
+import os, sys
+import botocore.session
+from botocore.utils import JSONFileCache
+for name in sys.argv[1:]:
+    session = botocore.session.Session(profile=name)
+    # What AWS CLI v2 does: SSO role credentials cached in ~/.aws/cli/cache.
+    provider = session.get_component("credential_provider").get_provider("sso")
+    provider.cache = JSONFileCache(os.path.expanduser("~/.aws/cli/cache"))
+    session.get_credentials().get_frozen_credentials()
+"""
+
+
+def test_role_credentials_key_is_the_file_botocore_writes(tmp_path):
+    """SSO211 looks up ~/.aws/cli/cache by the name botocore's SSOCredentialFetcher gives the file."""
+    cases = [c for c in CASES if c.name in ("valid-session", "valid-legacy")]
+    write_home(tmp_path, cases, NOW)
+    with FakeSso() as fake:
+        for c in cases:
+            fake.add_token(c.access_token, {ACCOUNT: ("dev", [ROLE])})
+        env = {"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+               "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_ENDPOINT_URL_SSO": fake.url,
+               "AWS_ENDPOINT_URL_SSO_OIDC": fake.url}
+        proc = subprocess.run([sys.executable, "-c", CLI_CACHE_SCRIPT, *[c.name for c in cases]], env=env,
+                              capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    written = sorted(p.name for p in (tmp_path / ".aws" / "cli" / "cache").iterdir())
+    ours = sorted(tc.role_credentials_key(c.start_url, None if c.legacy else c.name, ACCOUNT, ROLE) + ".json"
+                  for c in cases)
+    assert written == ours
+    ctx = Context(env={"HOME": str(tmp_path)})
+    assert {r.kind for r in ctx.token_cache.role_credentials.values()} == {"sso"}
