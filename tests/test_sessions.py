@@ -9,23 +9,11 @@ from typer.testing import CliRunner
 
 from sso_doctor.cli import app
 from sso_doctor.loaders.token_cache import token_cache_key
+from token_cases import session_config
 
 URL = "https://d-1234567890.awsapps.com/start"
 OLD_URL = "https://d-0987654321.awsapps.com/start/"
-CONFIG = f"""[profile dev]
-sso_session = corp
-sso_account_id = 111111111111
-sso_role_name = Admin
-
-[profile ops]
-sso_session = corp
-sso_account_id = 222222222222
-sso_role_name = Admin
-
-[sso-session corp]
-sso_start_url = {URL}
-sso_region = eu-west-1
-
+CONFIG = session_config(URL, "eu-west-1") + f"""
 [sso-session unused]
 sso_start_url = https://d-5555555555.awsapps.com/start
 sso_region = us-east-1

@@ -17,23 +17,11 @@ from sso_doctor.context import Context, RunSettings
 from sso_doctor.loaders import token_cache as tc
 from sso_doctor.redact import MASK, Secrets
 from sso_doctor.rules import tokens
+from token_cases import session_config
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.timezone.utc)
 URL = "https://d-1234567890.awsapps.com/start"
-SESSION_CONFIG = f"""[profile dev]
-sso_session = corp
-sso_account_id = 111111111111
-sso_role_name = Admin
-
-[profile ops]
-sso_session = corp
-sso_account_id = 222222222222
-sso_role_name = Admin
-
-[sso-session corp]
-sso_start_url = {URL}
-sso_region = us-east-1
-"""
+SESSION_CONFIG = session_config(URL)
 CORP = tc.token_cache_key(URL, "corp")
 TOKEN = {"startUrl": URL, "region": "us-east-1", "accessToken": "access-token-value",
          "expiresAt": "2026-11-26T20:00:00Z"}

@@ -94,6 +94,13 @@ _CASES = [
 CASES = [dataclasses.replace(c, number=i) for i, c in enumerate(_CASES)]
 
 
+def session_config(start_url: str, region: str = "us-east-1", session: str = "corp") -> str:
+    """Profiles dev and ops sharing one sso-session."""
+    profiles = "".join(f"[profile {name}]\nsso_session = {session}\nsso_account_id = {account}\nsso_role_name = Admin\n\n"
+                       for name, account in (("dev", "111111111111"), ("ops", "222222222222")))
+    return profiles + f"[sso-session {session}]\nsso_start_url = {start_url}\nsso_region = {region}\n"
+
+
 def with_secrets(cases: list[Case], make) -> list[Case]:
     """Copies of the cases whose access token, refresh token and client secret come from make(label)."""
     return [dataclasses.replace(c, secrets=(make("access"), make("refresh"), make("client-secret"))) for c in cases]

@@ -18,7 +18,6 @@ exist (`has("refreshToken")`), never their values.
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import io
 import json
 import os
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from sso_doctor.loaders.aws_config import SsoSession, SsoSettings
+from sso_doctor.loaders.aws_config import _os_reason  # noqa: PLC2701 - one wording for OS errors
 from sso_doctor.redact import Secrets
 
 # A token file is a few KiB. We refuse to read more than this rather than eat memory on a
@@ -251,16 +251,6 @@ def _dir_facts(path: Path) -> DirFacts:
         return DirFacts(path, "not-a-directory", "it is not a directory", stat.S_IMODE(st.st_mode), st.st_uid)
     writable = os.access(path, os.W_OK | os.X_OK)
     return DirFacts(path, "ok", None, stat.S_IMODE(st.st_mode), st.st_uid, writable)
-
-
-def _os_reason(e: OSError) -> str:
-    if e.errno in (errno.EACCES, errno.EPERM):
-        return "permission denied"
-    if e.errno == errno.ELOOP:
-        return "it is a symbolic link loop"
-    if e.errno == errno.EISDIR:
-        return "it is a directory, not a file"
-    return e.strerror or type(e).__name__
 
 
 def _list_json(directory: DirFacts) -> tuple[DirFacts, list[Path]]:
