@@ -271,3 +271,20 @@ def test_rules_match_the_catalog_and_document_themselves():
         assert headings == ["## What it checks", "## Why it matters", "## How to fix", "## Example"], r.id
         example = r.doc.split("## Example", 1)[1]
         assert f"{r.id} {r.slug}" in example, r.id
+
+
+def test_fast_path_for_canonical_times_equals_dateutil():
+    """parse_time skips dateutil for `...Z` / `...UTC` stamps; the result must be what dateutil gives."""
+    import dateutil.parser
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.datetimes(min_value=dt.datetime(1971, 1, 2), max_value=dt.datetime(9998, 12, 30)),
+           st.sampled_from(["Z", "UTC"]))
+    def check(moment, suffix):
+        text = moment.strftime("%Y-%m-%dT%H:%M:%S") + suffix
+        assert tc.parse_time(text) == (dateutil.parser.parse(text).astimezone(dt.timezone.utc), None)
+
+    check()
+    assert tc.parse_time("2026-13-01T00:00:00Z")[0] is None  # not a date: dateutil refuses it too
