@@ -347,7 +347,7 @@ def token_cache_permissions(ctx: Context) -> Iterator[Finding]:
         problems.append(f"the directory itself (mode {_mode(d.mode)}) is writable by other users")
     exposed = [f for f in cache.files.values() if f.holds_secrets and f.mode is not None and f.mode & 0o066]
     if exposed:
-        listed = name_list([f"{f.path.name} ({_mode(f.mode)})" for f in exposed], quote=False)
+        listed = name_list([f"{f.shown_name} ({_mode(f.mode)})" for f in exposed], quote=False)
         count = f"{len(exposed)} token file{'' if len(exposed) == 1 else 's'}"
         problems.append(f"{count} can be read or written by other users: {listed}")
     if not problems:
@@ -400,7 +400,7 @@ def token_cache_ownership(ctx: Context) -> Iterator[Finding]:
     foreign = [f for f in cache.files.values() if f.uid is not None and f.uid != me]
     if foreign:
         uids = ", ".join(str(u) for u in sorted({f.uid for f in foreign if f.uid is not None}))
-        listed = name_list([f.path.name for f in foreign], quote=False)
+        listed = name_list([f.shown_name for f in foreign], quote=False)
         count = f"{len(foreign)} file{'' if len(foreign) == 1 else 's'}"
         problems.append(f"{count} in {ctx.show_path(d.path)} {'is' if len(foreign) == 1 else 'are'} owned by another "
                         f"user (uid {uids}): {listed}")

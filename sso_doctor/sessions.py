@@ -161,6 +161,10 @@ def _describe(r: SessionRow, now: dt.datetime) -> str:
     return "; ".join(parts)
 
 
+def _shown(value: str | None) -> str:
+    return tc.display_name(value) if value else "-"
+
+
 def to_text(ctx: Context, found: list[SessionRow]) -> str:
     cache = ctx.token_cache
     lines = [f"SSO logins and cached tokens in {ctx.show_path(cache.directory.path)} "
@@ -176,7 +180,8 @@ def to_text(ctx: Context, found: list[SessionRow]) -> str:
             label = "cache only"
         profiles = ", ".join(r.profiles) if r.profiles else "-"
         lines.append(
-            f"  {label}  {r.key}.json  {r.start_url or '-'}  {r.region or '-'}  profiles: {profiles}  "
+            f"  {label}  {tc.display_name(r.key + '.json')}  {_shown(r.start_url)}  {_shown(r.region)}  "
+            f"profiles: {profiles}  "
             f"token: {_describe(r, ctx.now)}"
         )
     return "\n".join(lines) + "\n"

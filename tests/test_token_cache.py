@@ -288,3 +288,32 @@ def test_fast_path_for_canonical_times_equals_dateutil():
 
     check()
     assert tc.parse_time("2026-13-01T00:00:00Z")[0] is None  # not a date: dateutil refuses it too
+
+
+def test_hostile_content_and_names_are_facts_not_crashes(tmp_path):
+    home = _home(tmp_path, files={
+        f"{CORP}.json": "[" * 200_000 + "]" * 200_000,  # deeper than Python's recursion limit
+        "big-int.json": '{"accessToken": "x", "expiresAt": ' + "9" * 5000 + "}",
+        "evil\x1b[31m\nname.json": json.dumps(TOKEN),
+    })
+    cache = home / ".aws" / "sso" / "cache"
+    os.chmod(cache / "evil\x1b[31m\nname.json", 0o644)
+    (cache / os.fsdecode(b"\xff\xfe.json")).write_text(json.dumps(TOKEN))
+    ctx = _ctx(home, profiles=("dev",))
+    files = ctx.token_cache.files
+    assert files[CORP].kind == "corrupt" and "nested too deeply" in files[CORP].problem
+    assert files["big-int"].kind == "corrupt"
+    assert len(files) == 3  # the name that is not UTF-8 is skipped
+    assert [f.rule_id for f in tokens.token_cache_corrupt.check(ctx)] == ["SSO206"]
+    message = tokens.token_cache_permissions.check(ctx)[0].message
+    assert "evil\\x1b[31m\\nname.json (0644)" in message and "\x1b" not in message
+
+    env = {k: None for k in os.environ}
+    env.update(HOME=str(home), SSO_DOCTOR_NOW="2026-11-26T12:00:00Z")
+    from typer.testing import CliRunner
+
+    from sso_doctor.cli import app
+
+    for args in (["sessions"], ["sessions", "-f", "json"], ["check", "--select", "SSO2", "--profile", "dev"]):
+        result = CliRunner().invoke(app, args, env=env, catch_exceptions=False)
+        assert result.exit_code in (0, 1) and "\x1b" not in result.stdout, args

@@ -210,6 +210,10 @@ class CacheFile:
     def key(self) -> str:
         return self.path.name[: -len(".json")]
 
+    @property
+    def shown_name(self) -> str:
+        return display_name(self.path.name)
+
     def has(self, name: str) -> bool:
         return name in self.fields
 
@@ -269,11 +273,25 @@ def _list_json(directory: DirFacts) -> tuple[DirFacts, list[Path]]:
     if directory.state != "ok":
         return directory, []
     try:
-        names = sorted(e.name for e in os.scandir(directory.path) if e.name.endswith(".json"))
+        # A name that is not valid UTF-8 is never a botocore key (those are hex) and cannot be printed.
+        names = sorted(e.name for e in os.scandir(directory.path) if e.name.endswith(".json") and _utf8(e.name))
     except OSError as e:
         return DirFacts(directory.path, "unreadable", _os_reason(e), directory.mode, directory.uid,
                         directory.writable), []
     return directory, [directory.path / n for n in names]
+
+
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def display_name(name: str) -> str:
+    """A file name safe for a terminal: control characters escaped."""
+    return name if name.isprintable() else name.encode("unicode_escape").decode("ascii")
 
 
 def _read_json(path: Path) -> tuple[Any, str | None, os.stat_result | None, str]:
@@ -311,6 +329,10 @@ def _read_json(path: Path) -> tuple[Any, str | None, os.stat_result | None, str]
     except json.JSONDecodeError as e:
         # Harvest secrets from a truncated file too, so no later message can echo them.
         return _Partial(text), f"it is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})", st, "corrupt"
+    except RecursionError:
+        return _Partial(text), "it is JSON nested too deeply to be a token", st, "corrupt"
+    except ValueError:  # e.g. an integer longer than Python's digit limit
+        return _Partial(text), "it is not JSON botocore can load", st, "corrupt"
 
 
 @dataclass(frozen=True)
