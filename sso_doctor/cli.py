@@ -254,6 +254,23 @@ def _explain_error_text(text: str) -> None:
 # --- sessions (token cache overview) ---------------------------------------------------------------
 
 
+@app.command("sessions")
+def sessions_command(
+    output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+) -> None:
+    """List every sso-session, legacy start URL and cached SSO token: its cache file, start URL, region,
+    profiles, expiry, and whether botocore can refresh it. Read-only; never prints a token."""
+    from sso_doctor import sessions
+    from sso_doctor.context import Context
+
+    try:
+        ctx = Context(now=_now_from_env())
+    except UsageProblem as e:
+        raise _die(str(e)) from None
+    sys.stdout.write(sessions.render(ctx, output_format.value))
+    sys.stdout.flush()
+
+
 # --- discover / triage (administrator commands) ----------------------------------------------------
 
 

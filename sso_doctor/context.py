@@ -134,6 +134,13 @@ class Context:
 
     # --- SSO token cache (loaders/token_cache.py) -----------------------------------------------------
 
+    @cached_property
+    def token_cache(self) -> token_cache.TokenCache:
+        """~/.aws/sso/cache and ~/.aws/cli/cache; every secret read is registered with ctx.secrets."""
+        from sso_doctor.loaders import token_cache  # imported here so this block merges on its own
+
+        return token_cache.load(self.home, self.secrets)
+
     # --- environment variables and CA bundle (loaders/environment.py, loaders/ca_bundle.py) -----------
 
     @cached_property

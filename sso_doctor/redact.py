@@ -22,7 +22,7 @@ class Secrets:
     def __init__(self) -> None:
         self._values: set[str] = set()
         self._lock = threading.Lock()
-        self._pattern: re.Pattern[str] | None = None
+        self._ordered: tuple[str, ...] | None = None
 
     def add(self, value: object) -> None:
         if not isinstance(value, str) or len(value) < _MIN_SECRET_LEN:
@@ -30,21 +30,23 @@ class Secrets:
         with self._lock:
             if value not in self._values:
                 self._values.add(value)
-                self._pattern = None
+                self._ordered = None
 
     def __len__(self) -> int:
         return len(self._values)
 
     def redact(self, text: str) -> str:
         with self._lock:
-            if not self._values:
-                return text
-            if self._pattern is None:
-                # longest first, so a secret containing another is masked whole
-                alts = sorted(self._values, key=len, reverse=True)
-                self._pattern = re.compile("|".join(re.escape(v) for v in alts))
-            pattern = self._pattern
-        return pattern.sub(MASK, text)
+            if self._ordered is None:
+                # longest first, so a secret containing another is masked whole. Plain substring
+                # search: one regex alternation of thousands of 1-2 KB tokens (a big SSO cache) takes
+                # tens of seconds and hundreds of MB to compile.
+                self._ordered = tuple(sorted(self._values, key=len, reverse=True))
+            ordered = self._ordered
+        for value in ordered:
+            if value in text:
+                text = text.replace(value, MASK)
+        return text
 
 
 def mask_url_password(url: str) -> str:

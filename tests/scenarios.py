@@ -5,7 +5,8 @@ A scenario folder holds:
   bin/             optional executables put alone on PATH (e.g. a fake `aws`)
   scenario.toml    rule = "SSO105", kind = "fires" | "near-miss", args = [...], select = [...],
                    now = "2026-11-26T12:00:00Z", [env] (values may use {home} and {bin}),
-                   [setup] chmod = {"rel/path" = "000"}, symlink = {"link" = "target"}, mkdir = [...]
+                   [setup] chmod = {"rel/path" = "000"}, symlink = {"link" = "target"}, mkdir = [...],
+                   chown = {"rel/path" = "65534"} (owner uid)
   expected.json    {"exit_code": N, "findings": [{"rule_id", "severity", "subject", "path", "line",
                    "env_var"?}], "contains": {"SSO105": ["did you mean"]}, "rules": {"SSO104": "skipped"}}
 Paths in expected.json are written with "~" for the fake HOME and "{bin}" for the scenario's bin/.
@@ -96,6 +97,8 @@ def prepare(sc: Scenario, tmp: Path) -> Prepared:
         os.symlink(target, home / link)
     for rel, mode in setup.get("chmod", {}).items():
         os.chmod(home / rel, int(mode, 8))
+    for rel, uid in setup.get("chown", {}).items():
+        os.chown(home / rel, int(uid), -1)  # the suite runs as root: "owned by another user"
     subst = {"home": str(home), "bin": str(bindir)}
     env = {
         "HOME": str(home),

@@ -1,0 +1,134 @@
+"""`sso-doctor sessions`: one line per sso-session, legacy start URL and cached token, text and JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from typer.testing import CliRunner
+
+from sso_doctor.cli import app
+from sso_doctor.loaders.token_cache import token_cache_key
+from token_cases import session_config
+
+URL = "https://d-1234567890.awsapps.com/start"
+OLD_URL = "https://d-0987654321.awsapps.com/start/"
+CONFIG = session_config(URL, "eu-west-1") + f"""
+[sso-session unused]
+sso_start_url = https://d-5555555555.awsapps.com/start
+sso_region = us-east-1
+
+[profile old]
+sso_start_url = {OLD_URL}
+sso_region = us-west-2
+sso_account_id = 333333333333
+sso_role_name = ReadOnly
+"""
+SECRETS = ("sessions-access-value", "sessions-refresh-value", "sessions-client-secret", "orphan-access-value")
+
+
+def _home(tmp_path, config: str | None = CONFIG):
+    home = tmp_path / "home"
+    cache = home / ".aws" / "sso" / "cache"
+    cache.mkdir(parents=True)
+    if config is not None:
+        (home / ".aws" / "config").write_text(config)
+    (cache / f"{token_cache_key(URL, 'corp')}.json").write_text(json.dumps({
+        "startUrl": URL, "region": "eu-west-1", "accessToken": SECRETS[0], "expiresAt": "2026-11-26T20:00:00Z",
+        "refreshToken": SECRETS[1], "clientId": "cid", "clientSecret": SECRETS[2],
+        "registrationExpiresAt": "2027-02-01T00:00:00Z"}))
+    (cache / f"{token_cache_key(OLD_URL, None)}.json").write_text(json.dumps({
+        "startUrl": OLD_URL, "region": "us-west-2", "accessToken": "old-access-value",
+        "expiresAt": "2026-11-26T10:00:00UTC"}))
+    (cache / f"{token_cache_key(None, 'gone')}.json").write_text(json.dumps({
+        "startUrl": "https://d-7777777777.awsapps.com/start", "region": "ap-south-1",
+        "accessToken": SECRETS[3], "expiresAt": "2026-11-26T12:05:00Z"}))
+    (cache / "botocore-client-id-eu-west-1.json").write_text(json.dumps({
+        "clientId": "cid", "clientSecret": "registration-secret-value", "expiresAt": "2027-02-01T00:00:00Z"}))
+    (cache / "broken.json").write_text('{"accessToken": "x')
+    return home
+
+
+def _run(home, *args):
+    env = {k: None for k in os.environ}
+    env.update(HOME=str(home), SSO_DOCTOR_NOW="2026-11-26T12:00:00Z")
+    return CliRunner().invoke(app, ["sessions", *args], env=env, catch_exceptions=False)
+
+
+ROW_FIELDS = {"type", "name", "key", "file", "start_url", "region", "profiles", "token"}
+TOKEN_FIELDS = {"state", "verdict", "expires_at", "expires_in_seconds", "refreshable", "refresh_blocker",
+                "registration_expires_at", "registration_expires_in_seconds", "problem"}
+
+
+def test_json_lists_config_logins_then_cache_files(tmp_path):
+    home = _home(tmp_path)
+    result = _run(home, "--format", "json")
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["schema_version"] == 1 and doc["now"] == "2026-11-26T12:00:00Z"
+    assert doc["cache_dir"] == str(home / ".aws/sso/cache")
+    rows = doc["sessions"]
+    assert all(set(r) == ROW_FIELDS and set(r["token"]) == TOKEN_FIELDS for r in rows)
+    summary = [(r["type"], r["name"], r["profiles"], r["token"]["state"], r["token"]["verdict"]) for r in rows]
+    assert summary == [
+        ("sso-session", "corp", ["dev", "ops"], "valid", "works"),
+        ("sso-session", "unused", [], "missing", "login"),
+        ("legacy", None, ["old"], "expired", "login"),
+        ("cache", None, [], "expiring", "works"),  # the file of a session no longer in the config
+        ("cache", None, [], "registration", "unknown"),
+        ("cache", None, [], "corrupt", "unknown"),
+    ]
+    corp, _unused, old, orphan, registration, broken = rows
+    assert corp["key"] == token_cache_key(URL, "corp")
+    assert corp["file"] == str(home / ".aws/sso/cache" / f"{corp['key']}.json")
+    assert (corp["start_url"], corp["region"]) == (URL, "eu-west-1")
+    assert corp["token"] == {
+        "state": "valid", "verdict": "works", "expires_at": "2026-11-26T20:00:00Z", "expires_in_seconds": 8 * 3600,
+        "refreshable": True, "refresh_blocker": None, "registration_expires_at": "2027-02-01T00:00:00Z",
+        "registration_expires_in_seconds": 67 * 86400 - 12 * 3600, "problem": None}
+    assert (old["start_url"], old["region"], old["token"]["expires_at"]) == (OLD_URL, "us-west-2",
+                                                                            "2026-11-26T10:00:00Z")
+    assert "sso_start_url without sso_session" in old["token"]["refresh_blocker"]
+    assert orphan["start_url"] == "https://d-7777777777.awsapps.com/start"
+    assert orphan["token"]["expires_in_seconds"] == 300
+    assert registration["key"] == "botocore-client-id-eu-west-1"
+    assert "not valid JSON" in broken["token"]["problem"]
+    for value in (*SECRETS, "old-access-value", "registration-secret-value", "cid"):
+        assert value not in result.stdout
+
+
+def test_text_has_one_line_per_login(tmp_path):
+    home = _home(tmp_path)
+    result = _run(home)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "SSO logins and cached tokens in ~/.aws/sso/cache (now 2026-11-26T12:00:00Z)"
+    assert len(lines) == 1 + 6
+    corp = lines[1]
+    assert corp.startswith('  sso-session "corp"  ' + token_cache_key(URL, "corp") + ".json")
+    for part in (URL, "eu-west-1", "profiles: dev, ops", "expires 2026-11-26T20:00:00Z (in 8h 00m)", "refreshable",
+                 "registration expires 2027-02-01T00:00:00Z (in 66 days)"):
+        assert part in corp
+    assert "not logged in" in lines[2]
+    assert "legacy start URL" in lines[3] and "expired 2026-11-26T10:00:00Z (2h 00m ago)" in lines[3]
+    assert "log in again" in lines[3] and "legacy profiles never are" in lines[3]
+    assert "expires 2026-11-26T12:05:00Z (in 5 min)" in lines[4]
+    assert "a client registration" in lines[5] and "unusable: it is not valid JSON" in lines[6]
+    for value in SECRETS:
+        assert value not in result.stdout
+
+
+def test_an_unparseable_config_still_lists_the_cache(tmp_path):
+    home = _home(tmp_path, config="[profile a]\nx = 1\n[profile a]\ny = 2\n")
+    doc = json.loads(_run(home, "-f", "json").stdout)
+    assert {r["type"] for r in doc["sessions"]} == {"cache"}
+    assert len(doc["sessions"]) == 5
+
+
+def test_an_empty_machine(tmp_path):
+    home = tmp_path / "empty"
+    home.mkdir()
+    result = _run(home)
+    assert result.exit_code == 0 and "(no sso-session, no SSO profile and no cached token)" in result.stdout
+    doc = json.loads(_run(home, "-f", "json").stdout)
+    assert doc["sessions"] == [] and doc["cache_dir_state"] == "missing"
