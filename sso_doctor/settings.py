@@ -264,7 +264,7 @@ def _from_file(sf: SettingsFile, v: _Validator) -> dict[str, Any]:
     for key, raw in table.items():
         if key not in KEYS:
             raise SettingsError(
-                f"{sf.path}: unknown key {prefix}{key!r}.{did_you_mean(key, KEYS)} Valid keys: {', '.join(KEYS)}."
+                f"{sf.path}: unknown key '{prefix}{key}'.{did_you_mean(key, KEYS)} Valid keys: {', '.join(KEYS)}."
             )
         out[key] = v.value(key, raw, f"{sf.path}: {prefix}{key}")
     return out

@@ -56,12 +56,12 @@ def finding_text(f: Finding) -> str:
 def path_under(path: str, base: str | None) -> str | None:
     """`path` relative to `base` (POSIX separators) when it lies inside it, else None.
 
-    Relative paths are taken relative to `base` itself (`check --config` reports paths as given).
+    A relative path is relative to the working directory, like the paths `check --config` reports.
     """
     if not base:
         return None
     root = os.path.normpath(os.path.abspath(base))
-    full = os.path.normpath(path if os.path.isabs(path) else os.path.join(root, path))
+    full = os.path.normpath(os.path.abspath(path))
     if full != root and not full.startswith(root.rstrip(os.sep) + os.sep):
         return None
     return Path(os.path.relpath(full, root)).as_posix()
