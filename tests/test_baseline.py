@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from test_scenarios import run_cli
 
 # [profile dev] appears twice (SSO102 at its second header); other blocks around it move.

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from junitparser import Error, Failure, JUnitXml, Skipped
-
 from scenarios import all_scenarios, prepare
+from test_scenarios import run_cli
+
 from sso_doctor.model import Location, Severity, fix, manual, rule
 from sso_doctor.reporters import RenderOptions, finding_text, github
-from test_scenarios import run_cli
 
 SCENARIOS = all_scenarios()
 SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))

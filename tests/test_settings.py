@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from test_scenarios import run_cli
 
 from sso_doctor import settings
-from test_scenarios import run_cli
 
 DUPLICATE = "[profile dev]\nregion = eu-west-1\n\n[profile dev]\nregion = eu-west-2\n"
 

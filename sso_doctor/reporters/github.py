@@ -12,6 +12,7 @@ import re
 
 from sso_doctor.model import Finding, Report, Severity
 from sso_doctor.reporters import RenderOptions, finding_text, path_under
+from sso_doctor.text import tilde
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -48,7 +49,8 @@ def annotation(f: Finding, options: RenderOptions) -> str:
     text = finding_text(f)
     if rel is None and loc.path:
         # outside the workspace GitHub cannot place it on a file: say where in the message instead
-        text = f"{loc.path}{':' + str(loc.line) if loc.line else ''}: {text}"
+        shown = tilde(loc.path, options.home)
+        text = f"{shown}{':' + str(loc.line) if loc.line else ''}: {text}"
     elif loc.env_var:
         text = f"${loc.env_var}: {text}"
     head = ",".join(f"{k}={escape_property(v)}" for k, v in props)
