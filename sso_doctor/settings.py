@@ -100,6 +100,7 @@ class Settings:
     per_profile_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # glob -> rule tokens
     sources: Mapping[str, str] = field(default_factory=dict)  # "select", "severity.SSO121", ... -> source
     files: tuple[SettingsFile, ...] = ()
+    isolated: bool = False
 
     @property
     def effective_select(self) -> tuple[str, ...]:
@@ -394,6 +395,7 @@ def resolve(
         per_profile_ignores=merged["per-profile-ignores"],
         sources=sources,
         files=tuple(files),
+        isolated=isolated,
     )
 
 
@@ -417,7 +419,9 @@ def show(settings: Settings) -> str:
     for sf in settings.files:
         state = "used" if sf.found else "not found"
         lines.append(f"# {sf.level} file: {sf.describe()} ({state})")
-    if not any(sf.level == "project" for sf in settings.files):
+    if settings.isolated:
+        lines.append("# settings files: not read (--isolated)")
+    elif not any(sf.level == "project" for sf in settings.files):
         lines.append(f"# project file: none ({PROJECT_FILE} or {PYPROJECT} with [tool.sso-doctor], "
                      "from the working directory up)")
     rows: list[tuple[str, str]] = []
