@@ -77,6 +77,12 @@ def _group(sites: Iterable[_Site], key: Callable[[_Site], Hashable]) -> list[lis
     return sorted(out, key=lambda g: g[0].order)
 
 
+def _representative(group: list[_Site]) -> _Site:
+    """The site a grouped finding is filed under (subject, location): by name, not file order, so the
+    finding's fingerprint survives moving blocks around."""
+    return min(group, key=lambda s: (s.kind, s.name, s.key))
+
+
 def _who(sites: list[_Site]) -> str:
     """'profile "a"', 'profiles "a", "b" and 3 more', 'sso-session "s"', or both kinds."""
     parts = []
@@ -179,7 +185,7 @@ def invalid_start_url(ctx: Context) -> Iterator[Finding]:
         if not verdict.ok:
             bad.append(s)
     for group in _group(bad, lambda s: s.value):
-        first = group[0]
+        first = _representative(group)
         verdict = aws_values.judge_start_url(aws_values.strip_inline_comment(first.value) or first.value)
         reasons = "; ".join(verdict.errors + verdict.warnings)
         summary = ("is not a usable AWS access portal URL" if verdict.errors
@@ -256,7 +262,7 @@ def invalid_region(ctx: Context) -> Iterator[Finding]:
             continue
         judged.append(s)
     for group in _group(judged, lambda s: (s.key, s.value)):
-        first = group[0]
+        first = _representative(group)
         verdict = aws_values.judge_region(first.value, first.key == "region")
         severity = Severity.WARNING if verdict.status == "unlisted" else Severity.ERROR
         message = (f"{first.key} {_shown(first.value)} in {_who(group)} ({ctx.show_path(first.path)}) is not an "
@@ -310,7 +316,7 @@ def invalid_account_id(ctx: Context) -> Iterator[Finding]:
     ok = lambda v: aws_values.judge_account_id(v).ok  # noqa: E731
     bad = [s for s in _sites(cfg, ("sso_account_id",)) if not ok(s.value) and not _comment_only(s.value, ok)]
     for group in _group(bad, lambda s: s.value):
-        first = group[0]
+        first = _representative(group)
         verdict = aws_values.judge_account_id(aws_values.strip_inline_comment(first.value) or first.value)
         message = (f"sso_account_id {_shown(first.value)} in {_who(group)} ({ctx.show_path(first.path)}) is not a "
                    f"12-digit account id: {verdict.reason}.")
@@ -493,7 +499,7 @@ def inline_comment_in_value(ctx: Context) -> Iterator[Finding]:
                 value = next(v for v in values if aws_values.has_inline_comment(v))
                 hits.append(_Site(kind, name, key, value, path, entry.line, section.header, path == config_path))
     for group in _group(hits, lambda s: (s.key, s.value)):
-        first = group[0]
+        first = _representative(group)
         strict = first.key in _STRICT_KEYS
         secret = first.key in _SECRET_KEYS
         head = aws_values.strip_inline_comment(first.value)
@@ -651,7 +657,7 @@ def endpoint_override(ctx: Context) -> Iterator[Finding]:
     for (source, _where, url), items in groups.items():
         profiles = list(dict.fromkeys(o.profile for o in items))
         clients = [_WHAT[c] for c in _SSO_CLIENTS if any(o.client == c for o in items)]
-        first = items[0]
+        first = min(items, key=lambda o: o.profile)
         who = f"profile{'s' if len(profiles) > 1 else ''} {name_list(profiles)}"
         calls = name_list(clients, quote=False)
         if source == "services-missing":
@@ -729,7 +735,7 @@ def missing_region(ctx: Context) -> Iterator[Finding]:
     if not missing:
         return
     names = [p.name for p in missing]
-    first = missing[0]
+    first = min(missing, key=lambda p: p.name)
     section = first.config_section or first.credentials_section
     path = cfg.config.path if first.config_section else cfg.credentials.path
     commands: list = [manual(f"aws configure set region <region> --profile {shell_quote(n)}") for n in names[:_MAX_SET_COMMANDS]]
@@ -797,7 +803,7 @@ def missing_registration_scopes(ctx: Context) -> Iterator[Finding]:
         if not group:
             continue
         group.sort(key=lambda s: s.order)
-        first = group[0]
+        first = _representative(group)
         value = (f"{first.value}, {_ACCOUNT_SCOPE}" if first.value and len({s.value for s in group}) == 1
                  else _ACCOUNT_SCOPE)
         step = (f"edit {_lines(ctx, group)}: sso_registration_scopes = {value}" if first.value

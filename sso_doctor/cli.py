@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from sso_doctor import __version__
+from sso_doctor import __version__, reporters
 
 app = typer.Typer(
     name="sso-doctor",
@@ -41,14 +41,6 @@ class FailOn(str, enum.Enum):
 class Format(str, enum.Enum):
     text = "text"
     json = "json"
-
-
-class ReportFormat(str, enum.Enum):
-    """Formats of `check`: the machine formats plus a ticket-ready markdown report."""
-
-    text = "text"
-    json = "json"
-    markdown = "markdown"
 
 
 class UsageProblem(Exception):
@@ -88,27 +80,58 @@ def _root(
     """Diagnose AWS IAM Identity Center (AWS SSO) setups."""
 
 
+# --format choices follow the reporters' table (sso_doctor/reporters/__init__.py).
+ReportFormat = enum.Enum("ReportFormat", {name: name for name in reporters.names()}, type=str)  # type: ignore[misc]
+
+
 @app.command()
 def check(
+    files: Annotated[
+        Optional[list[Path]],
+        typer.Argument(help="AWS config or credentials files to lint, like --config (a file whose name contains "
+                       "'credentials' is taken as a credentials file). pre-commit passes the staged ones.",
+                       show_default=False),
+    ] = None,
     profile: Annotated[
         Optional[list[str]],
         typer.Option("--profile", "-p", help="Profile to check (repeatable). Default: AWS_DEFAULT_PROFILE, "
                      "then AWS_PROFILE, then 'default', as botocore resolves them."),
     ] = None,
     all_profiles: Annotated[bool, typer.Option("--all-profiles", help="Check every SSO profile.")] = False,
-    offline: Annotated[bool, typer.Option("--offline", help="Skip every check that needs the network.")] = False,
-    output_format: Annotated[ReportFormat, typer.Option("--format", "-f", help="Output format; markdown is a "
-                             "report to paste into a ticket.")] = ReportFormat.text,
+    config_file: Annotated[
+        Optional[Path],
+        typer.Option("--config", help="Lint this AWS config file (e.g. one kept in a repository) instead of this "
+                     "machine's. Only the config-file rules run, every profile is checked, paths are shown "
+                     "relative to the working directory. The 'credentials' file beside it is read if present."),
+    ] = None,
+    credentials_file: Annotated[
+        Optional[Path], typer.Option("--credentials", help="The credentials file to lint with --config.")
+    ] = None,
+    offline: Annotated[
+        Optional[bool],
+        typer.Option("--offline/--online", help="--offline skips every check that needs the network. With "
+                     "--config, --online also runs the checks of this machine (token cache, CLI, network).",
+                     show_default=False),
+    ] = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Output format (markdown: a report to paste into a "
+                                   "ticket, identifiers replaced by placeholders).")
+    ] = ReportFormat.text,  # type: ignore[attr-defined]
     output: Annotated[
         Optional[Path], typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")
     ] = None,
     fail_on: Annotated[
-        FailOn, typer.Option("--fail-on", help="Lowest severity that makes the exit code 1.")
-    ] = FailOn.error,
+        Optional[FailOn],
+        typer.Option("--fail-on", help="Lowest severity that makes the exit code 1. [default: error]",
+                     show_default=False),
+    ] = None,
     select: Annotated[
         Optional[list[str]],
         typer.Option("--select", help="Run only these rules: id (SSO201), prefix (SSO2) or slug. Repeatable, "
                      "or comma-separated."),
+    ] = None,
+    extend_select: Annotated[
+        Optional[list[str]], typer.Option("--extend-select", help="Add these rules to the selected ones.")
     ] = None,
     ignore: Annotated[
         Optional[list[str]], typer.Option("--ignore", help="Skip these rules (id, prefix or slug).")
@@ -118,8 +141,26 @@ def check(
         typer.Option("--severity", help="Override a rule's severity, e.g. SSO121=warning (repeatable)."),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=0.1, help="Time budget in seconds for all online checks together.")
-    ] = 5.0,
+        Optional[float],
+        typer.Option("--timeout", min=0.1, help="Time budget in seconds for all online checks together. "
+                     "[default: 5]", show_default=False),
+    ] = None,
+    baseline: Annotated[
+        Optional[Path],
+        typer.Option("--baseline", help="Ignore the findings listed in this baseline file: fail only on new ones."),
+    ] = None,
+    write_baseline: Annotated[
+        Optional[Path],
+        typer.Option("--write-baseline", help="Write the current findings to this baseline file (exit 0 unless "
+                     "a check crashed)."),
+    ] = None,
+    show_settings: Annotated[
+        bool, typer.Option("--show-settings", help="Print the merged settings and where each value came from, "
+                           "then exit.")
+    ] = False,
+    isolated: Annotated[
+        bool, typer.Option("--isolated", help="Ignore the user and project settings files.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show passing and skipped checks, evidence "
                                           "and tracebacks.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="One line per finding, nothing else.")] = False,
@@ -129,31 +170,45 @@ def check(
                      "stable placeholders (default: on for markdown, off otherwise). Secrets are always masked."),
     ] = None,
 ) -> None:
-    """Check this machine's AWS SSO setup and print what is wrong, with the commands that fix it."""
+    """Check this machine's AWS SSO setup (or lint the given AWS config files) and print what is wrong,
+    with the commands that fix it. Settings: [tool.sso-doctor] in pyproject.toml or .sso-doctor.toml."""
     from sso_doctor import runner
+    from sso_doctor import settings as settings_mod
 
+    fmt = output_format.value
     try:
         request = runner.CheckRequest(
             profiles=tuple(profile or ()),
             all_profiles=all_profiles,
             offline=offline,
-            output_format=output_format.value,
-            fail_on=fail_on.value,
-            select=_split(select),
-            ignore=_split(ignore),
+            output_format=fmt,
+            fail_on=fail_on.value if fail_on is not None else None,
+            select=_split(select) or None,
+            extend_select=_split(extend_select) or None,
+            ignore=_split(ignore) or None,
             severity=tuple(severity or ()),
             timeout=timeout,
             verbose=verbose,
             quiet=quiet,
             redact=redact,
             now=_now_from_env(),
+            config_file=str(config_file) if config_file else None,
+            credentials_file=str(credentials_file) if credentials_file else None,
+            files=tuple(str(f) for f in files or ()),
+            baseline=str(baseline) if baseline else None,
+            write_baseline=str(write_baseline) if write_baseline else None,
+            isolated=isolated,
         )
+        if show_settings:
+            resolved = runner.resolve_settings(request)
+            typer.echo(settings_mod.show_json(resolved) if fmt == "json" else settings_mod.show(resolved), nl=False)
+            raise typer.Exit(0)
         outcome = runner.check(request)
     except (UsageProblem, runner.RequestError) as e:
         raise _die(str(e)) from None
 
     color = (
-        output_format == ReportFormat.text and output is None and sys.stdout.isatty()
+        fmt == "text" and output is None and sys.stdout.isatty()
         and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
     )
     text = outcome.render(color=color)
@@ -165,6 +220,9 @@ def check(
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+    if write_baseline is not None:
+        typer.echo(f"sso-doctor: wrote {len(outcome.report.findings)} finding(s) to the baseline {write_baseline}",
+                   err=True)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -348,7 +406,9 @@ def triage(
 
     request = admin.TriageRequest(profile, region, user, account, permission_set)
     outcome = runner.check(runner.CheckRequest(
-        output_format=output_format.value, verbose=verbose, extra={"triage": request}, now=_now_from_env()))
+        output_format=output_format.value, verbose=verbose, extra={"triage": request}, now=_now_from_env(),
+        # a project's select/ignore is about `check`; triage always runs its own rules
+        isolated=True, select=("SSO7",)))
     facts = outcome.context.triage
     if facts.error and not facts.checked:
         raise _die(facts.error)

@@ -3,33 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import os
 import platform
 import socket
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from sso_doctor import engine, reporters
+from sso_doctor import baseline, engine, reporters, settings
 from sso_doctor.anonymize import Anonymizer
 from sso_doctor.context import Context, RunSettings
-from sso_doctor.model import Report, Severity
+from sso_doctor.model import Finding, Report, Rule, RuleResult, Severity, Status
 
 
 class RequestError(ValueError):
-    """The request names an unknown rule, severity or format: exit 2."""
+    """The request names an unknown rule, severity, format or file, or a settings file is wrong: exit 2."""
 
 
 @dataclass(frozen=True)
 class CheckRequest:
+    """What the command line asked for. None (or empty) means "not given": settings files decide."""
+
     profiles: tuple[str, ...] = ()
     all_profiles: bool = False
-    offline: bool = False
+    offline: bool | None = None
     output_format: str = "text"
-    fail_on: str = "error"
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
+    fail_on: str | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
     severity: tuple[str, ...] = ()
-    timeout: float = 5.0
+    timeout: float | None = None
     verbose: bool = False
     quiet: bool = False
     now: dt.datetime | None = None
@@ -38,6 +42,15 @@ class CheckRequest:
     redact: bool | None = None  # None: the format's default (on for markdown)
     env: Mapping[str, str] | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
+    extend_select: tuple[str, ...] | None = None
+    files: tuple[str, ...] = ()  # positional files to lint (pre-commit passes the staged ones)
+    baseline: str | None = None
+    write_baseline: str | None = None
+    isolated: bool = False  # ignore the user and project settings files
+
+    @property
+    def lints_files(self) -> bool:
+        return bool(self.config_file or self.credentials_file or self.files)
 
 
 @dataclass(frozen=True)
@@ -46,24 +59,32 @@ class Outcome:
     context: Context
     request: CheckRequest
     exit_code: int
+    settings: settings.Settings | None = None
+    contexts: tuple[Context, ...] = ()  # every run's context (one per linted file pair)
 
     def render(self, color: bool = False) -> str:
+        env = os.environ if self.request.env is None else self.request.env
         options = reporters.RenderOptions(
             verbose=self.request.verbose,
             quiet=self.request.quiet,
             color=color,
             home=self.context.home,
             cwd=os.getcwd(),
+            workspace=env.get("GITHUB_WORKSPACE") or None,
         )
         text = reporters.get(self.request.output_format)(self.report, options)
+        return self.redact(text)
+
+    def redact(self, text: str) -> str:
         # Second line of defence: no registered secret leaves the process, whatever the format.
-        text = self.context.secrets.redact(text)
-        if self.redact:
+        for ctx in self.contexts or (self.context,):
+            text = ctx.secrets.redact(text)
+        if self.anonymize:
             text = anonymizer_for(self.context).apply(text)
         return text
 
     @property
-    def redact(self) -> bool:
+    def anonymize(self) -> bool:
         """Identifying values become placeholders: on by default for markdown (ticket) reports."""
         if self.request.redact is not None:
             return self.request.redact
@@ -79,35 +100,164 @@ def fail_on_severity(value: str) -> Severity | None:
         raise RequestError(str(e)) from None
 
 
+def _env(request: CheckRequest) -> dict[str, str]:
+    return dict(os.environ if request.env is None else request.env)
+
+
+def resolve_settings(request: CheckRequest) -> settings.Settings:
+    """Defaults < user file < project file < SSO_DOCTOR_* < the request's flags."""
+    from sso_doctor.rules import ALL_RULES
+
+    flags = settings.Flags(
+        select=request.select, extend_select=request.extend_select, ignore=request.ignore,
+        fail_on=request.fail_on, offline=request.offline, timeout=request.timeout,
+        severity=request.severity,
+    )
+    try:
+        return settings.resolve(flags, env=_env(request), cwd=Path.cwd(), rules=ALL_RULES,
+                                isolated=request.isolated)
+    except settings.SettingsError as e:
+        raise RequestError(str(e)) from None
+
+
+# --- linting named files (`check --config`, pre-commit) -------------------------------------------------
+
+
+# Only these rules look at the files alone; the others check this machine (token cache, CLI, network).
+FILE_AREAS = frozenset({"engine", "config"})
+MISSING_CONFIG_RULE = "SSO101"
+
+
+def _shown(path: str) -> str:
+    """A path as reports show it: relative to the working directory when inside it, else absolute."""
+    full = os.path.normpath(os.path.abspath(path))
+    rel = reporters.path_under(full, os.getcwd())
+    return rel if rel is not None else full
+
+
+def _is_credentials_name(path: str) -> bool:
+    return "credentials" in os.path.basename(path).lower()
+
+
+def _sibling(path: str, name: str) -> str:
+    other = os.path.join(os.path.dirname(path), name)
+    if os.path.normpath(other) == os.path.normpath(path):
+        raise RequestError(f"{path} is named like the other file of the pair: give both --config and --credentials")
+    return _shown(other)
+
+
+def lint_targets(request: CheckRequest) -> list[tuple[str, str]]:
+    """The (config, credentials) pairs to lint; [] when the request checks this machine.
+
+    A file given alone is paired with its sibling (`config` beside `credentials`, as in ~/.aws): the
+    sibling is read only if it exists, and never this machine's own files, so the verdict depends on
+    the repository alone.
+    """
+    for given in (request.config_file, request.credentials_file, *request.files):
+        if given and not os.path.lexists(given):
+            raise RequestError(f"no such file: {given}")
+    pairs: list[tuple[str, str]] = []
+    if request.config_file or request.credentials_file:
+        cfg = _shown(request.config_file) if request.config_file else None
+        cred = _shown(request.credentials_file) if request.credentials_file else None
+        pairs.append((cfg or _sibling(cred, "config"), cred or _sibling(cfg, "credentials")))  # type: ignore[arg-type]
+    by_dir: dict[str, dict[str, list[str]]] = {}
+    for f in request.files:
+        kind = "credentials" if _is_credentials_name(f) else "config"
+        shown = _shown(f)
+        by_dir.setdefault(os.path.dirname(shown), {"config": [], "credentials": []})[kind].append(shown)
+    for group in by_dir.values():
+        configs, creds = group["config"], group["credentials"]
+        for c in configs:
+            pairs.append((c, creds[0] if creds else _sibling(c, "credentials")))
+        for cred in creds[1 if configs else 0:]:
+            pairs.append((_sibling(cred, "config"), cred))
+    return list(dict.fromkeys(pairs))
+
+
+# --- the check ------------------------------------------------------------------------------------------
+
+
 def check(request: CheckRequest) -> Outcome:
     from sso_doctor.rules import ALL_RULES
 
     if request.output_format not in reporters.names():
         raise RequestError(f"unknown format {request.output_format!r} (choose from {', '.join(reporters.names())})")
+    st = resolve_settings(request)
     try:
-        chosen, left_out = engine.select_rules(ALL_RULES, request.select, request.ignore)
-        overrides = engine.parse_severity_overrides(ALL_RULES, request.severity)
+        chosen, left_out = engine.select_rules(ALL_RULES, st.effective_select, st.ignore)
+        overrides = engine.parse_severity_overrides(ALL_RULES, [f"{k}={v}" for k, v in st.severity.items()])
+        ignored_by_glob = {
+            glob: {r.id for r in engine.select_rules(ALL_RULES, select=tokens)[0]}
+            for glob, tokens in st.per_profile_ignores.items()
+        }
     except (engine.SelectionError, ValueError) as e:
         raise RequestError(str(e)) from None
-    fail_on = fail_on_severity(request.fail_on)
+    left_out = {rid: _reason(reason, st) for rid, reason in left_out.items()}
+    fail_on = fail_on_severity(st.fail_on)
+    known = baseline_fingerprints(request.baseline)
     chosen, left_out = _split_admin_rules(chosen, left_out, triage="triage" in request.extra)
 
-    settings = RunSettings(
-        profiles=request.profiles,
-        all_profiles=request.all_profiles,
-        offline=request.offline,
-        timeout=request.timeout,
-        verbose=request.verbose,
-        config_file=request.config_file,
-        credentials_file=request.credentials_file,
-        extra=dict(request.extra),
-    )
-    ctx = Context(settings, env=request.env, now=request.now)
-    report = engine.run(
-        chosen, ctx, left_out=left_out, all_rules=ALL_RULES, severity_overrides=overrides,
-        inputs=_inputs(ctx, request),
-    )
-    return Outcome(report, ctx, request, report.exit_code(fail_on))
+    env = _env(request)
+    targets = lint_targets(request)
+    # `--config` alone lints the files: config-file rules only, and nothing from this machine's
+    # environment, so a repository gets the same verdict on every laptop and CI runner. --online asks
+    # for the full check of this machine with these files.
+    files_only = bool(targets) and request.offline is not False
+    if files_only:
+        env = {k: v for k, v in env.items() if not k.startswith("AWS_")}
+        for r in chosen:
+            if r.area not in FILE_AREAS:
+                left_out[r.id] = ("not selected with --config: it checks this machine, not the file "
+                                  "(add --online to check this machine with these files)")
+        chosen = [r for r in chosen if r.area in FILE_AREAS]
+
+    given = {_shown(p) for p in (request.config_file, request.credentials_file, *request.files) if p}
+    runs: list[tuple[Report, Context]] = []
+    for config_file, credentials_file in targets or [(None, None)]:
+        run_rules, run_left_out = chosen, left_out
+        if config_file and config_file not in given and not os.path.lexists(config_file):
+            # a credentials file linted alone: the absent config beside it is not a finding
+            run_rules = [r for r in chosen if r.id != MISSING_CONFIG_RULE]
+            run_left_out = {**left_out, MISSING_CONFIG_RULE: f"no config file beside {credentials_file}"}
+        run_settings = RunSettings(
+            profiles=request.profiles,
+            all_profiles=request.all_profiles or (files_only and not request.profiles),
+            offline=st.offline or files_only,
+            timeout=st.timeout,
+            verbose=request.verbose,
+            config_file=config_file,
+            credentials_file=credentials_file,
+            extra=dict(request.extra),
+        )
+        ctx = Context(run_settings, env=env, now=request.now)
+        report = engine.run(run_rules, ctx, left_out=run_left_out, all_rules=ALL_RULES, severity_overrides=overrides,
+                            inputs=_inputs(ctx, request, st))
+        runs.append((report, ctx))
+
+    report = merge_reports([r for r, _ in runs])
+    contexts = tuple(c for _, c in runs)
+    if targets:
+        linted = [p for pair in targets for p in pair if os.path.lexists(p)]
+        report = replace(report, inputs={**report.inputs, "files": list(dict.fromkeys(linted))})
+    if ignored_by_glob:
+        report = suppress(report, lambda f: _glob_ignored(f, ignored_by_glob), "per-profile-ignores")
+    if request.write_baseline:
+        text = contexts[0].secrets.redact(baseline.dumps(report.findings))
+        for ctx in contexts[1:]:
+            text = ctx.secrets.redact(text)
+        try:
+            Path(request.write_baseline).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise RequestError(f"cannot write the baseline {request.write_baseline}: {e.strerror or e}") from None
+    if known is not None:
+        before = len(report.findings)
+        report = suppress(report, lambda f: f.fingerprint in known, f"baseline {request.baseline}")
+        report = replace(report, inputs={**report.inputs, "baseline": request.baseline,
+                                         "baselined": before - len(report.findings)})
+    # A freshly written baseline accepts every current finding: only a crashed check fails the run.
+    exit_code = report.exit_code(None if request.write_baseline else fail_on)
+    return Outcome(report, contexts[0], request, exit_code, settings=st, contexts=contexts)
 
 
 def _split_admin_rules(chosen: list, left_out: dict[str, str], *, triage: bool) -> tuple[list, dict[str, str]]:
@@ -176,7 +326,74 @@ def environment_summary(ctx: Context) -> dict[str, str]:
     }
 
 
-def _inputs(ctx: Context, request: CheckRequest) -> dict[str, object]:
+def baseline_fingerprints(path: str | None) -> frozenset[str] | None:
+    if path is None:
+        return None
+    try:
+        return baseline.load(path)
+    except baseline.BaselineError as e:
+        raise RequestError(str(e)) from None
+
+
+def _reason(reason: str, st: settings.Settings) -> str:
+    if reason.startswith("not selected"):
+        return f"not selected (select from {st.source('select')})"
+    if reason.startswith("ignored"):
+        return f"ignored (ignore from {st.source('ignore')})"
+    return reason
+
+
+def _glob_ignored(f: Finding, ignored_by_glob: Mapping[str, set[str]]) -> bool:
+    if f.subject is None or f.rule_id == engine.CRASH_RULE_ID:
+        return False
+    return any(f.rule_id in ids and fnmatch.fnmatchcase(f.subject, glob) for glob, ids in ignored_by_glob.items())
+
+
+def suppress(report: Report, drop: Callable[[Finding], bool], why: str) -> Report:
+    """The report without the findings `drop` selects; a rule left with none counts as passed."""
+    results = []
+    for r in report.results:
+        if r.status != Status.FAILED or r.rule.id == engine.CRASH_RULE_ID:
+            results.append(r)
+            continue
+        kept = tuple(f for f in r.findings if not drop(f))
+        if len(kept) == len(r.findings):
+            results.append(r)
+            continue
+        n = len(r.findings) - len(kept)
+        note = f"{n} finding{'s' if n != 1 else ''} suppressed by {why}"
+        reason = f"{r.reason}; {note}" if r.reason else note
+        results.append(RuleResult(r.rule, Status.FAILED if kept else Status.PASSED, kept, reason, r.duration_ms))
+    return replace(report, results=tuple(results))
+
+
+_STATUS_RANK = {Status.ERRORED: 3, Status.FAILED: 2, Status.PASSED: 1, Status.SKIPPED: 0}
+
+
+def merge_reports(reports: Sequence[Report]) -> Report:
+    """One report from the runs over several file pairs: findings added up, each rule's worst status."""
+    if len(reports) == 1:
+        return reports[0]
+    by_rule: dict[str, list[RuleResult]] = {}
+    rules: dict[str, Rule] = {}
+    for rep in reports:
+        for r in rep.results:
+            by_rule.setdefault(r.rule.id, []).append(r)
+            rules.setdefault(r.rule.id, r.rule)
+    results = []
+    for rid, parts in by_rule.items():
+        worst = max(parts, key=lambda p: _STATUS_RANK[p.status])
+        findings = tuple(f for p in parts for f in p.findings)
+        results.append(RuleResult(rules[rid], worst.status, findings, worst.reason,
+                                  round(sum(p.duration_ms for p in parts), 3)))
+    inputs = dict(reports[0].inputs)
+    inputs["profiles"] = list(dict.fromkeys(p for rep in reports for p in rep.inputs.get("profiles", [])))
+    inputs["config_file"] = None
+    inputs["credentials_file"] = None
+    return Report(reports[0].tool_version, inputs, tuple(results), round(sum(r.duration_ms for r in reports), 3))
+
+
+def _inputs(ctx: Context, request: CheckRequest, st: settings.Settings) -> dict[str, object]:
     cfg = ctx.config
     extra: dict[str, object] = {}
     if request.output_format == "markdown":
@@ -186,11 +403,12 @@ def _inputs(ctx: Context, request: CheckRequest) -> dict[str, object]:
         "credentials_file": str(cfg.credentials.path),
         "profiles": list(ctx.selected_names),
         "profile_source": ctx.selection_source,
-        "all_profiles": request.all_profiles,
-        "offline": request.offline,
-        "timeout": request.timeout,
-        "fail_on": request.fail_on,
-        "select": list(request.select),
-        "ignore": list(request.ignore),
+        "all_profiles": ctx.settings.all_profiles,
+        "offline": ctx.settings.offline,
+        "timeout": st.timeout,
+        "fail_on": st.fail_on,
+        "select": list(st.effective_select),
+        "ignore": list(st.ignore),
         "now": ctx.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "settings_files": [str(f.path) for f in st.files if f.found],
     }

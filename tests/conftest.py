@@ -14,7 +14,8 @@ def clean_env(tmp_path, monkeypatch):
     """A controlled environment: a temp HOME, no AWS or proxy variables from the developer's machine."""
     for k in list(os.environ):
         if k.startswith(("AWS_", "SSO_DOCTOR_")) or k.lower().endswith("_proxy") or k in (
-            "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE"):
+            "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE",
+            "XDG_CONFIG_HOME", "GITHUB_WORKSPACE"):  # the user settings file and the CI workspace
             monkeypatch.delenv(k, raising=False)
     home = tmp_path / "home"
     home.mkdir()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
-from sso_doctor.model import Report
+from sso_doctor.model import Finding, Report
 
 
 @dataclass(frozen=True)
@@ -15,15 +17,24 @@ class RenderOptions:
     color: bool = False
     home: str | None = None
     cwd: str | None = None
+    # the CI workspace ($GITHUB_WORKSPACE, else the working directory): `github` annotates files in it only
+    workspace: str | None = None
 
 
 Renderer = Callable[[Report, RenderOptions], str]
 
 
 def _formats() -> dict[str, Renderer]:
-    from sso_doctor.reporters import json_report, markdown, text
+    from sso_doctor.reporters import github, json_report, junit, markdown, sarif, text
 
-    return {"text": text.render, "json": json_report.render, "markdown": markdown.render}
+    return {
+        "text": text.render,
+        "json": json_report.render,
+        "sarif": sarif.render,
+        "github": github.render,
+        "junit": junit.render,
+        "markdown": markdown.render,
+    }
 
 
 def get(name: str) -> Renderer:
@@ -32,3 +43,46 @@ def get(name: str) -> Renderer:
 
 def names() -> list[str]:
     return list(_formats())
+
+
+def finding_text(f: Finding) -> str:
+    """A finding's message followed by its fix: `Fix: summary`, then `$ command` (safe) or `✎ edit` lines."""
+    lines = [f.message]
+    if f.fix.summary:
+        lines.append(f"Fix: {f.fix.summary}")
+    lines.extend(f"{'$' if c.safe else '✎'} {c.text}" for c in f.fix.commands)
+    return "\n".join(lines)
+
+
+def path_under(path: str, base: str | None) -> str | None:
+    """`path` relative to `base` (POSIX separators) when it lies inside it, else None.
+
+    A relative path is relative to the working directory, like the paths `check --config` reports.
+    """
+    if not base:
+        return None
+    root = os.path.normpath(os.path.abspath(base))
+    full = os.path.normpath(os.path.abspath(path))
+    if full != root and not full.startswith(root.rstrip(os.sep) + os.sep):
+        return None
+    return Path(os.path.relpath(full, root)).as_posix()
+
+
+def where_text(f: Finding, home: str | None) -> str:
+    """`~/.aws/config:14 [profile dev] sso_region $AWS_PROFILE` — a finding's location for people."""
+    from sso_doctor.text import tilde
+
+    loc = f.location
+    parts = []
+    if loc.path:
+        path = tilde(loc.path, home)
+        parts.append(f"{path}:{loc.line}" if loc.line else path)
+    if loc.section:
+        parts.append(f"[{loc.section}]")
+    if loc.key:
+        parts.append(loc.key)
+    if loc.env_var:
+        parts.append(f"${loc.env_var}")
+    if loc.endpoint:
+        parts.append(loc.endpoint)
+    return " ".join(parts)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sso_doctor.model import AREAS, Finding, Report, RuleResult, Severity, Status
-from sso_doctor.reporters import RenderOptions
-from sso_doctor.text import tilde
+from sso_doctor.reporters import RenderOptions, where_text
 
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 _COLOR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
@@ -20,20 +19,7 @@ def _paint(text: str, code: str, on: bool) -> str:
 
 
 def _where(f: Finding, opts: RenderOptions) -> str:
-    loc = f.location
-    parts = []
-    if loc.path:
-        path = tilde(loc.path, opts.home)
-        parts.append(f"{path}:{loc.line}" if loc.line else path)
-    if loc.section:
-        parts.append(f"[{loc.section}]")
-    if loc.key:
-        parts.append(loc.key)
-    if loc.env_var:
-        parts.append(f"${loc.env_var}")
-    if loc.endpoint:
-        parts.append(loc.endpoint)
-    return " ".join(parts)
+    return where_text(f, opts.home)
 
 
 def _finding_lines(f: Finding, opts: RenderOptions) -> list[str]:
@@ -69,6 +55,8 @@ def _header(report: Report, opts: RenderOptions) -> str:
     inp = report.inputs
     profiles = inp.get("profiles") or []
     bits = [f"sso-doctor {report.tool_version}"]
+    if inp.get("files"):
+        bits.append("linting " + ", ".join(dict.fromkeys(p for p in inp["files"] if p)))
     if profiles:
         shown = ", ".join(f'"{p}"' for p in profiles[:5]) + (f" and {len(profiles) - 5} more" if len(profiles) > 5 else "")
         bits.append(f"profile {shown} (from {inp.get('profile_source')})")

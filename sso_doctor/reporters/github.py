@@ -1,0 +1,66 @@
+"""GitHub Actions workflow-command annotations: `::error file=F,line=N,title=T::message`.
+
+GitHub's escaping (actions/toolkit, command.ts): in the message (data) `%`, CR and LF become `%25`,
+`%0D`, `%0A`; in a property value `:` and `,` become `%3A` and `%2C` as well. A message can therefore
+never end the command early or start a new one on the next line. `file=` is given only for files inside
+the workspace ($GITHUB_WORKSPACE, else the working directory), relative to it, as GitHub expects.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sso_doctor.model import Finding, Report, Severity
+from sso_doctor.reporters import RenderOptions, finding_text, path_under
+from sso_doctor.text import tilde
+
+COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+_CODES = {"25": "%", "0D": "\r", "0A": "\n", "3A": ":", "2C": ","}
+
+
+def unescape_data(text: str) -> str:
+    """What the runner shows for an escaped message (one pass, so `%250A` stays a literal `%0A`)."""
+    return re.sub(r"%(25|0D|0A)", lambda m: _CODES[m.group(1)], text)
+
+
+def unescape_property(text: str) -> str:
+    return re.sub(r"%(25|0D|0A|3A|2C)", lambda m: _CODES[m.group(1)], text)
+
+
+def annotation(f: Finding, options: RenderOptions) -> str:
+    props: list[tuple[str, str]] = []
+    loc = f.location
+    rel = path_under(loc.path, options.workspace or options.cwd) if loc.path else None
+    if rel is not None:
+        props.append(("file", rel))
+        if loc.line:
+            props.append(("line", str(loc.line)))
+    props.append(("title", f"{f.rule_id} {f.slug}"))
+    text = finding_text(f)
+    if rel is None and loc.path:
+        # outside the workspace GitHub cannot place it on a file: say where in the message instead
+        shown = tilde(loc.path, options.home)
+        text = f"{shown}{':' + str(loc.line) if loc.line else ''}: {text}"
+    elif loc.env_var:
+        text = f"${loc.env_var}: {text}"
+    head = ",".join(f"{k}={escape_property(v)}" for k, v in props)
+    return f"::{COMMAND[f.severity]} {head}::{escape_data(text)}"
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    lines = [annotation(f, options) for f in report.findings]
+    s = report.summary
+    # A plain closing line for the log (not a command).
+    lines.append(f"sso-doctor: {s.errors} error(s), {s.warnings} warning(s), {s.infos} info(s); "
+                 f"{s.rules_run} rules run, {s.rules_skipped} skipped")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,82 @@
+"""JUnit XML for CI test tabs (GitLab, Jenkins, Azure DevOps): one testcase per rule, like cfn-lint.
+
+A rule that found nothing passed; a rule with findings has ONE <failure> that lists each finding
+(location, message, fix), so `failures` counts failed rules in every consumer (some count <failure>
+elements, some count testcases); a skipped rule has <skipped> with the reason; a crashed rule has
+<error>. The counts on <testsuite>/<testsuites> equal the report's summary.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from sso_doctor.model import Finding, Report, RuleResult, Status
+from sso_doctor.reporters import RenderOptions, finding_text, where_text
+
+# XML 1.0 cannot carry most control characters, not even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _finding_block(f: Finding, options: RenderOptions) -> str:
+    where = where_text(f, options.home)
+    head = f"{f.severity.label.upper()} {f.rule_id} {f.slug}" + (f" at {where}" if where else "")
+    return head + "\n" + finding_text(f)
+
+
+def _testcase(r: RuleResult, options: RenderOptions) -> ET.Element:
+    case = ET.Element("testcase", {
+        "classname": f"sso-doctor.{r.rule.area}",
+        "name": f"{r.rule.id} {r.rule.slug}",
+        "time": f"{r.duration_ms / 1000:.3f}",
+    })
+    if r.status == Status.FAILED:
+        n = len(r.findings)
+        first = r.findings[0].message if r.findings else ""
+        message = first if n == 1 else f"{n} findings; first: {first}"
+        worst = max(f.severity for f in r.findings).label if r.findings else r.rule.severity.label
+        el = ET.SubElement(case, "failure", {"message": _clean(message), "type": worst})
+        el.text = _clean("\n\n".join(_finding_block(f, options) for f in r.findings))
+    elif r.status == Status.ERRORED:
+        el = ET.SubElement(case, "error", {"message": _clean(f"rule crashed with {r.reason}"),
+                                           "type": r.reason or "error"})
+        detail = [f.detail for f in r.findings if f.detail] if options.verbose else []
+        el.text = _clean("\n".join([*(f.message for f in r.findings), *detail]))
+    elif r.status == Status.SKIPPED:
+        ET.SubElement(case, "skipped", {"message": _clean(r.reason or "skipped")})
+    return case
+
+
+def to_element(report: Report, options: RenderOptions) -> ET.Element:
+    s = report.summary
+    counts = {
+        "tests": str(len(report.results)),
+        "failures": str(s.rules_failed),
+        "errors": str(s.rules_errored),
+        "skipped": str(s.rules_skipped),
+        "time": f"{report.duration_ms / 1000:.3f}",
+    }
+    root = ET.Element("testsuites", {"name": "sso-doctor", **counts})
+    suite_attrs = {"name": "sso-doctor", **counts}
+    now = report.inputs.get("now")
+    if isinstance(now, str):
+        suite_attrs["timestamp"] = now.removesuffix("Z")
+    suite = ET.SubElement(root, "testsuite", suite_attrs)
+    props = ET.SubElement(suite, "properties")
+    ET.SubElement(props, "property", {"name": "sso-doctor.version", "value": report.tool_version})
+    for key in ("config_file", "credentials_file", "profile_source", "offline", "fail_on"):
+        if key in report.inputs:
+            ET.SubElement(props, "property", {"name": key, "value": _clean(str(report.inputs[key]))})
+    for r in report.results:
+        suite.append(_testcase(r, options))
+    return root
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    root = to_element(report, options)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

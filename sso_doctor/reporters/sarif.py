@@ -1,0 +1,127 @@
+"""SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning, Azure DevOps, IDE viewers).
+
+Plain dicts and the standard library. The tests validate every scenario's output against the official
+OASIS schema (tests/data/sarif-schema-2.1.0.json).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from sso_doctor.model import Finding, Report, Rule, Severity, Status
+from sso_doctor.reporters import RenderOptions, finding_text, path_under
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+# partialFingerprints key: our fingerprint (rule + subject + location without the line), versioned.
+FINGERPRINT_KEY = "ssoDoctorFingerprint/v1"
+SRCROOT = "%SRCROOT%"
+
+LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def _section(doc: str, title: str) -> str | None:
+    """The body of `## title` in a rule docstring, or None."""
+    m = re.search(rf"^## {re.escape(title)}\s*\n(.*?)(?=^## |\Z)", doc, flags=re.M | re.S)
+    body = m.group(1).strip() if m else ""
+    return body or None
+
+
+def rule_descriptor(rule: Rule) -> dict[str, Any]:
+    doc = rule.doc or rule.summary or rule.id
+    summary = rule.summary or rule.slug
+    return {
+        "id": rule.id,
+        "name": rule.slug,
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": _section(doc, "What it checks") or summary},
+        "help": {"text": doc, "markdown": doc},
+        "defaultConfiguration": {"level": LEVEL[rule.severity]},
+        "properties": {"tags": ["sso-doctor", rule.area], "needs": sorted(rule.needs)},
+    }
+
+
+def _artifact(path: str, cwd: str | None) -> dict[str, Any]:
+    rel = path_under(path, cwd)
+    if rel is not None:
+        return {"uri": quote(rel), "uriBaseId": SRCROOT}
+    full = path if os.path.isabs(path) else os.path.join(cwd or os.getcwd(), path)
+    return {"uri": Path(os.path.normpath(full)).as_uri()}
+
+
+def _locations(f: Finding, cwd: str | None) -> list[dict[str, Any]]:
+    """The file line as a physical location; section/key, a variable or an endpoint as logical ones."""
+    loc = f.location
+    logical = []
+    if loc.section or loc.key:
+        name = loc.key or loc.section
+        qualified = f"[{loc.section}].{loc.key}" if loc.section and loc.key else f"[{loc.section}]" if loc.section else loc.key
+        logical.append({"name": name, "fullyQualifiedName": qualified, "kind": "property" if loc.key else "object"})
+    if loc.env_var:
+        logical.append({"name": loc.env_var, "kind": "variable"})
+    if loc.endpoint:
+        logical.append({"name": loc.endpoint, "kind": "resource"})
+    if not loc.path:
+        return [{"logicalLocations": logical}] if logical else []
+    # A file-level finding (no line) points at line 1: code-scanning services need a start line.
+    physical = {"artifactLocation": _artifact(loc.path, cwd), "region": {"startLine": loc.line or 1}}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if logical:
+        location["logicalLocations"] = logical
+    return [location]
+
+
+def _result(f: Finding, rule_index: dict[str, int], cwd: str | None) -> dict[str, Any]:
+    locations = _locations(f, cwd)
+    result: dict[str, Any] = {
+        "ruleId": f.rule_id,
+        "level": LEVEL[f.severity],
+        "message": {"text": finding_text(f)},
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+        "properties": {
+            "severity": f.severity.label,
+            "subject": f.subject,
+            "fix": {"summary": f.fix.summary,
+                    "commands": [{"command": c.text, "safe": c.safe} for c in f.fix.commands]},
+        },
+    }
+    if f.rule_id in rule_index:
+        result["ruleIndex"] = rule_index[f.rule_id]
+    if locations:
+        result["locations"] = locations
+    return result
+
+
+def to_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
+    rules = [r.rule for r in report.results]
+    rule_index = {r.id: i for i, r in enumerate(rules)}
+    errored = [r for r in report.results if r.status == Status.ERRORED]
+    invocation: dict[str, Any] = {"executionSuccessful": not errored}
+    if errored:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "error", "message": {"text": f"Rule {r.rule.id} ({r.rule.slug}) crashed with {r.reason}."},
+             "associatedRule": {"id": r.rule.id, "index": rule_index[r.rule.id]}}
+            for r in errored
+        ]
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "sso-doctor",
+            "version": report.tool_version,
+            "semanticVersion": report.tool_version,
+            "rules": [rule_descriptor(r) for r in rules],
+        }},
+        "invocations": [invocation],
+        "results": [_result(f, rule_index, options.cwd) for f in report.findings],
+        "properties": {"inputs": report.inputs},
+    }
+    if options.cwd:
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": Path(os.path.abspath(options.cwd)).as_uri().rstrip("/") + "/"}}
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(report: Report, options: RenderOptions) -> str:
+    return json.dumps(to_dict(report, options), indent=2, ensure_ascii=False) + "\n"
