@@ -284,7 +284,7 @@ class IgnoredSection:
 
 
 _SECTION_PROBLEMS = {
-    "no-prefix": "in the config file a profile section needs the `profile ` prefix (only [default] goes without)",
+    "no-prefix": "in the config file every profile but [default] needs the `profile ` prefix",
     "case": "section names are case-sensitive",
     "spelling": "the section prefix is misspelled",
     "padding": "botocore does not ignore spaces inside the brackets",
@@ -476,12 +476,12 @@ def section_ignored(ctx: Context) -> Iterator[Finding]:
             if problem == "shadowed" and first.other is not None:
                 message = (f"{where}: botocore ignores [{first.section.header}] because [{first.other.header}] "
                            f"(line {first.other.line}) maps to the same {first.kind} \"{first.name}\" and "
-                           f"replaces it whole; {_action(first)}.")
+                           f"replaces it whole; {_action(first, it=True)}.")
             elif problem == "creds-profile":
                 message = (f"{where}: [{first.section.header}] in the credentials file makes a profile literally "
-                           f"named \"{first.section.header}\", not \"{first.name}\"; {_action(first)}.")
+                           f"named \"{first.section.header}\", not \"{first.name}\"; {_action(first, it=True)}.")
             else:
-                message = f"{where}: botocore ignores [{first.section.header}] ({reason}); {_action(first)}."
+                message = f"{where}: botocore ignores [{first.section.header}] ({reason}); {_action(first, it=True)}."
         else:
             changes = [f"[{ig.section.header}] (line {ig.section.line}) → {_target(ig)}" for ig in items]
             message = (f"botocore ignores {len(items)} sections of {shown} ({reason}): "
@@ -511,15 +511,17 @@ def _target(ig: IgnoredSection) -> str:
     return f"[{ig.suggestion}]"
 
 
-def _action(ig: IgnoredSection) -> str:
-    header = ig.section.header
+def _action(ig: IgnoredSection, it: bool = False) -> str:
+    """What to do with the section; `it` refers to it as "it" (in a message that already named it)."""
+    header = "it" if it else f"[{ig.section.header}]"
     if ig.problem == "shadowed" and ig.other is not None:
-        return f"merge the keys of [{header}] into [{ig.other.header}] (line {ig.other.line}) and delete [{header}]"
+        return (f"merge the keys of {header} into [{ig.other.header}] (line {ig.other.line}) and delete "
+                f"{'it' if it else header}")
     if ig.problem == "creds-sso-session":
-        return f"move [{header}] to the config file as {_target(ig)}"
+        return f"move {header} to the config file as {_target(ig)}"
     if ig.suggestion is None:
-        return f"give [{header}] a name: [{ig.kind} NAME]"
-    return f"rename [{header}] to [{ig.suggestion}]"
+        return f"give {header} a name: [{ig.kind} NAME]"
+    return f"rename {header} to [{ig.suggestion}]"
 
 
 @rule("SSO105", "sso-session-not-found", Severity.ERROR, needs=("config",))
