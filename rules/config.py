@@ -151,7 +151,8 @@ def profile_not_found(ctx: Context) -> Iterator[Finding]:
     ## What it checks
     The profiles this run is about (`--profile`, else `AWS_DEFAULT_PROFILE`, then `AWS_PROFILE`, as
     botocore resolves them, else `default`) must exist in one of the two files. The finding names the
-    closest existing profile names.
+    closest existing profile names, and a section that looks meant for the profile but that botocore
+    ignores (`[dev]` or `[Profile dev]` in the config file, see SSO103).
 
     ## Why it matters
     botocore raises `ProfileNotFound: The config profile (NAME) could not be found` before any
@@ -178,6 +179,7 @@ def profile_not_found(ctx: Context) -> Iterator[Finding]:
                    f"{ctx.show_path(cfg.credentials.path)}.")
         if hints:
             message += f" Did you mean {name_list(hints)}?"
+        message += _ignored_hint(ctx, ignored_sections(cfg), "profile", name)
         commands: list = ["aws configure list-profiles"]
         if hints:
             commands.append(f"export AWS_PROFILE={shell_quote(hints[0])}")
@@ -382,24 +384,38 @@ def _diagnose_config_header(header: str) -> tuple[str, str, str | None, str | No
     return "no-prefix", "profile", header, _header_for("profile", header)
 
 
+def _kept_sections(cfg: AwsConfig) -> dict[int, Section]:
+    """The config-file sections botocore's build_profile_map kept, by id (the last one of each name)."""
+    kept: list[Section] = [p.config_section for p in cfg.profiles.values() if p.config_section is not None]
+    kept += [s.section for s in cfg.sso_sessions.values()]
+    kept += list(cfg.services.values())
+    return {id(s): s for s in kept}
+
+
+def _replacement(cfg: AwsConfig, family: str, name: str) -> Section | None:
+    """The section botocore kept for a profile, sso-session or services name."""
+    if family == "profile":
+        return cfg.profiles[name].config_section if name in cfg.profiles else None
+    if family == "sso-session":
+        return cfg.sso_sessions[name].section if name in cfg.sso_sessions else None
+    return cfg.services.get(name)
+
+
 def ignored_sections(cfg: AwsConfig) -> list[IgnoredSection]:
     """Every section botocore drops or reads as something else, in file order (config, then credentials)."""
     out: list[IgnoredSection] = []
     config, creds = cfg.config, cfg.credentials
     if config.ok:
-        last_by_name: dict[tuple[str, str], Section] = {}
+        kept = _kept_sections(cfg)
         for s in config.sections:
+            if id(s) in kept:
+                continue  # the common case: no shlex needed
             name = s.mapped_name
             if name is not None and s.kind in ("profile", "default", "sso-session", "services"):
                 family = "profile" if s.kind in ("profile", "default") else s.kind
-                last_by_name[(family, name)] = s
-        for s in config.sections:
-            name = s.mapped_name
-            if name is not None and s.kind in ("profile", "default", "sso-session", "services"):
-                family = "profile" if s.kind in ("profile", "default") else s.kind
-                winner = last_by_name[(family, name)]
+                winner = _replacement(cfg, family, name)
                 # [default] vs [profile default] is SSO116's business.
-                if winner is not s and not (family == "profile" and name == "default"):
+                if winner is not None and not (family == "profile" and name == "default"):
                     out.append(IgnoredSection(config.path, s, "shadowed", family, name, None, winner))
                 continue
             diagnosis = _diagnose_config_header(s.header)
@@ -422,9 +438,9 @@ def ignored_sections(cfg: AwsConfig) -> list[IgnoredSection]:
     return out
 
 
-def _ignored_hint(ctx: Context, cfg: AwsConfig, kind: str, name: str) -> str:
-    """' [Profile dev] at ~/.aws/config:3 is ignored by botocore (SSO103).' when such a section exists."""
-    for ig in ignored_sections(cfg):
+def _ignored_hint(ctx: Context, ignored: Sequence[IgnoredSection], kind: str, name: str) -> str:
+    """' [Profile dev] at ~/.aws/config:3 looks meant for it but ...' when such a section exists."""
+    for ig in ignored:
         if ig.kind == kind and ig.name == name and ig.problem != "shadowed":
             return (f" [{ig.section.header}] at {_at(ctx, ig.path, ig.section.line)} looks meant for it but "
                     f"botocore ignores it (see SSO103).")
@@ -559,6 +575,7 @@ def sso_session_not_found(ctx: Context) -> Iterator[Finding]:
             if name is not None and name not in sessions:
                 yield (name, p.uses_sso_credentials), p
 
+    ignored: list[IgnoredSection] | None = None
     for (name, credentials), profiles in _group(refs()).items():
         assert isinstance(name, str)
         first = profiles[0].values["sso_session"]
@@ -571,7 +588,9 @@ def sso_session_not_found(ctx: Context) -> Iterator[Finding]:
             message += f"; `aws sso login --profile {shell_quote(profiles[0].name)}` fails."
         if hints:
             message += f" Did you mean {name_list(hints)}?"
-        message += _ignored_hint(ctx, cfg, "sso-session", name)
+        if ignored is None:
+            ignored = ignored_sections(cfg)
+        message += _ignored_hint(ctx, ignored, "sso-session", name)
         commands: list[str | Command] = []
         if hints:
             if len(profiles) == 1 and first.path == cfg.config.path:
@@ -1029,11 +1048,14 @@ def duplicate_default_profile(ctx: Context) -> Iterator[Finding]:
     cfg = ctx.parsed_config()
     if not cfg.config.ok:
         return
-    sections = [s for s in cfg.config.sections if s.kind in ("profile", "default") and s.mapped_name == "default"]
-    if len(sections) < 2:
+    winner = cfg.profiles["default"].config_section if "default" in cfg.profiles else None
+    if winner is None:
         return
-    winner = sections[-1]
-    for loser in sections[:-1]:
+    kept = _kept_sections(cfg)
+    # only sections botocore did not keep can be an earlier "default" (mapped_name runs shlex: keep it rare)
+    losers = [s for s in cfg.config.sections if id(s) not in kept and s.kind in ("profile", "default")
+              and s.mapped_name == "default"]
+    for loser in losers:
         lost = [k for k, e in loser.entries.items()
                 if k not in winner.entries or winner.entries[k].value != e.value]
         where = _at(ctx, cfg.config.path, loser.line)
