@@ -564,7 +564,7 @@ def sso_session_not_found(ctx: Context) -> Iterator[Finding]:
         aws configure sso-session
 
     ## Example
-        ✗ SSO105 sso-session-not-found: Profile "dev" sets sso_session = corp, but ~/.aws/config has no [sso-session corp]. Did you mean "corp-sso"?
+        ✗ SSO105 sso-session-not-found: Profile "dev" sets sso_session = corp, but ~/.aws/config has no [sso-session corp]; botocore fails with: The specified sso-session does not exist: "corp". Did you mean "corp-sso"?
     """
     cfg = ctx.parsed_config()
     sessions = cfg.sso_sessions
@@ -727,7 +727,7 @@ def missing_start_url(ctx: Context) -> Iterator[Finding]:
         sso_start_url = https://d-1234567890.awsapps.com/start
 
     ## Example
-        ✗ SSO106 missing-start-url: [sso-session corp] in ~/.aws/config has no sso_start_url, so `aws sso login` cannot use it; botocore refuses profile "dev".
+        ✗ SSO106 missing-start-url: [sso-session corp] in ~/.aws/config has no sso_start_url, so `aws sso login` cannot use it; botocore refuses profile "dev" ("is configured to use SSO but is missing required configuration: sso_start_url").
     """
     yield from _missing_sso_key(ctx, missing_start_url, "sso_start_url", "the start URL of your AWS access portal",
                                 "<start URL>")
@@ -759,7 +759,7 @@ def missing_sso_region(ctx: Context) -> Iterator[Finding]:
         aws configure set sso_region eu-west-1 --profile P
 
     ## Example
-        ✗ SSO107 missing-sso-region: Profile "dev" has SSO settings but no sso_region; botocore refuses it.
+        ✗ SSO107 missing-sso-region: Profile "dev" has SSO settings but no sso_region; botocore refuses it: The profile "dev" is configured to use SSO but is missing required configuration: sso_region.
     """
     yield from _missing_sso_key(ctx, missing_sso_region, "sso_region", "the Identity Center home region",
                                 "<home region>")
@@ -791,7 +791,7 @@ def incomplete_sso_profile(ctx: Context) -> Iterator[Finding]:
         aws configure set sso_role_name ReadOnly --profile P
 
     ## Example
-        ✗ SSO108 incomplete-sso-profile: Profile "dev" sets sso_account_id but not sso_role_name; botocore refuses it.
+        ✗ SSO108 incomplete-sso-profile: Profile "dev" sets sso_account_id but not sso_role_name; botocore refuses it: The profile "dev" is configured to use SSO but is missing required configuration: sso_role_name.
     """
     cfg = ctx.parsed_config()
     selected = frozenset(ctx.selected_names)
@@ -866,7 +866,7 @@ def inconsistent_sso_values(ctx: Context) -> Iterator[Finding]:
         sso_role_name = ReadOnly
 
     ## Example
-        ✗ SSO109 inconsistent-sso-values: Profile "dev" sets sso_region = us-east-1 but its [sso-session corp] says eu-west-1; botocore refuses it.
+        ✗ SSO109 inconsistent-sso-values: Profile "dev" sets sso_region = us-east-1 but its [sso-session corp] says eu-west-1; botocore refuses it: The value for sso_region is inconsistent between profile (us-east-1) and sso-session (eu-west-1).
     """
     cfg = ctx.parsed_config()
 
@@ -935,8 +935,8 @@ def legacy_sso_profile(ctx: Context) -> Iterator[Finding]:
     (an existing one with that start URL when there is one) and the profiles pointing at it.
 
     ## Why it matters
-    A legacy token cannot be refreshed: every time it expires (8 hours by default) you have to run
-    `aws sso login` again. `aws sso login` uses the safer PKCE browser login (AWS CLI 2.22 and
+    A legacy token cannot be refreshed: every time it expires (at the end of the access portal
+    session) you have to run `aws sso login` again. `aws sso login` uses the safer PKCE browser login (AWS CLI 2.22 and
     newer) only for sso-session profiles, and every legacy start-URL spelling gets a token cache
     file of its own.
 
@@ -955,7 +955,7 @@ def legacy_sso_profile(ctx: Context) -> Iterator[Finding]:
         sso_role_name = ReadOnly
 
     ## Example
-        i SSO110 legacy-sso-profile: Profile "dev" sets sso_start_url without an sso-session: its token can't be refreshed and login can't use PKCE.
+        i SSO110 legacy-sso-profile: Profile "dev" sets sso_start_url = https://d-1234567890.awsapps.com/start without an sso-session: its token can't be refreshed (you log in again each time it expires) and `aws sso login` can't use the PKCE browser login; move it to a new [sso-session d-1234567890].
     """
     cfg = ctx.parsed_config()
     # an existing sso-session for the same portal (and the same region) is the one to move to
@@ -1043,7 +1043,7 @@ def duplicate_default_profile(ctx: Context) -> Iterator[Finding]:
         sso_session = corp
 
     ## Example
-        ! SSO116 duplicate-default-profile: ~/.aws/config:1: [default] is ignored because [profile default] (line 9) replaces it; its keys region, output are lost.
+        ! SSO116 duplicate-default-profile: ~/.aws/config:1: [default] is ignored because [profile default] (line 9) also defines the profile "default" and replaces it whole; its keys region and output are lost.
     """
     cfg = ctx.parsed_config()
     if not cfg.config.ok:
@@ -1153,7 +1153,7 @@ def conflicting_credential_sources(ctx: Context) -> Iterator[Finding]:
         source_profile = dev
 
     ## Example
-        ! SSO117 conflicting-credential-sources: Profile "dev" uses SSO and also sets credential_process (line 7); botocore uses SSO and never runs credential_process.
+        ! SSO117 conflicting-credential-sources: Profile "dev" is set up for SSO credentials but also sets credential_process (line 7); botocore uses SSO and ignores credential_process.
     """
     cfg = ctx.parsed_config()
 
@@ -1223,7 +1223,7 @@ def static_keys_alongside_sso(ctx: Context) -> Iterator[Finding]:
         aws iam delete-access-key --access-key-id <key id>
 
     ## Example
-        ! SSO118 static-keys-alongside-sso: ~/.aws/credentials:2: [dev] holds a long-lived aws_access_key_id although profile "dev" uses SSO; botocore ignores the keys but they remain valid.
+        ! SSO118 static-keys-alongside-sso: ~/.aws/credentials:2: the credentials file holds long-lived aws_access_key_id for SSO profile "dev"; botocore uses SSO, but the keys stay valid for anyone who copies the file.
     """
     cfg = ctx.parsed_config()
     creds = cfg.credentials

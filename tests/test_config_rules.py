@@ -13,14 +13,14 @@ from botocore import configloader
 from botocore.credentials import create_credential_resolver
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sso_doctor.rules import config as rules
+from sso_doctor.rules.config import _diagnose_config_header, _new_session_name
 from typer.testing import CliRunner
 
 from sso_doctor import runner
 from sso_doctor.cli import app
 from sso_doctor.context import Context, RunSettings
 from sso_doctor.model import Finding, Rule, Severity
-from sso_doctor.rules import config as rules
-from sso_doctor.rules.config import _diagnose_config_header, _new_session_name
 
 URL = "https://d-1234567890.awsapps.com/start"
 

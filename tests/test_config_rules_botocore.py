@@ -29,9 +29,6 @@ import pytest
 from botocore.exceptions import ConfigParseError, InvalidConfigError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from sso_doctor.context import Context, RunSettings
-from sso_doctor.model import Finding, Severity, SkipRule
 from sso_doctor.rules.config import (
     botocore_refusal,
     incomplete_sso_profile,
@@ -40,6 +37,9 @@ from sso_doctor.rules.config import (
     missing_start_url,
     sso_session_not_found,
 )
+
+from sso_doctor.context import Context, RunSettings
+from sso_doctor.model import Finding, Severity, SkipRule
 
 ROOT = Path(__file__).resolve().parent.parent
 PEER = Path("/work/shared/peer-data/botocore-cfg")
@@ -178,16 +178,16 @@ def test_agrees_on_a_hand_picked_edge_set(tmp_path):
     said = {name: botocore_sso(config, credentials, tmp_path, name) for name in
             ("region-clash", "empty-url", "bare-user", "ghost", "login", "creds-file", "only-creds")}
     # [DEFAULT] region reaches the sso-session too, so the profile's own region clashes with it
-    assert said["region-clash"] == ("error", "The value for region is inconsistent between profile (us-east-1) "
-                                             "and sso-session (eu-west-1).")
+    assert said["region-clash"] == ("error", ("The value for region is inconsistent between profile (us-east-1) "
+                                              "and sso-session (eu-west-1)."))
     assert said["empty-url"] == ("credentials", None)  # an empty value counts as set
     assert said["bare-user"][1] == ('The profile "bare-user" is configured to use SSO but is missing required '
                                     "configuration: sso_role_name, sso_start_url, sso_region")
     assert said["ghost"] == ("error", 'The specified sso-session does not exist: "nope"')
     assert said["login"] == ("none", None)
     # keys from the credentials file count, and take part in the consistency check
-    assert said["creds-file"] == ("error", "The value for sso_region is inconsistent between profile (us-west-2) "
-                                           "and sso-session (eu-west-1).")
+    assert said["creds-file"] == ("error", ("The value for sso_region is inconsistent between profile (us-west-2) "
+                                            "and sso-session (eu-west-1)."))
     assert said["only-creds"][0] == "error"
 
 
