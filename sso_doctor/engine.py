@@ -76,10 +76,17 @@ def parse_severity_overrides(rules: Sequence[Rule], items: Iterable[str]) -> dic
     return out
 
 
-def _run_one(rule: Rule, ctx: Context) -> RuleResult:
+def _run_one(rule: Rule, ctx: Context, sink: list[Finding] | None = None) -> RuleResult:
+    """Run one rule. Findings also go to `sink` as they are yielded, so a rule cut off by the time
+    budget still reports what it had found."""
     start = time.perf_counter()
     try:
-        findings = tuple(rule.check(ctx))
+        if sink is None:
+            findings = tuple(rule.check(ctx))
+        else:
+            for f in rule.check_fn(ctx) or ():
+                sink.append(f)
+            findings = tuple(sink)
     except SkipRule as s:
         return RuleResult(rule, Status.SKIPPED, reason=s.reason, duration_ms=_ms(start))
     except Exception as exc:  # noqa: BLE001 - isolation is the point: one bad rule must not stop the run
@@ -168,18 +175,21 @@ def _override(f: Finding, overrides: Mapping[str, Severity]) -> Finding:
 
 
 def _run_online(rules: Sequence[Rule], ctx: Context) -> dict[str, RuleResult]:
-    """One time budget for the whole online phase; what did not finish is reported as skipped.
+    """One time budget for the whole online phase; what did not finish is reported as such.
 
     Daemon threads, not a ThreadPoolExecutor: the executor's workers are joined at interpreter exit,
-    so one hung socket would hold the process past the budget.
+    so one hung socket would hold the process past the budget. The deadline lives in the context
+    (`ctx.online_deadline`) so probes and rules cut their own waits short of it and still report what
+    they learned; findings a rule yielded before the deadline are kept even if it never returned.
     """
     budget = max(0.1, ctx.settings.timeout)
-    deadline = time.monotonic() + budget
+    deadline = ctx.online_deadline
     results: dict[str, RuleResult] = {}
+    partial: dict[str, list[Finding]] = {r.id: [] for r in rules}
     lock = threading.Lock()
 
     def work(r: Rule) -> None:
-        res = _run_one(r, ctx)
+        res = _run_one(r, ctx, partial[r.id])
         with lock:
             results[r.id] = res
 
@@ -192,7 +202,7 @@ def _run_online(rules: Sequence[Rule], ctx: Context) -> dict[str, RuleResult]:
         finished = dict(results)
     for r in rules:
         if r.id not in finished:
-            finished[r.id] = RuleResult(
-                r, Status.SKIPPED, reason=f"did not finish within the {budget:g} s time budget (--timeout)"
-            )
+            found = tuple(partial[r.id])
+            reason = f"did not finish within the {budget:g} s time budget (--timeout)"
+            finished[r.id] = RuleResult(r, Status.FAILED if found else Status.SKIPPED, findings=found, reason=reason)
     return finished
