@@ -63,7 +63,7 @@ def _who(targets) -> str:  # noqa: ANN001
     labels = sorted({t.label for t in targets})
     profiles = sorted({p for t in targets for p in t.profiles})
     word = "profile" if len(profiles) == 1 else "profiles"
-    return f"the {' and '.join(labels)} of {word} {name_list(profiles)}"
+    return f"the {' and the '.join(labels)} of {word} {name_list(profiles)}"
 
 
 def _via(target) -> str:  # noqa: ANN001

@@ -49,7 +49,7 @@ def make_cas(folder: Path) -> Cas:
     return Cas(public, corp, public_bundle, corp_root)
 
 
-def write_home(home: Path, start_url: str, profiles: dict[str, tuple[str, str]], *, region: str = "us-east-1",
+def write_home(home: Path, start_url: str | list[str], profiles: dict[str, tuple[str, str]], *, region: str = "us-east-1",
                token: str | None = ACCESS_TOKEN, expires_in: float = 8 * 3600, sessions: int = 1) -> Path:
     """A HOME with one [sso-session] per `sessions`, the profiles spread over them, and a cached token each."""
     aws = home / ".aws"
@@ -59,8 +59,10 @@ def write_home(home: Path, start_url: str, profiles: dict[str, tuple[str, str]],
     for i, (name, (account, role)) in enumerate(profiles.items()):
         lines += [f"[profile {name}]", f"sso_session = {names[i % sessions]}", f"sso_account_id = {account}",
                   f"sso_role_name = {role}", "region = us-east-1", ""]
+    urls = [start_url] if isinstance(start_url, str) else list(start_url)
+    url_of = {s: urls[i % len(urls)] for i, s in enumerate(names)}
     for s in names:
-        lines += [f"[sso-session {s}]", f"sso_start_url = {start_url}", f"sso_region = {region}",
+        lines += [f"[sso-session {s}]", f"sso_start_url = {url_of[s]}", f"sso_region = {region}",
                   "sso_registration_scopes = sso:account:access", ""]
     (aws / "config").write_text("\n".join(lines))
     if token is not None:
@@ -69,7 +71,7 @@ def write_home(home: Path, start_url: str, profiles: dict[str, tuple[str, str]],
         expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=expires_in)
         for s in names:
             (cache / (hashlib.sha1(s.encode()).hexdigest() + ".json")).write_text(json.dumps({
-                "startUrl": start_url, "region": region, "accessToken": token,
+                "startUrl": url_of[s], "region": region, "accessToken": token,
                 "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ"), "refreshToken": REFRESH_TOKEN,
                 "clientId": "canary-client-id", "clientSecret": CLIENT_SECRET,
                 "registrationExpiresAt": (expires + dt.timedelta(days=80)).strftime("%Y-%m-%dT%H:%M:%SZ"),

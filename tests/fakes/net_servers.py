@@ -20,8 +20,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from fakes.serving import Served
 
-class TlsSite:
+
+class TlsSite(Served):
     """An HTTPS (or plain HTTP, with cert=None) site that answers every GET the same way."""
 
     def __init__(self, cert: Any = None, *, status: int = 200, location: str | None = None,
@@ -76,24 +78,12 @@ class TlsSite:
                         return  # the client did not trust us: that is what some tests are about
                 super().finish_request(request, client_address)
 
-        self._server = Server((host, 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._serve(Server((host, 0), Handler))
         self.tls = cert is not None
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
 
     def url(self, host: str = "127.0.0.1", path: str = "/") -> str:
         return f"{'https' if self.tls else 'http'}://{host}:{self.port}{path}"
 
-    def __enter__(self) -> TlsSite:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
 
 class BlackHole:
@@ -132,7 +122,7 @@ class BlackHole:
         self._sock.close()
 
 
-class ConnectProxy:
+class ConnectProxy(Served):
     """A forwarding HTTPS proxy (CONNECT tunnels only), loopback-only, optionally demanding Basic auth."""
 
     def __init__(self, auth: tuple[str, str] | None = None, host_map: dict[str, int] | None = None,
@@ -205,21 +195,9 @@ class ConnectProxy:
             daemon_threads = True
             allow_reuse_address = True
 
-        self._server = Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
+        self._serve(Server(("127.0.0.1", 0), Handler))
 
     def url(self, user: str | None = None, password: str | None = None) -> str:
         cred = f"{user}:{password}@" if user is not None else ""
         return f"http://{cred}127.0.0.1:{self.port}"
 
-    def __enter__(self) -> ConnectProxy:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()

@@ -22,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from fakes.serving import Served
+
 
 @dataclass
 class Account:
@@ -60,7 +62,7 @@ class FakeState:
     requests: list[Recorded] = field(default_factory=list)
 
 
-class FakeSso:
+class FakeSso(Served):
     """The fake server. Use as a context manager; `url` is its base URL."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
@@ -182,9 +184,9 @@ class FakeSso:
                     "refreshToken": new_refresh,
                 })
 
-        self._server = ThreadingHTTPServer((host, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        server = ThreadingHTTPServer((host, 0), Handler)
+        server.daemon_threads = True
+        self._serve(server)
 
     # --- set-up helpers ---------------------------------------------------------------------------
 
@@ -207,11 +209,3 @@ class FakeSso:
 
     def paths(self) -> list[str]:
         return [r.path for r in self.state.requests]
-
-    def __enter__(self) -> FakeSso:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
