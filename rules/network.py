@@ -312,6 +312,7 @@ def tls_interception(ctx: Context) -> Iterator[Finding]:
                f'{diag.openssl_message}".')
         target_bundle = NEW_BUNDLE
         if diag.root is not None:
+            msg += f" Its root certificate was {diag.root_source}."
             summary = (f'Build a CA bundle of certifi\'s public roots plus the "{diag.issuer}" root '
                        f"({diag.root_source}) and point botocore at it.")
             pem = diag.root.pem.strip()

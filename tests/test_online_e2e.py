@@ -58,7 +58,9 @@ def moto_sts():
 class World:
     """Knobs of one end-to-end case. The defaults are a healthy setup where every online rule passes."""
 
-    oidc_ca: str = "public"  # public | corp
+    oidc_ca: str = "public"  # public | corp | corp-intermediate (leaf from an intermediate of corp)
+    send_root: bool = False  # the OIDC server also sends its root certificate
+    bundle: str = "public"  # AWS_CA_BUNDLE: public | public+corp | corp-only
     oidc_names: tuple[str, ...] = ("localhost", "127.0.0.1")
     oidc_cert_kw: dict[str, Any] = field(default_factory=dict)
     oidc_url: str | None = None  # override the OIDC endpoint entirely
@@ -71,7 +73,6 @@ class World:
     register_token: bool = True
     forbidden: bool = False
     throttle: bool = False
-    trust_corp: bool = False  # add the corp root to AWS_CA_BUNDLE
     proxy: str | None = None  # None | "no-auth" (407) | "auth" (right password)
     default_endpoints: bool = False  # no endpoint overrides: real AWS host names
     unshare: bool = False  # run in a network namespace with no route (DNS fails)
@@ -112,12 +113,19 @@ CASES = [
     Case("SSO503", "near-miss", "proxy-with-password", World(proxy="auth")),
     Case("SSO504", "fires", "intercepting-issuer", World(oidc_ca="corp"),
          _contains('issued by "intercept corp root ca"', "not a public ca", "export aws_ca_bundle=")),
-    Case("SSO504", "near-miss", "corp-root-in-bundle", World(oidc_ca="corp", trust_corp=True)),
+    Case("SSO504", "fires", "root-sent-by-proxy", World(oidc_ca="corp", send_root=True),
+         _contains("sent by the server", "<<'eof'\n-----begin certificate-----")),
+    Case("SSO504", "fires", "intermediate-without-root", World(oidc_ca="corp-intermediate"),
+         _contains("its root certificate was not found", "an intermediate alone is not enough",
+                   '<path to the "intercept corp root ca" root .pem>')),
+    Case("SSO504", "near-miss", "corp-root-in-bundle", World(oidc_ca="corp", bundle="public+corp")),
     Case("SSO505", "fires", "hostname-mismatch", World(oidc_names=("captive.example.net",)),
          _contains("not valid for that name", "captive.example.net")),
     Case("SSO505", "fires", "expired", World(oidc_cert_kw={
         "not_before": dt.datetime(2020, 1, 1), "not_after": dt.datetime(2021, 1, 1)}),
          _contains("has expired", "date -u")),
+    Case("SSO505", "fires", "bundle-without-public-roots", World(bundle="corp-only"),
+         _contains('lacks the public root "test public trust services"', "export aws_ca_bundle=")),
     Case("SSO505", "near-miss", "valid-certificate", World(oidc_names=("localhost",))),
     Case("SSO506", "fires", "clock-ten-minutes-ahead", World(date_offset=-600, skewed_portal=True),
          _contains("10 min", "ahead of")),
@@ -145,9 +153,11 @@ CASES = [
 
 def build(world: World, stack: contextlib.ExitStack, tmp_path, cas, moto_sts: str) -> tuple[dict[str, str], list]:
     """Start the servers a world needs; return the CLI's environment and the command prefix."""
-    ca = cas.corp if world.oidc_ca == "corp" else cas.public
+    ca = {"public": cas.public, "corp": cas.corp, "corp-intermediate": cas.corp.create_child_ca()}[world.oidc_ca]
+    root = (cas.corp if world.oidc_ca.startswith("corp") else cas.public).cert_pem.bytes()
     oidc = stack.enter_context(TlsSite(ca.issue_cert(*world.oidc_names, **world.oidc_cert_kw),
-                                       date_offset=world.date_offset))
+                                       date_offset=world.date_offset,
+                                       extra_chain_pem=root if world.send_root else b""))
     start = stack.enter_context(TlsSite(cas.public.issue_cert("localhost", "127.0.0.1"), status=world.start_status,
                                         location=world.start_location, date_offset=world.date_offset))
     fake = stack.enter_context(FakeSso())
@@ -165,10 +175,12 @@ def build(world: World, stack: contextlib.ExitStack, tmp_path, cas, moto_sts: st
     start_url = "https://d-1234567890.awsapps.com/start" if world.default_endpoints else start.url("localhost", "/start")
     write_home(home, start_url, {"dev": (world.account, world.role)})
     env = base_env(home, cas)
-    if world.trust_corp:
+    if world.bundle == "public+corp":
         both = tmp_path / "public-plus-corp.pem"
         both.write_text(cas.public_bundle.read_text() + cas.corp_root.read_text())
         env["AWS_CA_BUNDLE"] = str(both)
+    elif world.bundle == "corp-only":
+        env["AWS_CA_BUNDLE"] = str(cas.corp_root)
     if not world.default_endpoints:
         env["AWS_ENDPOINT_URL_SSO_OIDC"] = (world.oidc_url or oidc.url("localhost")).format(
             closed=closed_port()).rstrip("/")

@@ -25,6 +25,8 @@ from sso_doctor.redact import Secrets
 NETWORK_ERRORS = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "SSLError",
                   "ProxyConnectionError", "ConnectionClosedError", "HTTPClientError", "ConnectionError")
 
+MAX_PARALLEL_ROLE_CALLS = 8
+
 
 @dataclass(frozen=True)
 class Call:
@@ -170,6 +172,8 @@ class AccessRun:
         self.deadline = deadline
         self.secrets = secrets
         self.shared = _Shared()
+        # --all-profiles over many profiles must not itself trip the portal's per-user rate limit
+        self.per_role_calls = threading.BoundedSemaphore(MAX_PARALLEL_ROLE_CALLS)
         self.recorders: dict[str, _ProfileRecorder] = {}
         self.threads: list[threading.Thread] = []
         cache_dir = token_cache_dir(home)
@@ -241,8 +245,9 @@ class AccessRun:
             return
 
         rec.update(role_credentials=PENDING)
-        call, out = _call(lambda: portal.get_role_credentials(accessToken=token, accountId=s.account_id,
-                                                              roleName=s.role_name), self.secrets)
+        with self.per_role_calls:
+            call, out = _call(lambda: portal.get_role_credentials(accessToken=token, accountId=s.account_id,
+                                                                  roleName=s.role_name), self.secrets)
         creds = (out or {}).get("roleCredentials") or {}
         for k in ("accessKeyId", "secretAccessKey", "sessionToken"):
             self.secrets.add(creds.get(k))
@@ -255,6 +260,7 @@ class AccessRun:
 
         rec.update(caller_identity=PENDING)
         left = self.deadline - time.monotonic()
-        call, ident = _call(lambda: pc.sts_client(creds, left).get_caller_identity(), self.secrets)
+        with self.per_role_calls:
+            call, ident = _call(lambda: pc.sts_client(creds, left).get_caller_identity(), self.secrets)
         ident = ident or {}
         rec.update(caller_identity=call, caller_account=ident.get("Account"), caller_arn=ident.get("Arn"))

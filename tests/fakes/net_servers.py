@@ -27,7 +27,8 @@ class TlsSite(Served):
     """An HTTPS (or plain HTTP, with cert=None) site that answers every GET the same way."""
 
     def __init__(self, cert: Any = None, *, status: int = 200, location: str | None = None,
-                 date_offset: float = 0.0, send_date: bool = True, host: str = "127.0.0.1") -> None:
+                 date_offset: float = 0.0, send_date: bool = True, host: str = "127.0.0.1",
+                 extra_chain_pem: bytes = b"") -> None:
         self.status = status
         self.location = location
         self.date_offset = date_offset
@@ -37,7 +38,14 @@ class TlsSite(Served):
         ctx = None
         if cert is not None:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            cert.configure_cert(ctx)
+            if extra_chain_pem:  # also send these certificates (e.g. the root, as some proxies do)
+                import tempfile
+
+                with tempfile.NamedTemporaryFile("wb", suffix=".pem", delete=False) as fh:
+                    fh.write(cert.private_key_and_cert_chain_pem.bytes() + extra_chain_pem)
+                ctx.load_cert_chain(fh.name)
+            else:
+                cert.configure_cert(ctx)
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
