@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from fakes.net_servers import TlsSite  # noqa: E402
-from fakes.sso_server import FakeSso  # noqa: E402
-from online_world import ACCESS_TOKEN, MOTO_ACCOUNT, base_env, make_cas, sso_doctor, write_home  # noqa: E402
+from fakes.net_servers import TlsSite
+from fakes.sso_server import FakeSso
+from online_world import ACCESS_TOKEN, MOTO_ACCOUNT, base_env, make_cas, sso_doctor, write_home
 
 PROFILES = {
     "dev": (MOTO_ACCOUNT, "AdministratorAccess"),

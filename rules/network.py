@@ -33,7 +33,7 @@ def _results(ctx: Context) -> list:
     return results
 
 
-def classify(result) -> tuple[str, object] | None:  # noqa: ANN001 - net.ProbeResult (online import)
+def classify(result) -> tuple[str, object] | None:
     """(rule id, failed step) for a probe's first failed or unfinished step, None when it got through."""
     step = result.failed_step
     if step is None:
@@ -58,7 +58,7 @@ def _failures(ctx: Context, rule_id: str) -> list:
     return [(r, s) for r in _results(ctx) for rid, s in [classify(r) or ("", None)] if rid == rule_id]
 
 
-def _who(targets) -> str:  # noqa: ANN001
+def _who(targets) -> str:
     """'the OIDC endpoint of profiles "a" and "b"'"""
     labels = sorted({t.label for t in targets})
     profiles = sorted({p for t in targets for p in t.profiles})
@@ -66,11 +66,11 @@ def _who(targets) -> str:  # noqa: ANN001
     return f"the {' and the '.join(labels)} of {word} {name_list(profiles)}"
 
 
-def _via(target) -> str:  # noqa: ANN001
+def _via(target) -> str:
     return f" through the proxy {target.proxy.url}" if target.proxy else ""
 
 
-def _group(failures, key) -> dict:  # noqa: ANN001
+def _group(failures, key) -> dict:
     groups: dict = defaultdict(list)
     for r, s in failures:
         groups[key(r, s)].append((r, s))
@@ -298,8 +298,8 @@ def tls_interception(ctx: Context) -> Iterator[Finding]:
     """
     failures = _failures(ctx, "SSO504")
     groups = _group(failures, lambda r, s: (r.tls.root.sha256 if r.tls.root else r.tls.issuer,))
-    for _key, items in groups.items():
-        r, step = items[0]
+    for items in groups.values():
+        r, _step = items[0]
         diag = r.tls
         t = r.target
         hosts = sorted({x.target.host for x, _ in items})
@@ -437,7 +437,7 @@ def _platform_clock_fix(platform: str) -> list[str | Command]:
 
 
 def _span(seconds: float) -> str:
-    s = int(round(abs(seconds)))
+    s = round(abs(seconds))
     if s >= 3600:
         return f"{s // 3600} h {s % 3600 // 60} min"
     if s >= 60:
@@ -504,7 +504,7 @@ def _aws_owned(host: str) -> bool:
     return host.endswith(AWS_HOST_SUFFIXES) or host in ("identitycenter.amazonaws.com", "aws.amazon.com")
 
 
-def _start_url_problem(result) -> str | None:  # noqa: ANN001
+def _start_url_problem(result) -> str | None:
     from urllib.parse import urlsplit
 
     resp = result.response

@@ -139,7 +139,7 @@ class Context:
         return time.monotonic() + max(0.1, self.settings.timeout)
 
     @property
-    def online(self) -> "OnlineRun":  # noqa: F821 - imported lazily: the offline path never loads it
+    def online(self) -> OnlineRun:  # noqa: F821 - imported lazily: the offline path never loads it
         """Probes and access checks of the selected SSO profiles, started on first use (online only)."""
         from sso_doctor.probes.run import online_run
 

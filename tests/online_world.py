@@ -49,7 +49,8 @@ def make_cas(folder: Path) -> Cas:
     return Cas(public, corp, public_bundle, corp_root)
 
 
-def write_home(home: Path, start_url: str | list[str], profiles: dict[str, tuple[str, str]], *, region: str = "us-east-1",
+def write_home(home: Path, start_url: str | list[str], profiles: dict[str, tuple[str, str]], *,
+               region: str = "us-east-1",
                token: str | None = ACCESS_TOKEN, expires_in: float = 8 * 3600, sessions: int = 1) -> Path:
     """A HOME with one [sso-session] per `sessions`, the profiles spread over them, and a cached token each."""
     aws = home / ".aws"
@@ -68,7 +69,7 @@ def write_home(home: Path, start_url: str | list[str], profiles: dict[str, tuple
     if token is not None:
         cache = aws / "sso" / "cache"
         cache.mkdir(parents=True, exist_ok=True)
-        expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=expires_in)
+        expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=expires_in)
         for s in names:
             (cache / (hashlib.sha1(s.encode()).hexdigest() + ".json")).write_text(json.dumps({
                 "startUrl": url_of[s], "region": region, "accessToken": token,
@@ -122,7 +123,7 @@ def sso_doctor(args: list[str], env: dict[str, str], *, prefix: list[str] | None
     """Run the real CLI (`python -m sso_doctor`) in a subprocess; parse JSON output when asked for."""
     cmd = list(prefix or []) + [sys.executable, "-m", "sso_doctor", *args]
     start = time.perf_counter()
-    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout, cwd=cwd or ROOT)
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False, timeout=timeout, cwd=cwd or ROOT)
     seconds = time.perf_counter() - start
     doc = None
     if "json" in args:
@@ -139,7 +140,7 @@ def unshare_prefix() -> list[str] | None:
     if exe is None:
         return None
     try:
-        ok = subprocess.run([exe, "-n", "true"], capture_output=True, timeout=10).returncode == 0
+        ok = subprocess.run([exe, "-n", "true"], capture_output=True, check=False, timeout=10).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         ok = False
     return [exe, "-n"] if ok else None

@@ -21,7 +21,6 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from fakes.net_servers import BlackHole, ConnectProxy, TlsSite
 from fakes.sso_server import FakeSso
 from online_world import (
@@ -51,7 +50,7 @@ BOTOCORE_STS = textwrap.dedent("""
 
 def botocore_sts(env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", BOTOCORE_STS], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+                          check=False, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +96,7 @@ def test_interception_is_named_and_the_printed_fix_works(tmp_path, cas, moto_pro
             {sys.executable} -c '{BOTOCORE_STS}' > "$HOME/botocore.out"
             {sys.executable} -m sso_doctor check --format json --select SSO5 > "$HOME/after.json"
         """)
-        after = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=60)
+        after = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, check=False, timeout=60)
         assert after.returncode == 0, after.stdout + after.stderr + (home / "after.json").read_text()
     assert (home / "botocore.out").read_text().strip() == MOTO_ACCOUNT
     doc = json.loads((home / "after.json").read_text())
@@ -117,11 +116,13 @@ def test_wrong_role_lists_assigned_roles_and_the_suggested_one_works(tmp_path, c
         assert finding["subject"] == "dev" and finding["location"]["key"] == "sso_role_name"
         assert '"AdministratorAccess" and "ReadOnlyAccess"' in finding["message"]  # closest first
         suggested = finding["fix"]["commands"][0]
-        assert suggested["safe"] and suggested["command"] == "aws configure set sso_role_name AdministratorAccess --profile dev"
+        assert suggested["safe"]
+        assert suggested["command"] == "aws configure set sso_role_name AdministratorAccess --profile dev"
 
         # Apply it (what `aws configure set` does to this file) and check again.
         config = home / ".aws" / "config"
-        config.write_text(config.read_text().replace("sso_role_name = Admin\n", "sso_role_name = AdministratorAccess\n"))
+        config.write_text(config.read_text().replace("sso_role_name = Admin\n",
+                                                     "sso_role_name = AdministratorAccess\n"))
         again = sso_doctor(["check", "--format", "json", "--select", "SSO6"], env)
         assert again.findings("SSO603") == [] and again.status("SSO603") == "passed"
         assert again.doc["findings"] == [] and again.returncode == 0
@@ -130,7 +131,8 @@ def test_wrong_role_lists_assigned_roles_and_the_suggested_one_works(tmp_path, c
         # The same through botocore's own SSO credential provider and moto's STS.
         script = ("import botocore.session; s = botocore.session.Session(profile='dev'); "
                   "print(s.create_client('sts', region_name='us-east-1').get_caller_identity()['Account'])")
-        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False,
+                             timeout=60)
         assert out.stdout.strip() == MOTO_ACCOUNT, out.stderr
         assert "/federation/credentials" in fake.paths()
 
@@ -141,7 +143,8 @@ BOTOCORE_LIMIT = 8.0  # the test's own bound on how long we watch botocore hang
 
 def test_black_hole_finishes_within_the_budget(tmp_path, cas):  # noqa: F811
     with BlackHole() as endpoints, BlackHole() as proxy:
-        home = write_home(tmp_path / "home", "https://d-1234567890.awsapps.com/start", {"dev": ("111111111111", "Admin")})
+        home = write_home(tmp_path / "home", "https://d-1234567890.awsapps.com/start",
+                          {"dev": ("111111111111", "Admin")})
         hole = f"https://127.0.0.1:{endpoints.port}"
         env = base_env(home, cas, AWS_ENDPOINT_URL_SSO_OIDC=hole, AWS_ENDPOINT_URL_SSO=hole, AWS_ENDPOINT_URL_STS=hole,
                        HTTPS_PROXY=f"http://127.0.0.1:{proxy.port}", NO_PROXY="127.0.0.1")
@@ -161,7 +164,7 @@ def test_black_hole_finishes_within_the_budget(tmp_path, cas):  # noqa: F811
         try:
             p = subprocess.run([sys.executable, "-c", BOTOCORE_STS.replace('region_name="us-east-1"',
                                 'region_name="us-east-1", endpoint_url="' + hole + '"')],
-                               env=env, capture_output=True, text=True, timeout=BOTOCORE_LIMIT)
+                               env=env, capture_output=True, text=True, check=False, timeout=BOTOCORE_LIMIT)
             botocore_seconds, botocore_outcome = time.perf_counter() - started, p.stdout.strip()
         except subprocess.TimeoutExpired:
             botocore_seconds, botocore_outcome = time.perf_counter() - started, "still waiting (killed)"
@@ -213,6 +216,7 @@ def test_offline_path_imports_no_client_machinery(tmp_path):
                         if m in sys.modules)
         print(loaded)
     """)
-    p = subprocess.run([sys.executable, "-c", code], env=base_env(home), capture_output=True, text=True, timeout=60)
+    p = subprocess.run([sys.executable, "-c", code], env=base_env(home), capture_output=True, text=True,
+                       check=False, timeout=60)
     assert p.stdout.strip() == "[]", p.stdout + p.stderr
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-
 from fakes.net_servers import ConnectProxy, TlsSite
 from fakes.sso_server import FakeSso
 from online_world import (
@@ -172,7 +171,9 @@ def build(world: World, stack: contextlib.ExitStack, tmp_path, cas, moto_sts: st
         portal_url = portal.url("localhost").rstrip("/")
 
     home = tmp_path / "home"
-    start_url = "https://d-1234567890.awsapps.com/start" if world.default_endpoints else start.url("localhost", "/start")
+    start_url = start.url("localhost", "/start")
+    if world.default_endpoints:
+        start_url = "https://d-1234567890.awsapps.com/start"
     write_home(home, start_url, {"dev": (world.account, world.role)})
     env = base_env(home, cas)
     if world.bundle == "public+corp":

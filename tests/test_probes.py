@@ -89,7 +89,7 @@ def test_ca_bundle_is_the_one_botocore_verifies_with(clean_env, monkeypatch, ext
 
     _ctx, found = _resolve(monkeypatch, clean_env, extra, **env)
     client = botocore.session.Session(profile="dev").create_client("sso", region_name="eu-west-1")
-    assert found["portal"].ca_bundle == get_cert_path(client._endpoint.http_session._verify)  # noqa: SLF001
+    assert found["portal"].ca_bundle == get_cert_path(client._endpoint.http_session._verify)
     assert found["portal"].ca_source == source
 
 

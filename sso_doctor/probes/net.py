@@ -201,7 +201,7 @@ class Probe:
                 s.connect(addr)
                 sock = s
                 break
-            except (TimeoutError, socket.timeout) as e:
+            except TimeoutError as e:
                 s.close()
                 last = e
                 if time.monotonic() >= self.deadline:
@@ -239,7 +239,7 @@ class Probe:
                 sock.settimeout(self._left())
                 sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
                 head = _read_head(sock, self)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 sock.close()
                 rec.end(False, "the proxy accepted the connection but did not answer CONNECT", "timeout")
                 raise StepFailed("proxy-connect") from None
@@ -275,7 +275,7 @@ class Probe:
             self.rec.tls = self._diagnose(e)
             self.rec.end(False, getattr(e, "verify_message", None) or str(e), "verify")
             raise StepFailed("tls") from None
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             sock.close()
             self.rec.end(False, "the server accepted the connection but did not answer the TLS handshake", "timeout")
             raise StepFailed("tls") from None
@@ -305,7 +305,7 @@ class Probe:
             raw.settimeout(self._left())
             with ctx.wrap_socket(raw, server_hostname=self.target.host) as s:
                 chain = tls.peer_chain_der(s)
-        except Exception:  # noqa: BLE001 - diagnosis is best effort; the failure itself is already known
+        except Exception:  # noqa: BLE001, S110 - best effort: the failure itself is already recorded
             pass
         return tls.diagnose_verify_failure(err, chain, self.public_roots, self.env)
 
@@ -325,7 +325,7 @@ class Probe:
             conn.request("GET", path, headers=headers)
             resp = conn.getresponse()
             received = time.time()
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             self.rec.end(False, "the request was sent but no HTTP answer came back", "timeout")
             return
         except (http.client.HTTPException, OSError) as e:
@@ -364,7 +364,7 @@ def _verifying_context(ca_bundle: str | None) -> ssl.SSLContext:
 def _read_head(sock: socket.socket, probe: Probe) -> bytes:
     data = b""
     while b"\r\n\r\n" not in data and len(data) < 65536:
-        sock.settimeout(probe._left())  # noqa: SLF001
+        sock.settimeout(probe._left())
         chunk = sock.recv(4096)
         if not chunk:
             if not data:
@@ -382,5 +382,5 @@ def parse_http_date(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.timestamp()

@@ -121,7 +121,7 @@ def load_token(cache_dir: Path | None, start_url: str, session_name: str | None,
     try:
         expires = parse_timestamp(token["expiresAt"])
         if expires.tzinfo is None:
-            expires = expires.replace(tzinfo=dt.timezone.utc)
+            expires = expires.replace(tzinfo=dt.UTC)
     except Exception:  # noqa: BLE001
         return "unreadable", "expiresAt does not parse", None
     if expires <= now:

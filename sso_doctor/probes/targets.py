@@ -244,15 +244,15 @@ def resolve(config: AwsConfig, selected: list[SsoSettings], env: Mapping[str, st
         except Exception as e:  # noqa: BLE001 - botocore refuses the profile: say why, never crash
             unresolved.append(Unresolved(name, secrets.redact(f"botocore refused it: {type(e).__name__}: {e}")))
             continue
-        http = portal._endpoint.http_session  # noqa: SLF001 - what botocore's HTTP session really uses
-        verify = http._verify  # noqa: SLF001
+        http = portal._endpoint.http_session
+        verify = http._verify
         source = _ca_source(verify, sso, env)
         sts_region = session.get_config_variable("region") or sso.region
         clients[name] = ProfileClients(name, sso, session, oidc, portal, sts_region, oidc.meta.endpoint_url,
                                        portal.meta.endpoint_url, verify)
         for role, client in (("oidc", oidc), ("portal", portal)):
             url = client.meta.endpoint_url
-            pc = client._endpoint.http_session._proxy_config  # noqa: SLF001
+            pc = client._endpoint.http_session._proxy_config
             add(role, url, proxy_for(url, pc, env, secrets), verify, source, sso)
         start = sso.start_url.strip()
         if start.lower().startswith(("https://", "http://")):

@@ -123,13 +123,14 @@ def peer_chain_der(sock: ssl.SSLSocket) -> list[bytes]:
     getter = getattr(sock, "get_unverified_chain", None)  # Python >= 3.13
     if getter is not None:
         chain = getter() or []
-        return [c if isinstance(c, bytes) else c.public_bytes(ssl._ssl.ENCODING_DER) for c in chain]  # type: ignore[attr-defined]
+        der = ssl._ssl.ENCODING_DER  # type: ignore[attr-defined]
+        return [c if isinstance(c, bytes) else c.public_bytes(der) for c in chain]
     sslobj = getattr(sock, "_sslobj", None)
     getter = getattr(sslobj, "get_unverified_chain", None)  # Python 3.10-3.12: private, same data
     if getter is not None:
         try:
             return [c.public_bytes(ssl._ssl.ENCODING_DER) for c in (getter() or [])]  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001 - fall back to the leaf alone
+        except Exception:  # noqa: BLE001, S110 - fall back to the leaf alone
             pass
     leaf = sock.getpeercert(binary_form=True)
     return [leaf] if leaf else []

@@ -18,7 +18,7 @@ import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 from fakes.serving import Served
 
@@ -63,7 +63,7 @@ class TlsSite(Served):
                 if site.send_date:
                     self.send_header("Date", self.date_time_string())
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 site.requests.append({"path": self.path, **{k.lower(): v for k, v in self.headers.items()}})
                 body = b"<html>portal</html>"
                 self.send_response(site.status)
@@ -118,7 +118,7 @@ class BlackHole:
     def port(self) -> int:
         return self._sock.getsockname()[1]
 
-    def __enter__(self) -> BlackHole:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
