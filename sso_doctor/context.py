@@ -184,3 +184,20 @@ class Context:
         return login_env.load(self.env, root=root, platform=self.platform)
 
     # --- online: probes and portal access (probes/) -----------------------------------------------------
+
+    @cached_property
+    def online_deadline(self) -> float:
+        """time.monotonic() by which the whole online phase must be done (the --timeout budget).
+
+        The engine reads it before it starts the online rules, so every probe and rule shares it.
+        """
+        import time
+
+        return time.monotonic() + max(0.1, self.settings.timeout)
+
+    @property
+    def online(self) -> OnlineRun:  # noqa: F821 - imported lazily: the offline path never loads it
+        """Probes and access checks of the selected SSO profiles, started on first use (online only)."""
+        from sso_doctor.probes.run import online_run
+
+        return online_run(self)

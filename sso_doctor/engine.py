@@ -76,10 +76,17 @@ def parse_severity_overrides(rules: Sequence[Rule], items: Iterable[str]) -> dic
     return out
 
 
-def _run_one(rule: Rule, ctx: Context) -> RuleResult:
+def _run_one(rule: Rule, ctx: Context, sink: list[Finding] | None = None) -> RuleResult:
+    """Run one rule. Findings also go to `sink` as they are yielded, so a rule cut off by the time
+    budget still reports what it had found."""
     start = time.perf_counter()
     try:
-        findings = tuple(rule.check(ctx))
+        if sink is None:
+            findings = tuple(rule.check(ctx))
+        else:
+            for f in rule.check_fn(ctx) or ():
+                sink.append(f)
+            findings = tuple(sink)
     except SkipRule as s:
         return RuleResult(rule, Status.SKIPPED, reason=s.reason, duration_ms=_ms(start))
     except Exception as exc:  # noqa: BLE001 - isolation is the point: one bad rule must not stop the run
@@ -129,10 +136,13 @@ def run(
         else:
             offline_rules.append(r)
 
+    # Online rules start first, on their own threads: they mostly wait on the network, so their budget
+    # runs while the offline rules work, and a black-holed host costs no more than --timeout in total.
+    online = _start_online(online_rules, ctx) if online_rules else None
     for r in offline_rules:
         results[r.id] = _run_one(r, ctx)
-    if online_rules:
-        results.update(_run_online(online_rules, ctx))
+    if online is not None:
+        results.update(_collect_online(online, ctx))
 
     overrides = severity_overrides or {}
     crashes = [f for res in results.values() for f in res.findings if f.rule_id == CRASH_RULE_ID]
@@ -167,32 +177,54 @@ def _override(f: Finding, overrides: Mapping[str, Severity]) -> Finding:
     return replace(f, severity=sev)
 
 
-def _run_online(rules: Sequence[Rule], ctx: Context) -> dict[str, RuleResult]:
-    """One time budget for the whole online phase; what did not finish is reported as skipped.
+class _OnlineBatch:
+    """Online rules running on daemon threads, with the findings each has yielded so far."""
+
+    def __init__(self, rules: Sequence[Rule], ctx: Context) -> None:
+        self.rules = list(rules)
+        self.results: dict[str, RuleResult] = {}
+        self.partial: dict[str, list[Finding]] = {r.id: [] for r in rules}
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._work, args=(r, ctx), name=f"sso-doctor-{r.id}", daemon=True)
+                        for r in rules]
+
+    def _work(self, r: Rule, ctx: Context) -> None:
+        res = _run_one(r, ctx, self.partial[r.id])
+        with self.lock:
+            self.results[r.id] = res
+
+
+def _start_online(rules: Sequence[Rule], ctx: Context) -> _OnlineBatch:
+    """Start every online rule under one time budget that begins now (`ctx.online_deadline`).
 
     Daemon threads, not a ThreadPoolExecutor: the executor's workers are joined at interpreter exit,
-    so one hung socket would hold the process past the budget.
+    so one hung socket would hold the process past the budget. The deadline lives in the context so
+    probes and rules cut their own waits short of it and still report what they learned.
     """
-    budget = max(0.1, ctx.settings.timeout)
-    deadline = time.monotonic() + budget
-    results: dict[str, RuleResult] = {}
-    lock = threading.Lock()
-
-    def work(r: Rule) -> None:
-        res = _run_one(r, ctx)
-        with lock:
-            results[r.id] = res
-
-    threads = [threading.Thread(target=work, args=(r,), name=f"sso-doctor-{r.id}", daemon=True) for r in rules]
-    for t in threads:
+    ctx.online_deadline  # noqa: B018 - fix the deadline before any thread can read it
+    batch = _OnlineBatch(rules, ctx)
+    for t in batch.threads:
         t.start()
-    for t in threads:
+    return batch
+
+
+def _collect_online(batch: _OnlineBatch, ctx: Context) -> dict[str, RuleResult]:
+    """Wait for the online rules until the deadline; what did not finish is reported as such, with the
+    findings it had yielded before the deadline."""
+    budget = max(0.1, ctx.settings.timeout)
+    deadline = ctx.online_deadline
+    for t in batch.threads:
         t.join(max(0.0, deadline - time.monotonic()))
-    with lock:
-        finished = dict(results)
-    for r in rules:
+    with batch.lock:
+        finished = dict(batch.results)
+    for r in batch.rules:
         if r.id not in finished:
-            finished[r.id] = RuleResult(
-                r, Status.SKIPPED, reason=f"did not finish within the {budget:g} s time budget (--timeout)"
-            )
+            found = tuple(batch.partial[r.id])
+            reason = f"did not finish within the {budget:g} s time budget (--timeout)"
+            finished[r.id] = RuleResult(r, Status.FAILED if found else Status.SKIPPED, findings=found, reason=reason)
     return finished
+
+
+def _run_online(rules: Sequence[Rule], ctx: Context) -> dict[str, RuleResult]:
+    """Run online rules alone under the time budget (start and collect in one go)."""
+    return _collect_online(_start_online(rules, ctx), ctx)

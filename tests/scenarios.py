@@ -7,6 +7,7 @@ A scenario folder holds:
                    now = "2026-11-26T12:00:00Z", [env] (values may use {home} and {bin}),
                    [setup] chmod = {"rel/path" = "000"}, symlink = {"link" = "target"}, mkdir = [...],
                    chown = {"rel/path" = "65534"} (owner uid)
+                   (scenarios run with --offline unless they say online = true)
   expected.json    {"exit_code": N, "findings": [{"rule_id", "severity", "subject", "path", "line",
                    "env_var"?}], "contains": {"SSO105": ["did you mean"]}, "rules": {"SSO104": "skipped"}}
 Paths in expected.json are written with "~" for the fake HOME and "{bin}" for the scenario's bin/.
@@ -111,6 +112,8 @@ def prepare(sc: Scenario, tmp: Path) -> Prepared:
     for k in sc.meta.get("unset", []):
         env.pop(k, None)
     args = ["check", "--format", "json"]
+    if not sc.meta.get("online", False):
+        args.append("--offline")  # static fixtures never reach a network; online rules have their own e2e tests
     for token in sc.meta.get("select", []):
         args += ["--select", token]
     args += [str(a).format(**subst) for a in sc.meta.get("args", [])]

@@ -22,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from fakes.serving import Served
+
 
 @dataclass
 class Account:
@@ -51,11 +53,16 @@ class FakeState:
     # Force every portal call to answer 429 TooManyRequestsException
     throttle: bool = False
     page_size: int = 2
+    # Put the presented bearer token into UnauthorizedException messages (a hostile or buggy server):
+    # proves clients keep it out of their output.
+    echo_token_in_errors: bool = False
+    # role credentials handed out, so tests can prove they never appear in any output
+    issued: list[dict[str, Any]] = field(default_factory=list)
     issued_expiry_seconds: int = 3600
     requests: list[Recorded] = field(default_factory=list)
 
 
-class FakeSso:
+class FakeSso(Served):
     """The fake server. Use as a context manager; `url` is its base URL."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
@@ -97,7 +104,8 @@ class FakeSso:
                 token = self.headers.get("x-amz-sso_bearer_token")
                 accounts = state.tokens.get(token or "")
                 if accounts is None:
-                    return self._error(401, "UnauthorizedException", "Session token not found or invalid")
+                    suffix = f" (token {token})" if state.echo_token_in_errors else ""
+                    return self._error(401, "UnauthorizedException", "Session token not found or invalid" + suffix)
                 q = {k: v[0] for k, v in rec.query.items()}
                 if rec.path == "/assignment/accounts":
                     items = [
@@ -116,12 +124,15 @@ class FakeSso:
                     role = q.get("role_name", "")
                     if acct is None or role not in acct.roles or (acct.account_id, role) in state.forbidden:
                         return self._error(403, "ForbiddenException", "No access")
-                    return self._send(200, {"roleCredentials": {
+                    creds = {
                         "accessKeyId": "ASIA" + secrets.token_hex(8).upper(),
                         "secretAccessKey": secrets.token_urlsafe(30),
                         "sessionToken": secrets.token_urlsafe(60),
                         "expiration": int((time.time() + 3600) * 1000),
-                    }})
+                    }
+                    with lock:
+                        state.issued.append(creds)
+                    return self._send(200, {"roleCredentials": creds})
                 return self._error(404, "ResourceNotFoundException", f"No route for {rec.path}")
 
             def _page(self, items: list[dict[str, Any]], key: str, q: dict[str, str]) -> None:
@@ -173,9 +184,9 @@ class FakeSso:
                     "refreshToken": new_refresh,
                 })
 
-        self._server = ThreadingHTTPServer((host, 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        server = ThreadingHTTPServer((host, 0), Handler)
+        server.daemon_threads = True
+        self._serve(server)
 
     # --- set-up helpers ---------------------------------------------------------------------------
 
@@ -198,11 +209,3 @@ class FakeSso:
 
     def paths(self) -> list[str]:
         return [r.path for r in self.state.requests]
-
-    def __enter__(self) -> FakeSso:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
