@@ -90,7 +90,8 @@ def test_the_credentials_file_beside_the_config_is_linted_with_it(machine):
 
 
 def test_a_credentials_file_alone_is_not_missing_its_config(machine):
-    _write(machine["repo"] / "aws" / "credentials", GOOD)
+    # credentials sections carry no "profile " prefix ([profile a] there would be SSO103)
+    _write(machine["repo"] / "aws" / "credentials", "[a]\nregion = eu-west-1\n")
     code, doc = lint(machine, "aws/credentials")
     assert code == 0 and doc["findings"] == []
     sso101 = next(r for r in doc["rules"] if r["id"] == "SSO101")
