@@ -7,13 +7,49 @@ CLI passes every byte it prints or writes through `Secrets.redact`.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+import weakref
 from urllib.parse import urlsplit, urlunsplit
 
 MASK = "****"
 # Shorter strings would redact ordinary words; real tokens and passwords are longer.
 _MIN_SECRET_LEN = 4
+
+
+_LIVE: weakref.WeakSet[Secrets] = weakref.WeakSet()
+_FACTORY_LOCK = threading.Lock()
+_factory_installed = False
+
+
+def _install_log_redaction() -> None:
+    """Mask registered secrets in every log record, from any logger (botocore logs request headers,
+    bearer token included, at DEBUG). Installed once per process, on the first Secrets."""
+    global _factory_installed
+    with _FACTORY_LOCK:
+        if _factory_installed:
+            return
+        previous = logging.getLogRecordFactory()
+
+        def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+            record = previous(*args, **kwargs)
+            live = list(_LIVE)
+            if not live:
+                return record
+            try:
+                message = record.getMessage()
+            except Exception:  # noqa: BLE001 - a malformed record is logging's problem, not ours
+                return record
+            masked = message
+            for secrets in live:
+                masked = secrets.redact(masked)
+            if masked != message:
+                record.msg, record.args = masked, None
+            return record
+
+        logging.setLogRecordFactory(factory)
+        _factory_installed = True
 
 
 class Secrets:
@@ -23,6 +59,8 @@ class Secrets:
         self._values: set[str] = set()
         self._lock = threading.Lock()
         self._ordered: tuple[str, ...] | None = None
+        _install_log_redaction()
+        _LIVE.add(self)  # last: a record logged from another thread may look at it at once
 
     def add(self, value: object) -> None:
         if not isinstance(value, str) or len(value) < _MIN_SECRET_LEN:
