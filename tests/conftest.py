@@ -13,6 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def clean_env(tmp_path, monkeypatch):
     """A controlled environment: a temp HOME, no AWS or proxy variables from the developer's machine."""
     for k in list(os.environ):
+        if k == "AWS_EC2_METADATA_DISABLED":  # set by _no_network_escape: tests never ask the metadata service
+            continue
         if k.startswith(("AWS_", "SSO_DOCTOR_")) or k.lower().endswith("_proxy") or k in (
             "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE",
             "XDG_CONFIG_HOME", "GITHUB_WORKSPACE"):  # the user settings file and the CI workspace
@@ -24,3 +26,70 @@ def clean_env(tmp_path, monkeypatch):
     (tmp_path / "empty-bin").mkdir()
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
     return home
+
+
+# --- tests never leave the machine ----------------------------------------------------------------
+# Any in-process attempt to resolve or connect to a non-loopback address fails the test loudly, so a
+# test that forgets --offline (or to point endpoints at its local servers) can't reach the internet.
+
+import ipaddress  # noqa: E402
+import socket  # noqa: E402
+
+_real_getaddrinfo = socket.getaddrinfo
+_real_connect = socket.socket.connect
+
+
+class NetworkEscape(AssertionError):
+    pass
+
+
+def _loopback_host(host) -> bool:
+    if host is None:
+        return True
+    if isinstance(host, bytes):
+        host = host.decode()
+    if host in ("localhost", "localhost.localdomain", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+_escapes: list[str] = []
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):
+    if not _loopback_host(host):
+        _escapes.append(f"resolve {host!r}")
+        raise NetworkEscape(f"test tried to resolve {host!r}: tests may only talk to 127.0.0.1")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback_host(address[0]):
+        _escapes.append(f"connect {address!r}")
+        raise NetworkEscape(f"test tried to connect to {address!r}: tests may only talk to 127.0.0.1")
+    return _real_connect(self, address)
+
+
+@pytest.fixture(autouse=True)
+def _no_network_escape(monkeypatch):
+    # a botocore client made without credentials walks the chain down to the instance metadata
+    # service (169.254.169.254); tests that build such clients must not reach for it
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(socket, "getaddrinfo", _guarded_getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
+    _escapes.clear()
+    yield
+    # raised inside sso-doctor's own worker threads the error becomes a finding, so check here too
+    escaped, _escapes[:] = list(_escapes), []
+    assert not escaped, f"the test tried to leave 127.0.0.1: {escaped[:3]}"
+
+
+NETGUARD = str(Path(__file__).resolve().parent / "netguard")
+
+
+def guarded_env(env: dict[str, str]) -> dict[str, str]:
+    """`env` for a subprocess that must stay on loopback (see tests/netguard/sitecustomize.py)."""
+    return {**env, "PYTHONPATH": NETGUARD + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")}

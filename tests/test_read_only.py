@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import guarded_env
 from fakes.sso_server import FakeSso
 from token_cases import ACCOUNT, CASES, ROLE, write_home
 
@@ -57,7 +58,13 @@ def test_check_and_sessions_leave_home_untouched_and_refresh_nothing(tmp_path, s
         "AWS_ENDPOINT_URL_SSO": portal.url,
         "AWS_EC2_METADATA_DISABLED": "true",
         "PYTHONDONTWRITEBYTECODE": "1",
+        # Everything else the online checks would reach (start-URL hosts, STS) goes to a closed
+        # loopback port, so the run stays on this machine; the guard proves it.
+        "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "NO_PROXY": "127.0.0.1,localhost",
     }
+    env = guarded_env(env)
     before = snapshot(home)
     runs = [
         ["check", "--all-profiles", "--timeout", "3"],
@@ -68,6 +75,11 @@ def test_check_and_sessions_leave_home_untouched_and_refresh_nothing(tmp_path, s
         proc = subprocess.run([sys.executable, "-m", "sso_doctor", *args], env=env, capture_output=True,
                               text=True, timeout=60)
         assert proc.returncode in (0, 1), (args, proc.stderr)
+        assert "NETWORK-ESCAPE" not in proc.stderr, proc.stderr
     assert snapshot(home) == before
-    assert oidc.state.requests == [], "sso-doctor called SSO-OIDC (a token refresh)"
+    # The online probe may GET the OIDC host (no credentials); a refresh would POST /token.
+    assert [r for r in oidc.state.requests if r.method != "GET" or r.path != "/"] == [], \
+        "sso-doctor called SSO-OIDC beyond a connectivity probe (a token refresh?)"
+    assert all("x-amz-sso_bearer_token" not in r.headers and r.body is None
+               for r in oidc.state.requests), "the probe sent a credential"
     assert "/token" not in portal.paths()

@@ -69,14 +69,16 @@ def _env(home) -> dict[str, str]:
     return {"HOME": str(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z"}
 
 
+# Offline: these canaries are about the token cache; tests/test_online_acceptance.py plants its own in
+# online runs against local servers (here the online checks would reach for real AWS hosts).
 COMMANDS = [
-    ["check", "--all-profiles"],
-    ["check", "--all-profiles", "-v"],
-    ["check", "--all-profiles", "-q"],
-    ["check", "--all-profiles", "--format", "json"],
-    ["check", "--all-profiles", "--format", "json", "-v"],
-    ["check", "--all-profiles", "--select", "SSO2", "-v"],
-    ["check", "--profile", "truncated-file", "-v"],
+    ["check", "--offline", "--all-profiles"],
+    ["check", "--offline", "--all-profiles", "-v"],
+    ["check", "--offline", "--all-profiles", "-q"],
+    ["check", "--offline", "--all-profiles", "--format", "json"],
+    ["check", "--offline", "--all-profiles", "--format", "json", "-v"],
+    ["check", "--offline", "--all-profiles", "--select", "SSO2", "-v"],
+    ["check", "--offline", "--profile", "truncated-file", "-v"],
     ["sessions"],
     ["sessions", "--format", "json"],
 ]
@@ -118,7 +120,7 @@ def test_no_canary_in_any_in_process_output(planted, args, caplog, tmp_path):
 def test_no_canary_in_subprocess_output(planted):
     home, canaries = planted
     outputs = {}
-    for args in (["check", "--all-profiles", "-v"], ["sessions", "-f", "json"]):
+    for args in (["check", "--offline", "--all-profiles", "-v"], ["sessions", "-f", "json"]):
         proc = subprocess.run([sys.executable, "-m", "sso_doctor", *args], env=_env(home),
                               capture_output=True, text=True, timeout=60)
         assert proc.returncode in (0, 1), proc.stderr
@@ -134,7 +136,7 @@ def test_no_canary_in_facts_or_findings(planted):
     from sso_doctor.context import Context, RunSettings
 
     home, canaries = planted
-    outcome = runner.check(runner.CheckRequest(all_profiles=True, env=_env(home), now=NOW))
+    outcome = runner.check(runner.CheckRequest(all_profiles=True, offline=True, env=_env(home), now=NOW))
     ctx = outcome.context
     # Registered at load time, for the CLI's second line of defence. (The access key id is planted
     # behind an "ASIA" prefix, and the stray file's refresh token has no closing quote.)
