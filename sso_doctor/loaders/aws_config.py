@@ -9,12 +9,14 @@ lines configparser consumes and noting the line at which each new section or opt
 
 from __future__ import annotations
 
+import ast
 import configparser
 import errno
 import io
 import os
 import re
 import shlex
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -230,15 +232,23 @@ def _expandvars(path: str, env: Mapping[str, str]) -> str:
 
 
 def config_path(env: Mapping[str, str], home: str | None) -> tuple[Path, str | None]:
-    if env.get("AWS_CONFIG_FILE"):
+    """The config file botocore reads, and the variable that chose it (None for the default)."""
+    if "AWS_CONFIG_FILE" in env:
         return _expand(env["AWS_CONFIG_FILE"], env, home), "AWS_CONFIG_FILE"
     return _expand("~/.aws/config", env, home), None
 
 
 def credentials_path(env: Mapping[str, str], home: str | None) -> tuple[Path, str | None]:
-    if env.get("AWS_SHARED_CREDENTIALS_FILE"):
+    """The credentials file botocore reads, and the variable that chose it (None for the default)."""
+    if "AWS_SHARED_CREDENTIALS_FILE" in env:
         return _expand(env["AWS_SHARED_CREDENTIALS_FILE"], env, home), "AWS_SHARED_CREDENTIALS_FILE"
     return _expand("~/.aws/credentials", env, home), None
+
+
+def _names_no_file(env: Mapping[str, str], var: str) -> bool:
+    """`export AWS_CONFIG_FILE=` (set but empty): botocore takes the empty string as the path, finds no
+    file there and reads no file at all; it does NOT fall back to ~/.aws/config."""
+    return var in env and not env[var]
 
 
 # --- parsing -------------------------------------------------------------------------------------
@@ -260,34 +270,72 @@ class _LineCounter:
         return line
 
 
-def _tracking_dict(counter: _LineCounter, lines: dict[int, dict[str, int]]) -> type[dict]:
+class _Pieces(list):
+    """configparser's list of a value's lines (`[first, continuation, ...]`), with each one's line."""
+
+    def __init__(self, items: list[str], counter: _LineCounter):
+        super().__init__(items)
+        self._counter = counter
+        self.lines = [counter.lineno] * len(items)
+
+    def append(self, item: str) -> None:
+        super().append(item)
+        self.lines.append(self._counter.lineno)
+
+
+@dataclass
+class _Tracker:
+    """What the tracking dicts learn while configparser reads: where keys and value lines come from."""
+
+    counter: _LineCounter
+    key_lines: dict[int, dict[str, int]] = field(default_factory=dict)  # id(dict) -> key -> line
+    # id(dict) -> key -> [(line, text)] for values whose first line is empty (botocore's nested values)
+    nested_pieces: dict[int, dict[str, list[tuple[int, str]]]] = field(default_factory=dict)
+
+
+def _tracking_dict(tracker: _Tracker) -> type[dict]:
     """A dict type for configparser that notes the line at which each new key is first stored.
 
     configparser stores a new section with `_sections[name] = self._dict()` and a new option with
-    `section[option] = [value]` while reading the line that declares it; later rewrites (joining
-    continuation lines) hit existing keys and are ignored.
+    `section[option] = [value]` while reading the line that declares it; continuation lines are
+    appended to that list (we note their lines too), and at the end `_join_multiline_values` rewrites
+    every option with the joined string.
     """
+    counter = tracker.counter
 
     class TrackingDict(dict):
         def __setitem__(self, key: str, value: Any) -> None:
             if key not in self:
-                lines.setdefault(id(self), {})[key] = counter.lineno
+                tracker.key_lines.setdefault(id(self), {})[key] = counter.lineno
+                if type(value) is list:
+                    value = _Pieces(value, counter)
+            else:
+                old = dict.get(self, key)
+                if isinstance(old, _Pieces) and len(old) > 1 and old[0] == "":
+                    tracker.nested_pieces.setdefault(id(self), {})[key] = list(zip(old.lines, old))
             super().__setitem__(key, value)
 
     return TrackingDict
 
 
-def _decode_error_line(raw: bytes, encoding: str) -> int | None:
+def _decoded_line_of(raw: bytes, offset: int, encoding: str) -> int:
+    """The line (as text-mode reading counts them: \\n, \\r\\n and \\r all end a line) holding byte `offset`."""
+    prefix = raw[:offset].decode(encoding, errors="replace")
+    return prefix.count("\n") + prefix.count("\r") - prefix.count("\r\n") + 1
+
+
+def _first_decode_error(raw: bytes, encoding: str) -> UnicodeDecodeError | None:
     try:
         raw.decode(encoding)
     except UnicodeDecodeError as e:
-        return raw[: e.start].count(b"\n") + 1
+        return e
     except LookupError:
         return None
     return None
 
 
 def _error_line(exc: BaseException) -> int | None:
+    """The line configparser itself reports: the first of a ParsingError's lines, else exc.lineno."""
     if isinstance(exc, configparser.ParsingError):
         errors = getattr(exc, "errors", None)
         if errors:
@@ -297,7 +345,7 @@ def _error_line(exc: BaseException) -> int | None:
 
 
 def _first_line_of(text: str, pattern: str) -> int | None:
-    for i, line in enumerate(text.splitlines(), start=1):
+    for i, line in enumerate(io.StringIO(text, newline=None), start=1):
         if pattern in line:
             return i
     return None
@@ -328,11 +376,9 @@ def parse_file(role: str, path: Path, env_var: str | None) -> ParsedFile:
         return ParsedFile(role, path, env_var, "missing")
     except OSError as e:
         return ParsedFile(role, path, env_var, "unreadable", unreadable_reason=_os_reason(e))
-    import stat as _stat
-
-    if _stat.S_ISDIR(st.st_mode):
+    if stat.S_ISDIR(st.st_mode):
         return ParsedFile(role, path, env_var, "unreadable", unreadable_reason="it is a directory, not a file")
-    if not _stat.S_ISREG(st.st_mode):
+    if not stat.S_ISREG(st.st_mode):
         return ParsedFile(role, path, env_var, "unreadable", unreadable_reason="it is not a regular file")
     if st.st_size > MAX_CONFIG_BYTES:
         return ParsedFile(
@@ -353,26 +399,38 @@ def _os_reason(e: OSError) -> str:
         return "it is a symbolic link loop"
     if e.errno == errno.EISDIR:
         return "it is a directory, not a file"
+    if e.errno == errno.ENOTDIR:
+        return "a component of its path is not a directory"
     return e.strerror or type(e).__name__
 
 
 def parse_bytes(role: str, path: Path, env_var: str | None, raw: bytes) -> ParsedFile:
     """Parse file content as botocore would: decode with the locale encoding, RawConfigParser, nesting."""
-    # open(path) in text mode: locale encoding, universal newlines. TextIOWrapper(encoding=None) is that.
+    # botocore's `open(path)` in text mode: locale encoding, universal newlines, 8 KiB decode chunks.
+    # TextIOWrapper(encoding=None) over the same bytes is that, chunking included — which matters: a bad
+    # byte in the first chunk stops the read before configparser sees line 1, a later one only after
+    # configparser may already have raised for an earlier line.
     stream = io.TextIOWrapper(io.BytesIO(raw), encoding=None, newline=None)
-    counter = _LineCounter(iter(stream))
-    key_lines: dict[int, dict[str, int]] = {}
-    cp = configparser.RawConfigParser(dict_type=_tracking_dict(counter, key_lines))
+    tracker = _Tracker(_LineCounter(iter(stream)))
+    cp = configparser.RawConfigParser(dict_type=_tracking_dict(tracker))
     try:
-        cp.read_file(counter, source=str(path))
-    except UnicodeDecodeError as e:
-        line = _decode_error_line(raw, stream.encoding)
-        cause = f"byte 0x{raw[e.start]:02x} can't be decoded as {stream.encoding}" if e.start < len(raw) else str(e)
-        return ParsedFile(role, path, env_var, "unparseable", problem=ParseProblem(cause, line))
+        cp.read_file(tracker.counter, source=str(path))
+    except UnicodeDecodeError:
+        # The incremental decoder's offsets are relative to its chunk: find the first bad byte again
+        # in the whole file.
+        first = _first_decode_error(raw, stream.encoding)
+        if first is None:
+            problem = ParseProblem(f"the file can't be decoded as {stream.encoding}", None)
+        else:
+            problem = ParseProblem(
+                f"byte 0x{raw[first.start]:02x} can't be decoded as {stream.encoding}",
+                _decoded_line_of(raw, first.start, stream.encoding),
+            )
+        return ParsedFile(role, path, env_var, "unparseable", problem=problem)
     except configparser.Error as e:
         return ParsedFile(role, path, env_var, "unparseable", problem=ParseProblem(_cause(e, raw), _error_line(e)))
 
-    text = raw.decode(stream.encoding, errors="replace")
+    key_lines = tracker.key_lines
     section_lines = key_lines.get(id(cp._sections), {})  # noqa: SLF001 - configparser's own storage
     default_lines = key_lines.get(id(cp._defaults), {})  # noqa: SLF001
     sections = []
@@ -385,34 +443,61 @@ def parse_bytes(role: str, path: Path, env_var: str | None, raw: bytes) -> Parse
             if value.startswith("\n"):
                 try:
                     value = configloader._parse_nested(value)  # noqa: SLF001 - botocore's own nesting
-                except ValueError as e:
-                    line = own_lines.get(option, default_lines.get(option))
+                except ValueError:
+                    owner = own if option in own else cp._defaults  # noqa: SLF001
+                    pieces = tracker.nested_pieces.get(id(owner), {}).get(option, [])
+                    bad_line, bad_text = _nested_error(pieces)
+                    if bad_line is None:
+                        bad_line = own_lines.get(option, default_lines.get(option))
                     return ParsedFile(
                         role, path, env_var, "unparseable",
                         problem=ParseProblem(
-                            f"the indented lines under '{option}' in [{header}] are not 'key = value' "
-                            f"pairs ({e})", _nested_error_line(text, line),
+                            f"the indented lines under '{option}' in [{header}] must all be 'key = value' "
+                            f"pairs, but this one has no '=': {bad_text}", bad_line,
                         ),
                     )
             entries[option] = Entry(option, value, own_lines.get(option, default_lines.get(option)))
         sections.append(Section(header, section_lines.get(header), entries))
+    text = raw.decode(stream.encoding, errors="replace")
     return ParsedFile(role, path, env_var, "ok", sections=tuple(sections), header_lines=_header_lines(text))
 
 
-def _nested_error_line(text: str, start: int | None) -> int | None:
-    """The first indented line after `start` that has no '=' (what _parse_nested chokes on)."""
-    if start is None:
-        return None
-    lines = text.splitlines()
-    for i in range(start, len(lines)):
-        line = lines[i]
-        if not line.strip():
-            continue
-        if not line[:1].isspace():
-            break
-        if "=" not in line:
-            return i + 1
-    return start
+def _nested_error(pieces: list[tuple[int, str]]) -> tuple[int | None, str]:
+    """The line botocore's _parse_nested chokes on, and how to show it.
+
+    _parse_nested splits the joined value with str.splitlines() and fails on the first non-blank part
+    without '='. Every part comes from one physical line (configparser strips each line and joins
+    them with newlines), so that line is the answer. Note splitlines() also splits at form feeds and
+    other separators that text-mode reading keeps inside a line: one line can yield several parts.
+    """
+    for line, text in pieces:
+        for part in text.splitlines():
+            part = part.strip()
+            if part and "=" not in part:
+                return line, _shown(part)
+    return None, "''"
+
+
+# A line is quoted in a finding only up to its key: the value may be a secret (a pasted access key
+# before the first section header, an `aws_secret_access_key` line with a typo). A first word of
+# lower-case letters only is shown too: keys and tokens always mix in capitals or digits.
+_KEY_PART = re.compile(r"([^=:]{0,60}?)\s*([=:])")
+_PLAIN_WORD = re.compile(r"[a-z_-]{1,40}(?=\s|$)")
+
+
+def _shown(line: str) -> str:
+    """A line as a finding may quote it: headers in full, `key = …` without the value, else nothing."""
+    s = line.strip()
+    if s.startswith("["):
+        return repr(s if len(s) <= 60 else s[:57] + "...")
+    m = _KEY_PART.match(s)
+    if m and m.group(1):
+        rest = s[m.end():].strip()
+        return repr(f"{m.group(1)} {m.group(2)} …" if rest else f"{m.group(1)} {m.group(2)}")
+    m = _PLAIN_WORD.match(s)
+    if m:
+        return repr(s if m.end() == len(s) else f"{m.group(0)} …")
+    return f"a line of {len(s)} characters (not quoted: it may be a secret)"
 
 
 def _cause(e: configparser.Error, raw: bytes) -> str:
@@ -423,15 +508,16 @@ def _cause(e: configparser.Error, raw: bytes) -> str:
     if isinstance(e, configparser.MissingSectionHeaderError):
         if raw.startswith(b"\xef\xbb\xbf"):
             return "the file starts with a UTF-8 byte-order mark (BOM); botocore reads it as text before the first section header"
-        line = (e.line or "").strip()
-        shown = line if len(line) <= 60 else line[:57] + "..."
-        return f"text before the first [section] header: {shown!r}"
+        return f"text before the first [section] header: {_shown(e.line or '')}"
     if isinstance(e, configparser.ParsingError):
         errors = getattr(e, "errors", [])
         if errors:
-            shown = errors[0][1].strip()
-            shown = shown if len(shown) <= 60 else shown[:57] + "..."
-            return f"line is neither a [section], a 'key = value' nor an indented continuation: {shown}"
+            line = errors[0][1]  # configparser stores repr(line)
+            try:
+                line = ast.literal_eval(line)
+            except (ValueError, SyntaxError):
+                pass
+            return f"line is neither a [section], a 'key = value' nor an indented continuation: {_shown(str(line))}"
     return str(e).splitlines()[0]
 
 
@@ -480,9 +566,14 @@ def build(config: ParsedFile, credentials: ParsedFile) -> AwsConfig:
 
 
 def load(env: Mapping[str, str], home: str | None) -> AwsConfig:
-    cfg_path, cfg_var = config_path(env, home)
-    cred_path, cred_var = credentials_path(env, home)
-    return build(parse_file("config", cfg_path, cfg_var), parse_file("credentials", cred_path, cred_var))
+    """Both files as botocore's Session.full_config finds and merges them."""
+    files = []
+    for role, (path, var) in (("config", config_path(env, home)), ("credentials", credentials_path(env, home))):
+        if var is not None and _names_no_file(env, var):
+            files.append(ParsedFile(role, path, var, "missing"))
+        else:
+            files.append(parse_file(role, path, var))
+    return build(files[0], files[1])
 
 
 # --- selection and SSO resolution -------------------------------------------------------------------
