@@ -166,14 +166,31 @@ def ours(config: Path, credentials: Path) -> aws_config.AwsConfig:
 
 
 def assert_locations(parsed: aws_config.ParsedFile) -> None:
-    """Every section and key we locate is really on the line we name."""
+    """Every section, header and key we locate is really on the line we name."""
     lines = _text_lines(parsed.path.read_bytes())
+    for header, at in parsed.header_lines.items():
+        for n in at:
+            assert lines[n - 1].strip().startswith(f"[{header}]"), (header, n)
     for s in parsed.sections:
         assert s.line is not None, s.header
         assert lines[s.line - 1].strip().startswith(f"[{s.header}]"), (s.header, s.line)
+        assert parsed.header_lines[s.header][0] == s.line
         for key, entry in s.entries.items():
             assert entry.line is not None, key
             assert lines[entry.line - 1].strip().lower().startswith(key), (s.header, key, entry.line)
+
+
+def assert_both_readers_agree(parsed: aws_config.ParsedFile) -> None:
+    """The loader reads files with a fast replica of configparser's reader and hands every file it
+    declines to configparser itself. Both must see the same; the fast one must decline only files
+    botocore refuses (else it is merely slow, but we want to know)."""
+    raw = parsed.path.read_bytes()
+    slow = aws_config._parse_with_configparser(parsed.role, parsed.path, parsed.env_var, raw)  # noqa: SLF001
+    assert (slow.state, slow.sections, slow.problem) == (parsed.state, parsed.sections, parsed.problem)
+    fast = aws_config._parse_fast(parsed.role, parsed.path, parsed.env_var, raw,  # noqa: SLF001
+                                  locale.getpreferredencoding(False))
+    if parsed.state == "ok":
+        assert fast is not None, "the fast reader declined a file botocore reads"
 
 
 def assert_agree(config: Path, credentials: Path, workdir: Path) -> str:
@@ -182,6 +199,8 @@ def assert_agree(config: Path, credentials: Path, workdir: Path) -> str:
     outcome = []
     for role, path, parsed in (("config", config, got.config), ("credentials", credentials, got.credentials)):
         state, value = botocore_file(path)
+        if state != "missing":
+            assert_both_readers_agree(parsed)
         if state == "refused":
             assert parsed.state == "unparseable", (role, value, parsed)
             assert parsed.problem is not None
@@ -308,8 +327,11 @@ def test_bad_byte_and_duplicate_section_order(pad, tmp_path):
 
 NAMES = st.sampled_from(["a", "dev", "default", "x y", "Dev", "é", "b"])
 JUNK = "ab=:#;[]\"' \t\x0c\x1c\x85\u2028é€\\\r"
+JUNK_NAME = st.text(alphabet=JUNK.replace("\r", ""), max_size=8)
 HEADER = st.one_of(
     st.builds("[profile {}]".format, NAMES),
+    st.builds("[profile {}]".format, JUNK_NAME),  # quotes, backslashes, odd whitespace: shlex's corners
+    st.builds("[sso-session {}]".format, JUNK_NAME),
     st.builds('[profile "{}"]'.format, NAMES),
     st.builds("[sso-session {}]".format, NAMES),
     st.builds("[services {}]".format, NAMES),
