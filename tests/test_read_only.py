@@ -21,10 +21,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from scenarios import all_scenarios, prepare
-from sso_doctor.cli import app
+from test_scenarios import run_cli  # the in-process CLI with only the scenario's environment
 
 SCENARIOS = all_scenarios()
 
@@ -53,12 +51,6 @@ def snapshot(root: Path) -> dict[str, tuple]:
         for name in dirnames + filenames:
             record(Path(dirpath) / name)
     return out
-
-
-def run_cli(args: list[str], env: dict[str, str]):
-    full = {k: None for k in os.environ}
-    full.update(env)
-    return CliRunner().invoke(app, args, env=full, catch_exceptions=False)
 
 
 @pytest.mark.parametrize("sc", SCENARIOS, ids=[s.name for s in SCENARIOS])
