@@ -512,3 +512,28 @@ def test_sso102_finding_for_refused_botocore_files(name, line, snippet, fmt, tmp
     assert snippet in found[0]["message"]
     assert found[0]["fix"]["commands"], found[0]
     assert {r["id"]: r["status"] for r in doc["rules"]}["SSO102"] == "failed"
+
+
+def test_resolve_sso_copies_session_keys_over_profile_keys_and_remembers(tmp_path):
+    """botocore's SSOProvider copies every [sso-session] key onto the profile, the session's value
+    winning; resolving twice gives the same answer without redoing the work."""
+    (tmp_path / "config").write_text(
+        "[sso-session corp]\nsso_start_url = https://a.awsapps.com/start\nsso_region = eu-west-1\n\n"
+        "[profile dev]\nsso_session = corp\nsso_region = us-east-1\nsso_account_id = 111122223333\n\n"
+        "[profile legacy]\nsso_start_url = https://b.awsapps.com/start\nsso_region = us-west-2\n"
+    )
+    cfg = ours(tmp_path / "config", tmp_path / "none")
+    dev = aws_config.resolve_sso(cfg.profiles["dev"], cfg.sso_sessions)
+    assert {k: v.value for k, v in dev.values.items()} == {
+        "sso_session": "corp", "sso_region": "eu-west-1", "sso_account_id": "111122223333",
+        "sso_start_url": "https://a.awsapps.com/start",
+    }
+    assert dev.values["sso_region"].section == "sso-session corp" and dev.values["sso_region"].line == 3
+    assert aws_config.resolve_sso(cfg.profiles["dev"], cfg.sso_sessions) is dev
+    other = dict(cfg.sso_sessions)
+    again = aws_config.resolve_sso(cfg.profiles["dev"], other)
+    assert again is not dev and again == dev
+    legacy = aws_config.resolve_sso(cfg.profiles["legacy"], cfg.sso_sessions)
+    assert legacy.legacy and legacy.start_url == "https://b.awsapps.com/start"
+    assert [p.name for p in cfg.sso_profiles] == ["dev", "legacy"]
+    assert cfg.sso_profiles is not cfg.sso_profiles  # a fresh list each time

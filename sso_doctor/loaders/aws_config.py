@@ -176,7 +176,8 @@ class Profile:
 
     @property
     def has_sso_keys(self) -> bool:
-        return any(k in self.values for k in SSO_PROFILE_KEYS)
+        # rules ask this of every profile many times over: one C-level set operation
+        return not self.values.keys().isdisjoint(SSO_PROFILE_KEYS)
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,11 @@ class AwsConfig:
 
     @property
     def sso_profiles(self) -> list[Profile]:
-        return [p for p in self.profiles.values() if p.has_sso_keys]
+        """Every profile with an SSO key, in file order (computed once; a fresh list each call)."""
+        found = self.__dict__.get("_sso_profiles")
+        if found is None:
+            found = self.__dict__["_sso_profiles"] = tuple(p for p in self.profiles.values() if p.has_sso_keys)
+        return list(found)
 
 
 # --- paths -------------------------------------------------------------------------------------
@@ -811,12 +816,32 @@ class SsoSettings:
 
 
 def resolve_sso(profile: Profile, sessions: Mapping[str, SsoSession]) -> SsoSettings:
-    """Copy the sso-session's keys onto the profile as botocore's SSOProvider does (session wins)."""
+    """Copy the sso-session's keys onto the profile as botocore's SSOProvider does (session wins).
+
+    Rules ask this for every selected profile, a dozen rules over: with 2,500 profiles that was
+    30,000 merges per run. The answer is remembered on the profile for this `sessions` mapping (the
+    facts are frozen), and each session's values are built once. Don't mutate the returned values.
+    """
+    memo = profile.__dict__.get("_resolved_sso")
+    if memo is not None and memo[0] is sessions:
+        return memo[1]
     name = profile.sso_session
-    values = dict(profile.values)
     session = sessions.get(name) if name is not None else None
-    if session is not None:
-        for k, e in session.values.items():
-            values[k] = Value(e.value, session.path, e.line, session.section.header, k)
-    return SsoSettings(profile, session, name, values)
+    if session is None:
+        values: dict[str, Value] = dict(profile.values)
+    else:
+        values = {**profile.values, **_session_values(session)}
+    resolved = SsoSettings(profile, session, name, values)
+    profile.__dict__["_resolved_sso"] = (sessions, resolved)  # frozen dataclass: a memo, not a field
+    return resolved
+
+
+def _session_values(session: SsoSession) -> dict[str, Value]:
+    values = session.__dict__.get("_values")
+    if values is None:
+        header = session.section.header
+        values = session.__dict__["_values"] = {
+            k: Value(e.value, session.path, e.line, header, k) for k, e in session.values.items()
+        }
+    return values
 
