@@ -127,7 +127,17 @@ def main() -> int:
     sso_doctor = sso_doctor_command()
     aws_sso_util = ensure_aws_sso_util(args.aws_sso_util_version)
 
-    work = Path(tempfile.mkdtemp(prefix="sso-doctor-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="sso-doctor-bench-offline-"))
+    try:
+        return _run(args, sso_doctor, aws_sso_util, work)
+    finally:
+        if args.keep:
+            print(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, sso_doctor: list[str], aws_sso_util: Path, work: Path) -> int:
     home = work / "home"
     home.mkdir()
     bindir = work / "bin"
@@ -204,10 +214,6 @@ def main() -> int:
               f"  cpu {r['median_cpu_s']:.3f}")
     print(f"sso-doctor / aws-sso-util = {ratio:.2f} (goal < 0.50): {'PASS' if passed else 'FAIL'}")
     print(f"results: {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
-    if args.keep:
-        print(f"kept {work}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
     return 0 if passed else 1
 
 
