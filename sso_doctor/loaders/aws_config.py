@@ -2,25 +2,34 @@
 
 botocore reads the files with `configparser.RawConfigParser` (`raw_config_parse`), turns indented
 values into nested dicts (`_parse_nested`) and maps section names to profiles, sso-sessions and
-services (`build_profile_map`). We run the very same code on the very same decoded text, so what we
-see is what botocore sees; on top we record the line each section and key came from, by counting the
-lines configparser consumes and noting the line at which each new section or option is stored.
+services (`build_profile_map`). We read the same decoded text the same way and keep the line each
+section, key and value line came from:
+
+- `_read_fast` replays configparser's reader decision for decision, noting lines as it goes, for
+  every file configparser accepts (a config with thousands of profiles loads in tens of ms);
+- any file it declines (anything configparser would refuse, undecodable bytes) goes to configparser
+  itself, wrapped to count the lines it consumes, so a refusal, its cause and its line are
+  configparser's own; nesting is botocore's own `_parse_nested`.
+
+tests/test_differential.py holds all of it to botocore on real and generated files.
 """
 
 from __future__ import annotations
 
+import ast
 import configparser
 import errno
+import gc
 import io
 import os
 import re
 import shlex
+import stat
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from botocore import configloader
 
 # Refuse to read more than this. botocore would try; we say so instead of eating the memory.
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
@@ -44,28 +53,50 @@ class Section:
     @property
     def kind(self) -> str:
         """profile, sso-session, services, default or other — botocore's prefix test."""
-        if self.header.startswith("profile"):
-            return "profile"
-        if self.header.startswith("sso-session"):
-            return "sso-session"
-        if self.header.startswith("services"):
-            return "services"
-        if self.header == "default":
-            return "default"
-        return "other"
+        return _section_kind(self.header)
 
     @property
     def mapped_name(self) -> str | None:
         """The name botocore's build_profile_map gives this section, or None if it drops it."""
-        if self.kind == "default":
-            return "default"
-        if self.kind == "other":
-            return None
-        try:
-            parts = shlex.split(self.header)
-        except ValueError:
-            return None
-        return parts[1] if len(parts) == 2 else None
+        return _mapped_name(self.header, _section_kind(self.header))
+
+
+def _section_kind(header: str) -> str:
+    if header.startswith("profile"):
+        return "profile"
+    if header.startswith("sso-session"):
+        return "sso-session"
+    if header.startswith("services"):
+        return "services"
+    if header == "default":
+        return "default"
+    return "other"
+
+
+def _mapped_name(header: str, kind: str) -> str | None:
+    """botocore's _parse_section: exactly two shlex tokens, the second is the name."""
+    if kind == "default":
+        return "default"
+    if kind == "other":
+        return None
+    try:
+        parts = _shlex_split(header)
+    except ValueError:
+        return None
+    return parts[1] if len(parts) == 2 else None
+
+
+# shlex.split is a pure-Python lexer (~100 µs a call): too slow for thousands of sections. Without
+# quotes or backslashes it only splits at its whitespace (space, tab, CR, LF; comments are off).
+_SHLEX_SPECIAL = re.compile(r"['\"\\]")
+_SHLEX_WHITESPACE = re.compile(r"[ \t\r\n]+")
+
+
+def _shlex_split(text: str) -> list[str]:
+    """shlex.split(text), with a fast path for the common case."""
+    if _SHLEX_SPECIAL.search(text) is None:
+        return [part for part in _SHLEX_WHITESPACE.split(text) if part]
+    return shlex.split(text)
 
 
 @dataclass(frozen=True)
@@ -152,7 +183,8 @@ class Profile:
 
     @property
     def has_sso_keys(self) -> bool:
-        return any(k in self.values for k in SSO_PROFILE_KEYS)
+        # rules ask this of every profile many times over: one C-level set operation
+        return not self.values.keys().isdisjoint(SSO_PROFILE_KEYS)
 
 
 @dataclass(frozen=True)
@@ -193,7 +225,11 @@ class AwsConfig:
 
     @property
     def sso_profiles(self) -> list[Profile]:
-        return [p for p in self.profiles.values() if p.has_sso_keys]
+        """Every profile with an SSO key, in file order (computed once; a fresh list each call)."""
+        found = self.__dict__.get("_sso_profiles")
+        if found is None:
+            found = self.__dict__["_sso_profiles"] = tuple(p for p in self.profiles.values() if p.has_sso_keys)
+        return list(found)
 
 
 # --- paths -------------------------------------------------------------------------------------
@@ -230,15 +266,23 @@ def _expandvars(path: str, env: Mapping[str, str]) -> str:
 
 
 def config_path(env: Mapping[str, str], home: str | None) -> tuple[Path, str | None]:
-    if env.get("AWS_CONFIG_FILE"):
+    """The config file botocore reads, and the variable that chose it (None for the default)."""
+    if "AWS_CONFIG_FILE" in env:
         return _expand(env["AWS_CONFIG_FILE"], env, home), "AWS_CONFIG_FILE"
     return _expand("~/.aws/config", env, home), None
 
 
 def credentials_path(env: Mapping[str, str], home: str | None) -> tuple[Path, str | None]:
-    if env.get("AWS_SHARED_CREDENTIALS_FILE"):
+    """The credentials file botocore reads, and the variable that chose it (None for the default)."""
+    if "AWS_SHARED_CREDENTIALS_FILE" in env:
         return _expand(env["AWS_SHARED_CREDENTIALS_FILE"], env, home), "AWS_SHARED_CREDENTIALS_FILE"
     return _expand("~/.aws/credentials", env, home), None
+
+
+def _names_no_file(env: Mapping[str, str], var: str) -> bool:
+    """`export AWS_CONFIG_FILE=` (set but empty): botocore takes the empty string as the path, finds no
+    file there and reads no file at all; it does NOT fall back to ~/.aws/config."""
+    return var in env and not env[var]
 
 
 # --- parsing -------------------------------------------------------------------------------------
@@ -260,34 +304,72 @@ class _LineCounter:
         return line
 
 
-def _tracking_dict(counter: _LineCounter, lines: dict[int, dict[str, int]]) -> type[dict]:
+class _Pieces(list):
+    """configparser's list of a value's lines (`[first, continuation, ...]`), with each one's line."""
+
+    def __init__(self, items: list[str], counter: _LineCounter):
+        super().__init__(items)
+        self._counter = counter
+        self.lines = [counter.lineno] * len(items)
+
+    def append(self, item: str) -> None:
+        super().append(item)
+        self.lines.append(self._counter.lineno)
+
+
+@dataclass
+class _Tracker:
+    """What the tracking dicts learn while configparser reads: where keys and value lines come from."""
+
+    counter: _LineCounter
+    key_lines: dict[int, dict[str, int]] = field(default_factory=dict)  # id(dict) -> key -> line
+    # id(dict) -> key -> [(line, text)] for values whose first line is empty (botocore's nested values)
+    nested_pieces: dict[int, dict[str, list[tuple[int, str]]]] = field(default_factory=dict)
+
+
+def _tracking_dict(tracker: _Tracker) -> type[dict]:
     """A dict type for configparser that notes the line at which each new key is first stored.
 
     configparser stores a new section with `_sections[name] = self._dict()` and a new option with
-    `section[option] = [value]` while reading the line that declares it; later rewrites (joining
-    continuation lines) hit existing keys and are ignored.
+    `section[option] = [value]` while reading the line that declares it; continuation lines are
+    appended to that list (we note their lines too), and at the end `_join_multiline_values` rewrites
+    every option with the joined string.
     """
+    counter = tracker.counter
 
     class TrackingDict(dict):
         def __setitem__(self, key: str, value: Any) -> None:
             if key not in self:
-                lines.setdefault(id(self), {})[key] = counter.lineno
+                tracker.key_lines.setdefault(id(self), {})[key] = counter.lineno
+                if type(value) is list:
+                    value = _Pieces(value, counter)
+            else:
+                old = dict.get(self, key)
+                if isinstance(old, _Pieces) and len(old) > 1 and old[0] == "":
+                    tracker.nested_pieces.setdefault(id(self), {})[key] = list(zip(old.lines, old))
             super().__setitem__(key, value)
 
     return TrackingDict
 
 
-def _decode_error_line(raw: bytes, encoding: str) -> int | None:
+def _decoded_line_of(raw: bytes, offset: int, encoding: str) -> int:
+    """The line (as text-mode reading counts them: \\n, \\r\\n and \\r all end a line) holding byte `offset`."""
+    prefix = raw[:offset].decode(encoding, errors="replace")
+    return prefix.count("\n") + prefix.count("\r") - prefix.count("\r\n") + 1
+
+
+def _first_decode_error(raw: bytes, encoding: str) -> UnicodeDecodeError | None:
     try:
         raw.decode(encoding)
     except UnicodeDecodeError as e:
-        return raw[: e.start].count(b"\n") + 1
+        return e
     except LookupError:
         return None
     return None
 
 
 def _error_line(exc: BaseException) -> int | None:
+    """The line configparser itself reports: the first of a ParsingError's lines, else exc.lineno."""
     if isinstance(exc, configparser.ParsingError):
         errors = getattr(exc, "errors", None)
         if errors:
@@ -297,7 +379,7 @@ def _error_line(exc: BaseException) -> int | None:
 
 
 def _first_line_of(text: str, pattern: str) -> int | None:
-    for i, line in enumerate(text.splitlines(), start=1):
+    for i, line in enumerate(io.StringIO(text, newline=None), start=1):
         if pattern in line:
             return i
     return None
@@ -328,11 +410,9 @@ def parse_file(role: str, path: Path, env_var: str | None) -> ParsedFile:
         return ParsedFile(role, path, env_var, "missing")
     except OSError as e:
         return ParsedFile(role, path, env_var, "unreadable", unreadable_reason=_os_reason(e))
-    import stat as _stat
-
-    if _stat.S_ISDIR(st.st_mode):
+    if stat.S_ISDIR(st.st_mode):
         return ParsedFile(role, path, env_var, "unreadable", unreadable_reason="it is a directory, not a file")
-    if not _stat.S_ISREG(st.st_mode):
+    if not stat.S_ISREG(st.st_mode):
         return ParsedFile(role, path, env_var, "unreadable", unreadable_reason="it is not a regular file")
     if st.st_size > MAX_CONFIG_BYTES:
         return ParsedFile(
@@ -353,26 +433,199 @@ def _os_reason(e: OSError) -> str:
         return "it is a symbolic link loop"
     if e.errno == errno.EISDIR:
         return "it is a directory, not a file"
+    if e.errno == errno.ENOTDIR:
+        return "a component of its path is not a directory"
     return e.strerror or type(e).__name__
+
+
+class _NotPlain(Exception):
+    """The fast reader met a line configparser would refuse: configparser itself must judge the file."""
+
+
+@dataclass
+class _FastSection:
+    """One section as _read_fast collects it: an Entry per option as soon as its line is read, plus
+    configparser's list of stripped value lines for the few options that continuation lines extend."""
+
+    entries: dict[str, Entry] = field(default_factory=dict)
+    pieces: dict[str, list[str]] = field(default_factory=dict)
+    continuation_lines: dict[str, list[int]] = field(default_factory=dict)
+
+    def located_pieces(self, option: str) -> list[tuple[int, str]]:
+        lines = [self.entries[option].line, *self.continuation_lines.get(option, [])]
+        return list(zip(lines, self.pieces.get(option, [self.entries[option].value])))
+
+    def joined(self) -> dict[str, Entry | list[tuple[int, str]]]:
+        """The options continuation lines extended, as configparser joins them and botocore nests
+        them: an Entry, or the located lines when botocore's _parse_nested would raise."""
+        out: dict[str, Entry | list[tuple[int, str]]] = {}
+        for option, pieces in self.pieces.items():
+            value: Any = "\n".join(pieces).rstrip()
+            if value.startswith("\n"):
+                try:
+                    value = _parse_nested(value)
+                except ValueError:
+                    out[option] = self.located_pieces(option)
+                    continue
+            out[option] = Entry(option, value, self.entries[option].line)
+        return out
+
+
+def _read_fast(text: str) -> tuple[dict[str, _FastSection], _FastSection, dict[str, int], dict[str, list[int]]]:
+    """configparser.RawConfigParser._read with botocore's (default) settings, for files it accepts.
+
+    The same decisions as CPython's `_read`, statement for statement (comment prefixes '#' and ';' on
+    the stripped line, no inline comments, '=' or ':' as delimiter, strict, empty lines kept inside
+    values, continuation when indented deeper than the option line, `[DEFAULT]` special), but it raises
+    _NotPlain where configparser would raise or collect an error, and it notes the line of every header,
+    key and value line as it goes. Several times faster than configparser plus our tracking, which is
+    what a config with thousands of profiles needs. tests/test_differential.py holds it to
+    configparser on thousands of files, and to our configparser path on every file both accept.
+
+    Returns (sections, DEFAULT, section header lines, every header's lines).
+    """
+    sections: dict[str, _FastSection] = {}
+    defaults = _FastSection()
+    section_lines: dict[str, int] = {}
+    header_lines: dict[str, list[int]] = {}
+    cursect: _FastSection | None = None
+    optname: str | None = None  # the current option, while continuation lines may follow
+    indent_level = 0
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the text after the last newline is not a line
+    for lineno, line in enumerate(lines, start=1):
+        value = line.strip()
+        if not value or value[0] in "#;":
+            if not value and optname is not None:  # a blank line inside a value (not a comment)
+                _continue_value(cursect, optname, "", lineno)  # type: ignore[arg-type]
+            continue
+        indent = 0 if line[0] == value[0] else len(line) - len(line.lstrip())
+        if optname is not None and indent > indent_level:
+            _continue_value(cursect, optname, value, lineno)  # type: ignore[arg-type]
+            continue
+        indent_level = indent
+        if value[0] == "[":
+            end = value.rfind("]")
+            if end >= 2:
+                sectname = value[1:end]
+                if sectname in sections:
+                    raise _NotPlain("DuplicateSectionError")
+                if sectname == "DEFAULT":
+                    cursect = defaults
+                else:
+                    cursect = sections[sectname] = _FastSection()
+                    section_lines[sectname] = lineno
+                header_lines.setdefault(sectname, []).append(lineno)
+                optname = None
+                continue
+        if cursect is None:
+            raise _NotPlain("MissingSectionHeaderError")
+        eq, colon = value.find("="), value.find(":")
+        delim = eq if colon < 0 or 0 <= eq < colon else colon
+        if delim < 0:
+            raise _NotPlain("ParsingError")
+        optname = value[:delim].rstrip().lower()
+        if not optname:
+            raise _NotPlain("ParsingError")
+        entries = cursect.entries
+        if optname in entries:  # configparser's (section name, option) set: one _FastSection per name
+            raise _NotPlain("DuplicateOptionError")
+        entries[optname] = Entry(optname, value[delim + 1:].strip(), lineno)
+    return sections, defaults, section_lines, header_lines
+
+
+def _continue_value(section: _FastSection, option: str, text: str, lineno: int) -> None:
+    pieces = section.pieces.get(option)
+    if pieces is None:
+        pieces = section.pieces[option] = [section.entries[option].value]  # type: ignore[list-item]
+    pieces.append(text)
+    section.continuation_lines.setdefault(option, []).append(lineno)
+
+
+def _parse_fast(role: str, path: Path, env_var: str | None, raw: bytes, encoding: str) -> ParsedFile | None:
+    """The file through _read_fast and botocore's nesting, or None when configparser must judge it."""
+    try:
+        text = raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    if "\r" in text:  # text mode's universal newlines
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        sections, defaults, section_lines, header_lines = _read_fast(text)
+    except _NotPlain:
+        return None
+    default_joined = defaults.joined() if defaults.pieces else {}
+    out = []
+    for header, own in sections.items():
+        entries = own.entries
+        # botocore walks cp.options(): the section's own keys, then DEFAULT's it does not override,
+        # and raises at the first value that fails to nest.
+        for option, joined in [*own.joined().items(), *default_joined.items()]:
+            if joined is default_joined.get(option) and option in entries:
+                continue
+            if isinstance(joined, list):
+                problem = _nested_problem(option, header, joined)
+                return ParsedFile(role, path, env_var, "unparseable", problem=problem)
+            if option in entries:
+                entries[option] = joined
+        if defaults.entries:
+            fixed_defaults = {k: default_joined.get(k, e) for k, e in defaults.entries.items() if k not in entries}
+            entries = {**entries, **fixed_defaults}  # type: ignore[dict-item]
+        out.append(Section(header, section_lines[header], entries))
+    return ParsedFile(role, path, env_var, "ok", sections=tuple(out),
+                      header_lines={k: tuple(v) for k, v in header_lines.items()})
+
+
+def _parse_nested(value: str) -> dict[str, str]:
+    """botocore's own `_parse_nested` (imported on first use: most configs have no nested values, and
+    the offline path should not pay for importing botocore when it does not need it)."""
+    from botocore import configloader
+
+    return configloader._parse_nested(value)  # noqa: SLF001
+
+
+def _nested_problem(option: str, header: str, pieces: list[tuple[int, str]]) -> ParseProblem:
+    bad_line, bad_text = _nested_error(pieces)
+    return ParseProblem(
+        f"the indented lines under '{option}' in [{header}] must all be 'key = value' pairs, but this one "
+        f"has no '=': {bad_text}", bad_line,
+    )
 
 
 def parse_bytes(role: str, path: Path, env_var: str | None, raw: bytes) -> ParsedFile:
     """Parse file content as botocore would: decode with the locale encoding, RawConfigParser, nesting."""
-    # open(path) in text mode: locale encoding, universal newlines. TextIOWrapper(encoding=None) is that.
+    encoding = io.TextIOWrapper(io.BytesIO(b""), encoding=None).encoding  # what open(path) would use
+    return _parse_fast(role, path, env_var, raw, encoding) or _parse_with_configparser(role, path, env_var, raw)
+
+
+def _parse_with_configparser(role: str, path: Path, env_var: str | None, raw: bytes) -> ParsedFile:
+    """configparser itself, with line tracking: the judge of every file the fast reader declines."""
+    # botocore's `open(path)` in text mode: locale encoding, universal newlines, 8 KiB decode chunks.
+    # TextIOWrapper(encoding=None) over the same bytes is that, chunking included — which matters: a bad
+    # byte in the first chunk stops the read before configparser sees line 1, a later one only after
+    # configparser may already have raised for an earlier line.
     stream = io.TextIOWrapper(io.BytesIO(raw), encoding=None, newline=None)
-    counter = _LineCounter(iter(stream))
-    key_lines: dict[int, dict[str, int]] = {}
-    cp = configparser.RawConfigParser(dict_type=_tracking_dict(counter, key_lines))
+    tracker = _Tracker(_LineCounter(iter(stream)))
+    cp = configparser.RawConfigParser(dict_type=_tracking_dict(tracker))
     try:
-        cp.read_file(counter, source=str(path))
-    except UnicodeDecodeError as e:
-        line = _decode_error_line(raw, stream.encoding)
-        cause = f"byte 0x{raw[e.start]:02x} can't be decoded as {stream.encoding}" if e.start < len(raw) else str(e)
-        return ParsedFile(role, path, env_var, "unparseable", problem=ParseProblem(cause, line))
+        cp.read_file(tracker.counter, source=str(path))
+    except UnicodeDecodeError:
+        # The incremental decoder's offsets are relative to its chunk: find the first bad byte again
+        # in the whole file.
+        first = _first_decode_error(raw, stream.encoding)
+        if first is None:
+            problem = ParseProblem(f"the file can't be decoded as {stream.encoding}", None)
+        else:
+            problem = ParseProblem(
+                f"byte 0x{raw[first.start]:02x} can't be decoded as {stream.encoding}",
+                _decoded_line_of(raw, first.start, stream.encoding),
+            )
+        return ParsedFile(role, path, env_var, "unparseable", problem=problem)
     except configparser.Error as e:
         return ParsedFile(role, path, env_var, "unparseable", problem=ParseProblem(_cause(e, raw), _error_line(e)))
 
-    text = raw.decode(stream.encoding, errors="replace")
+    key_lines = tracker.key_lines
     section_lines = key_lines.get(id(cp._sections), {})  # noqa: SLF001 - configparser's own storage
     default_lines = key_lines.get(id(cp._defaults), {})  # noqa: SLF001
     sections = []
@@ -384,35 +637,56 @@ def parse_bytes(role: str, path: Path, env_var: str | None, raw: bytes) -> Parse
             value: Any = cp.get(header, option)
             if value.startswith("\n"):
                 try:
-                    value = configloader._parse_nested(value)  # noqa: SLF001 - botocore's own nesting
-                except ValueError as e:
-                    line = own_lines.get(option, default_lines.get(option))
-                    return ParsedFile(
-                        role, path, env_var, "unparseable",
-                        problem=ParseProblem(
-                            f"the indented lines under '{option}' in [{header}] are not 'key = value' "
-                            f"pairs ({e})", _nested_error_line(text, line),
-                        ),
-                    )
+                    value = _parse_nested(value)
+                except ValueError:
+                    owner = own if option in own else cp._defaults  # noqa: SLF001
+                    pieces = tracker.nested_pieces.get(id(owner), {}).get(option, [])
+                    problem = _nested_problem(option, header, pieces)
+                    if problem.line is None:
+                        problem = ParseProblem(problem.cause, own_lines.get(option, default_lines.get(option)))
+                    return ParsedFile(role, path, env_var, "unparseable", problem=problem)
             entries[option] = Entry(option, value, own_lines.get(option, default_lines.get(option)))
         sections.append(Section(header, section_lines.get(header), entries))
+    text = raw.decode(stream.encoding, errors="replace")
     return ParsedFile(role, path, env_var, "ok", sections=tuple(sections), header_lines=_header_lines(text))
 
 
-def _nested_error_line(text: str, start: int | None) -> int | None:
-    """The first indented line after `start` that has no '=' (what _parse_nested chokes on)."""
-    if start is None:
-        return None
-    lines = text.splitlines()
-    for i in range(start, len(lines)):
-        line = lines[i]
-        if not line.strip():
-            continue
-        if not line[:1].isspace():
-            break
-        if "=" not in line:
-            return i + 1
-    return start
+def _nested_error(pieces: list[tuple[int, str]]) -> tuple[int | None, str]:
+    """The line botocore's _parse_nested chokes on, and how to show it.
+
+    _parse_nested splits the joined value with str.splitlines() and fails on the first non-blank part
+    without '='. Every part comes from one physical line (configparser strips each line and joins
+    them with newlines), so that line is the answer. Note splitlines() also splits at form feeds and
+    other separators that text-mode reading keeps inside a line: one line can yield several parts.
+    """
+    for line, text in pieces:
+        for part in text.splitlines():
+            part = part.strip()
+            if part and "=" not in part:
+                return line, _shown(part)
+    return None, "''"
+
+
+# A line is quoted in a finding only up to its key: the value may be a secret (a pasted access key
+# before the first section header, an `aws_secret_access_key` line with a typo). A first word of
+# lower-case letters only is shown too: keys and tokens always mix in capitals or digits.
+_KEY_PART = re.compile(r"([^=:]{0,60}?)\s*([=:])")
+_PLAIN_WORD = re.compile(r"[a-z_-]{1,40}(?=\s|$)")
+
+
+def _shown(line: str) -> str:
+    """A line as a finding may quote it: headers in full, `key = …` without the value, else nothing."""
+    s = line.strip()
+    if s.startswith("["):
+        return repr(s if len(s) <= 60 else s[:57] + "...")
+    m = _KEY_PART.match(s)
+    if m and m.group(1):
+        rest = s[m.end():].strip()
+        return repr(f"{m.group(1)} {m.group(2)} …" if rest else f"{m.group(1)} {m.group(2)}")
+    m = _PLAIN_WORD.match(s)
+    if m:
+        return repr(s if m.end() == len(s) else f"{m.group(0)} …")
+    return f"a line of {len(s)} characters (not quoted: it may be a secret)"
 
 
 def _cause(e: configparser.Error, raw: bytes) -> str:
@@ -423,15 +697,16 @@ def _cause(e: configparser.Error, raw: bytes) -> str:
     if isinstance(e, configparser.MissingSectionHeaderError):
         if raw.startswith(b"\xef\xbb\xbf"):
             return "the file starts with a UTF-8 byte-order mark (BOM); botocore reads it as text before the first section header"
-        line = (e.line or "").strip()
-        shown = line if len(line) <= 60 else line[:57] + "..."
-        return f"text before the first [section] header: {shown!r}"
+        return f"text before the first [section] header: {_shown(e.line or '')}"
     if isinstance(e, configparser.ParsingError):
         errors = getattr(e, "errors", [])
         if errors:
-            shown = errors[0][1].strip()
-            shown = shown if len(shown) <= 60 else shown[:57] + "..."
-            return f"line is neither a [section], a 'key = value' nor an indented continuation: {shown}"
+            line = errors[0][1]  # configparser stores repr(line)
+            try:
+                line = ast.literal_eval(line)
+            except (ValueError, SyntaxError):
+                pass
+            return f"line is neither a [section], a 'key = value' nor an indented continuation: {_shown(str(line))}"
     return str(e).splitlines()[0]
 
 
@@ -450,14 +725,15 @@ def build(config: ParsedFile, credentials: ParsedFile) -> AwsConfig:
         # build_profile_map iterates sections in file order; a later section with the same mapped
         # name replaces the earlier one whole ([default] vs [profile default]).
         for s in config.sections:
-            name = s.mapped_name
+            kind = _section_kind(s.header)
+            name = _mapped_name(s.header, kind)
             if name is None:
                 continue
-            if s.kind in ("profile", "default"):
+            if kind in ("profile", "default"):
                 config_sections[name] = s
-            elif s.kind == "sso-session":
+            elif kind == "sso-session":
                 sso_sessions[name] = SsoSession(name, s, config.path)
-            elif s.kind == "services":
+            else:
                 services[name] = s
         for name, s in config_sections.items():
             profiles[name] = {k: Value(e.value, config.path, e.line, s.header, k) for k, e in s.entries.items()}
@@ -480,9 +756,29 @@ def build(config: ParsedFile, credentials: ParsedFile) -> AwsConfig:
 
 
 def load(env: Mapping[str, str], home: str | None) -> AwsConfig:
-    cfg_path, cfg_var = config_path(env, home)
-    cred_path, cred_var = credentials_path(env, home)
-    return build(parse_file("config", cfg_path, cfg_var), parse_file("credentials", cred_path, cred_var))
+    """Both files as botocore's Session.full_config finds and merges them."""
+    with _gc_paused():
+        files = []
+        for role, (path, var) in (("config", config_path(env, home)), ("credentials", credentials_path(env, home))):
+            if var is not None and _names_no_file(env, var):
+                files.append(ParsedFile(role, path, var, "missing"))
+            else:
+                files.append(parse_file(role, path, var))
+        return build(files[0], files[1])
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Loading 2,500 profiles allocates some 60,000 small objects and no reference cycles; meanwhile
+    the cyclic garbage collector would run ~150 times and walk every live object in some of them:
+    measured, that is half the load time. Pause it, and restore it as it was."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- selection and SSO resolution -------------------------------------------------------------------
@@ -527,12 +823,32 @@ class SsoSettings:
 
 
 def resolve_sso(profile: Profile, sessions: Mapping[str, SsoSession]) -> SsoSettings:
-    """Copy the sso-session's keys onto the profile as botocore's SSOProvider does (session wins)."""
+    """Copy the sso-session's keys onto the profile as botocore's SSOProvider does (session wins).
+
+    Rules ask this for every selected profile, a dozen rules over: with 2,500 profiles that was
+    30,000 merges per run. The answer is remembered on the profile for this `sessions` mapping (the
+    facts are frozen), and each session's values are built once. Don't mutate the returned values.
+    """
+    memo = profile.__dict__.get("_resolved_sso")
+    if memo is not None and memo[0] is sessions:
+        return memo[1]
     name = profile.sso_session
-    values = dict(profile.values)
     session = sessions.get(name) if name is not None else None
-    if session is not None:
-        for k, e in session.values.items():
-            values[k] = Value(e.value, session.path, e.line, session.section.header, k)
-    return SsoSettings(profile, session, name, values)
+    if session is None:
+        values: dict[str, Value] = dict(profile.values)
+    else:
+        values = {**profile.values, **_session_values(session)}
+    resolved = SsoSettings(profile, session, name, values)
+    profile.__dict__["_resolved_sso"] = (sessions, resolved)  # frozen dataclass: a memo, not a field
+    return resolved
+
+
+def _session_values(session: SsoSession) -> dict[str, Value]:
+    values = session.__dict__.get("_values")
+    if values is None:
+        header = session.section.header
+        values = session.__dict__["_values"] = {
+            k: Value(e.value, session.path, e.line, header, k) for k, e in session.values.items()
+        }
+    return values
 
