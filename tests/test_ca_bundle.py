@@ -360,3 +360,14 @@ def test_default_bundle_is_botocores():
     from botocore.httpsession import where
 
     assert ca_bundle.certifi_path() == where() == get_cert_path(True)
+
+
+def test_a_real_bundle_prints_no_warnings(tmp_path):
+    """certifi's bundle holds a root with a negative serial number; cryptography warns about it when it is
+    read. Inspecting such a bundle (here as AWS_CA_BUNDLE, so it is read in detail) must not print that."""
+    import certifi
+
+    env = {"HOME": str(tmp_path), "PATH": str(tmp_path), "LANG": "C.UTF-8", "AWS_CA_BUNDLE": certifi.where()}
+    done = subprocess.run([sys.executable, "-m", "sso_doctor", "check", "--offline", "--select", "SSO3"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.stderr == ""

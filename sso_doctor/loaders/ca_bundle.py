@@ -331,21 +331,23 @@ def _certificates(data: bytes, blocks: Iterable[re.Match[bytes]]) -> Iterable[Ce
     for m in blocks:
         if m.group(1) not in _CERT_LABELS:
             continue
-        try:
-            der = base64.b64decode(_base64_body(m.group(2)))
-            with warnings.catch_warnings():
-                # certifi itself holds a root with a negative serial number; cryptography warns about it
-                warnings.simplefilter("ignore")
+        # Real bundles hold roots with negative serial numbers; cryptography warns about those when the
+        # certificate is loaded *and* when its extensions are read, so both stay inside the filter
+        # (the warning would otherwise reach the user's stderr).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                der = base64.b64decode(_base64_body(m.group(2)))
                 cert = x509.load_der_x509_certificate(der)
-        except ValueError:
-            continue
-        cn = _name_attr(cert.subject, NameOID.COMMON_NAME)
-        org = _name_attr(cert.subject, NameOID.ORGANIZATION_NAME)
-        try:
-            bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
-            is_ca: bool | None = bc.ca
-        except (x509.ExtensionNotFound, ValueError):
-            is_ca = None
+            except ValueError:
+                continue
+            cn = _name_attr(cert.subject, NameOID.COMMON_NAME)
+            org = _name_attr(cert.subject, NameOID.ORGANIZATION_NAME)
+            try:
+                bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+                is_ca: bool | None = bc.ca
+            except (x509.ExtensionNotFound, ValueError):
+                is_ca = None
         fingerprint = hashlib.sha256(der).hexdigest()
         yield Certificate(
             subject=cert.subject.rfc4514_string(),
