@@ -41,10 +41,19 @@ class Partition:
 
 @functools.cache
 def _partition_data() -> dict[str, Any]:
-    from botocore.loaders import Loader
+    """botocore's own data/partitions.json, the file its Loader reads (BUILTIN_DATA_PATH).
 
-    loader = Loader(extra_search_paths=[Loader.BUILTIN_DATA_PATH], include_default_search_paths=False)
-    return loader.load_data("partitions")
+    Read directly: importing botocore.loaders pulls in botocore.compat (urllib3, http.client), ~0.1 s
+    on every offline run. tests/test_config_values.py holds this to `Loader().load_data("partitions")`.
+    """
+    import json
+    import os
+
+    import botocore
+
+    path = os.path.join(os.path.dirname(botocore.__file__), "data", "partitions.json")
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
 
 
 @functools.cache

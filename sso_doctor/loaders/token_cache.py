@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import io
 import json
 import os
@@ -44,42 +45,43 @@ REFRESH_FIELDS = ("refreshToken", "clientId", "clientSecret", "registrationExpir
 _SECRET_KEY = re.compile(r"token|secret|password|credential|accesskey|sessionkey", re.IGNORECASE)
 
 
+# botocore's own values, mirrored: importing botocore.tokens / .credentials / .utils pulls in
+# botocore.compat (urllib3, http.client), ~0.11 s on every offline run, for two constants and two
+# one-line key functions. tests/test_token_cache_keys.py holds each of these to botocore's own.
+_REFRESH_WINDOW_SECONDS = 15 * 60  # botocore.tokens.SSOTokenProvider._REFRESH_WINDOW
+_ROLE_CREDENTIALS_WINDOW_SECONDS = 60 * 15  # botocore.credentials.CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS
+
+
 def refresh_window_seconds() -> int:
     """botocore's SSOTokenProvider refresh window (15 minutes)."""
-    from botocore.tokens import SSOTokenProvider
-
-    return int(SSOTokenProvider._REFRESH_WINDOW)  # noqa: SLF001 - botocore's own constant
+    return _REFRESH_WINDOW_SECONDS
 
 
 def role_credentials_window_seconds() -> int:
     """Cached role credentials with less than this left are not used (CachedCredentialFetcher)."""
-    from botocore.credentials import CachedCredentialFetcher
-
-    return int(CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS)
+    return _ROLE_CREDENTIALS_WINDOW_SECONDS
 
 
 @functools.lru_cache(maxsize=4096)
 def token_cache_key(start_url: str | None, session_name: str | None) -> str:
-    """The token file's name without `.json`, computed by botocore's own SSOTokenLoader."""
-    from botocore.utils import SSOTokenLoader
-
-    return SSOTokenLoader(cache={})._generate_cache_key(start_url, session_name)  # noqa: SLF001
+    """The token file's name without `.json`: botocore's SSOTokenLoader._generate_cache_key
+    (sha1 of the sso-session name, else of the exact start URL)."""
+    key = session_name if session_name is not None else start_url
+    return hashlib.sha1((key or "").encode("utf-8")).hexdigest()
 
 
 def role_credentials_key(
     start_url: str | None, session_name: str | None, account_id: str, role_name: str
 ) -> str:
-    """The `~/.aws/cli/cache` file name (without `.json`) of a profile's SSO role credentials.
-
-    botocore's SSOCredentialFetcher computes it in its constructor; building one makes no client and
-    no request.
-    """
-    from botocore.credentials import SSOCredentialFetcher
-
-    fetcher = SSOCredentialFetcher(
-        start_url, None, role_name, account_id, client_creator=None, sso_session_name=session_name
-    )
-    return fetcher._create_cache_key()  # noqa: SLF001 - botocore's own key function
+    """The `~/.aws/cli/cache` file name (without `.json`) of a profile's SSO role credentials:
+    botocore's SSOCredentialFetcher._create_cache_key (sha1 of compact, sorted JSON)."""
+    args: dict[str, str | None] = {"roleName": role_name, "accountId": account_id}
+    if session_name:  # botocore tests truthiness here (an empty name falls back to the start URL)
+        args["sessionName"] = session_name
+    else:
+        args["startUrl"] = start_url
+    blob = json.dumps(args, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha1(blob.encode("utf-8")).hexdigest()
 
 
 def parse_time(value: object) -> tuple[dt.datetime | None, str | None]:
