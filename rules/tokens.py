@@ -19,12 +19,8 @@ from sso_doctor.text import name_list, shell_quote
 
 def _assessed(ctx: Context) -> list[tuple[tc.TokenGroup, tc.TokenState]]:
     """The selected SSO profiles, grouped by token file, each with botocore's verdict at ctx.now."""
-    cfg = ctx.parsed_config()
-    cache = ctx.token_cache
-    return [
-        (g, tc.assess(cache.file(g.key), legacy=g.legacy, now=ctx.now, directory=cache.directory))
-        for g in tc.group_profiles(ctx.selected_sso(), cfg.sso_sessions)
-    ]
+    ctx.parsed_config()  # SkipRule when the config can't be parsed (SSO102)
+    return list(ctx.token_assessment)
 
 
 def _who(g: tc.TokenGroup) -> str:

@@ -108,8 +108,13 @@ class Context:
 
     def selected_sso(self) -> list[aws_config.SsoSettings]:
         """SSO settings of every selected profile that has SSO keys, sessions resolved."""
+        return list(self._selected_sso)
+
+    @cached_property
+    def _selected_sso(self) -> tuple[aws_config.SsoSettings, ...]:
+        # a dozen rules ask for this; with thousands of profiles it is worth computing once
         cfg = self.config
-        return [aws_config.resolve_sso(p, cfg.sso_sessions) for p in self.selected_profiles() if p.has_sso_keys]
+        return tuple(aws_config.resolve_sso(p, cfg.sso_sessions) for p in self.selected_profiles() if p.has_sso_keys)
 
     def show_path(self, path: object) -> str:
         """A path for a message: ~/... under HOME, else as is."""
@@ -140,6 +145,18 @@ class Context:
         from sso_doctor.loaders import token_cache  # imported here so this block merges on its own
 
         return token_cache.load(self.home, self.secrets)
+
+    @cached_property
+    def token_assessment(self) -> tuple:
+        """The selected SSO profiles grouped by token file, each with botocore's verdict at ctx.now
+        (several SSO2xx rules share it)."""
+        from sso_doctor.loaders import token_cache as tc
+
+        cache = self.token_cache
+        return tuple(
+            (g, tc.assess(cache.file(g.key), legacy=g.legacy, now=self.now, directory=cache.directory))
+            for g in tc.group_profiles(self.selected_sso(), self.config.sso_sessions)
+        )
 
     # --- environment variables and CA bundle (loaders/environment.py, loaders/ca_bundle.py) -----------
 

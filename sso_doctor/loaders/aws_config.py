@@ -28,6 +28,7 @@ import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -181,9 +182,9 @@ class Profile:
         """botocore's SSO credential provider applies only when one of these two keys is set."""
         return self.has("sso_account_id") or self.has("sso_role_name")
 
-    @property
+    @cached_property
     def has_sso_keys(self) -> bool:
-        # rules ask this of every profile many times over: one C-level set operation
+        # rules ask this of every profile many times over: computed once per profile
         return not self.values.keys().isdisjoint(SSO_PROFILE_KEYS)
 
 

@@ -24,25 +24,25 @@ class RenderOptions:
 Renderer = Callable[[Report, RenderOptions], str]
 
 
-def _formats() -> dict[str, Renderer]:
-    from sso_doctor.reporters import github, json_report, junit, markdown, sarif, text
-
-    return {
-        "text": text.render,
-        "json": json_report.render,
-        "sarif": sarif.render,
-        "github": github.render,
-        "junit": junit.render,
-        "markdown": markdown.render,
-    }
+# format name -> the module that renders it; a module is imported only when its format is used
+_FORMATS = {
+    "text": "text",
+    "json": "json_report",
+    "sarif": "sarif",
+    "github": "github",
+    "junit": "junit",
+    "markdown": "markdown",
+}
 
 
 def get(name: str) -> Renderer:
-    return _formats()[name]
+    import importlib
+
+    return importlib.import_module(f"sso_doctor.reporters.{_FORMATS[name]}").render
 
 
 def names() -> list[str]:
-    return list(_formats())
+    return list(_FORMATS)
 
 
 def finding_text(f: Finding) -> str:
