@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from packaging.version import Version
 
+from sso_doctor import aws_values
 from sso_doctor.context import Context
 from sso_doctor.loaders.aws_config import SsoSettings
 from sso_doctor.loaders.cli_version import AwsExecutable
@@ -21,11 +22,6 @@ VANITY_URL_SINCE = Version("2.35.13")
 PARTITION_REGRESSION = (Version("2.35.13"), Version("2.36.4"))  # from 2.35.13 up to, not including, 2.36.4
 
 PARTITION_NAMES = {"aws-cn": "China", "aws-us-gov": "GovCloud (US)", "aws-eusc": "European Sovereign Cloud"}
-# Start-URL hosts AWS owns (aws-facts.md); anything else is a vanity URL that redirects to one.
-AWS_OWNED_SUFFIXES = (".awsapps.com", ".awsapps.cn", ".app.aws", ".portal.amazonaws.com",
-                      ".portal.amazonaws.com.cn", ".portal.amazonaws.eu")
-AWS_OWNED_HOSTS = ("identitycenter.amazonaws.com", "identitycenter.amazonaws.com.cn",
-                   "identitycenter.amazonaws.eu", "identitycenter.us-gov.amazonaws.com")
 
 
 # --- facts the rules share ---------------------------------------------------------------------------
@@ -77,15 +73,11 @@ def _host(url: str | None) -> str | None:
     return host.rstrip(".").lower() if host else None
 
 
-def is_aws_owned_host(host: str) -> bool:
-    return host in AWS_OWNED_HOSTS or host.endswith(AWS_OWNED_SUFFIXES)
-
-
 def start_url_partition(sso: SsoSettings) -> str | None:
     """The partition a profile logs in to: from an AWS start-URL host where it says, else from sso_region."""
     host = _host(sso.start_url)
     region = sso.region
-    if host and is_aws_owned_host(host):
+    if host and aws_values.is_aws_portal_host(host):
         if host.endswith(".cn"):
             return "aws-cn"
         if host.endswith(".eu"):
@@ -447,7 +439,7 @@ def vanity_url_needs_newer_cli(ctx: Context) -> Iterator[Finding]:
     exe, version = _active_v2(ctx)
     if version >= VANITY_URL_SINCE:
         return
-    vanity = [s for s in _sso_profiles(ctx) if (h := _host(s.start_url)) and not is_aws_owned_host(h)]
+    vanity = [s for s in _sso_profiles(ctx) if (h := _host(s.start_url)) and not aws_values.is_aws_portal_host(h)]
     if not vanity:
         return
     first = vanity[0]
