@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from sso_doctor.admin import TriageFacts
 from sso_doctor.context import Context
 from sso_doctor.model import Finding, Location, Rule, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
+
+if TYPE_CHECKING:  # the admin walk (and boto3 behind it) is imported only by `sso-doctor triage`
+    from sso_doctor.admin import TriageFacts
 
 
 def _facts(ctx: Context, step: str) -> TriageFacts:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import errno
+import functools
 import hashlib
 import os
 import re
@@ -123,6 +124,7 @@ def _path(value: str, cwd: str | None) -> str | None:
     return value if os.path.isabs(value) or cwd is None else os.path.join(cwd, value)
 
 
+@functools.cache
 def certifi_path() -> str:
     """The bundle botocore falls back to: `botocore.httpsession.where()`.
 
