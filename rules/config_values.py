@@ -51,20 +51,25 @@ class _Site:
         return Location(path=str(self.path), line=self.line, section=self.section, key=self.key)
 
 
-def _sites(cfg: AwsConfig, keys: Iterable[str], *, sessions: bool = True) -> Iterator[_Site]:
-    """Every string value of `keys` in every profile (config and credentials file) and sso-session."""
+def _sites(cfg: AwsConfig, keys: Iterable[str], *, sessions: bool = True,
+           suspect: Callable[[str, str], bool] | None = None) -> Iterator[_Site]:
+    """Every string value of `keys` in every profile (config and credentials file) and sso-session.
+
+    With `suspect(key, value)`, only the values it flags: a big config is mostly good values, and
+    building a site for each of thousands of them is most of these rules' time.
+    """
     keys = tuple(keys)
     config_path = cfg.config.path
     for p in cfg.profiles.values():
         for key in keys:
             v = p.values.get(key)
-            if v is not None and isinstance(v.value, str):
+            if v is not None and isinstance(v.value, str) and (suspect is None or suspect(key, v.value)):
                 yield _Site("profile", p.name, key, v.value, v.path, v.line, v.section, v.path == config_path)
     if sessions:
         for s in cfg.sso_sessions.values():
             for key in keys:
                 e = s.values.get(key)
-                if e is not None and isinstance(e.value, str):
+                if e is not None and isinstance(e.value, str) and (suspect is None or suspect(key, e.value)):
                     yield _Site("sso-session", s.name, key, e.value, s.path, e.line, s.section.header, True)
 
 
@@ -177,13 +182,12 @@ def invalid_start_url(ctx: Context) -> Iterator[Finding]:
         ✗ SSO111 invalid-start-url: sso_start_url "https://acme.okta.com/app/amazon_aws/exk1/sso/saml" in sso-session "acme" (~/.aws/config) is not a usable AWS access portal URL: it is the sign-in page of your identity provider (Okta), not the AWS access portal URL of your IAM Identity Center instance.
     """
     cfg = ctx.parsed_config()
-    bad = []
-    for s in _sites(cfg, ("sso_start_url",)):
-        if _comment_only(s.value, lambda v: aws_values.judge_start_url(v).ok):
-            continue
-        verdict = aws_values.judge_start_url(aws_values.strip_inline_comment(s.value) or s.value)
-        if not verdict.ok:
-            bad.append(s)
+    def suspect(_key: str, value: str) -> bool:
+        if _comment_only(value, lambda v: aws_values.judge_start_url(v).ok):
+            return False
+        return not aws_values.judge_start_url(aws_values.strip_inline_comment(value) or value).ok
+
+    bad = list(_sites(cfg, ("sso_start_url",), suspect=suspect))
     for group in _group(bad, lambda s: s.value):
         first = _representative(group)
         verdict = aws_values.judge_start_url(aws_values.strip_inline_comment(first.value) or first.value)
@@ -250,17 +254,12 @@ def invalid_region(ctx: Context) -> Iterator[Finding]:
         ✗ SSO112 invalid-region: region "us-eats-1" in profile "dev" (~/.aws/config) is not an AWS region: it is not a region in botocore's partition data. Did you mean "us-east-1"?
     """
     cfg = ctx.parsed_config()
-    bad = []
-    for s in _sites(cfg, ("sso_region",)):
-        bad.append(s)
-    for s in _sites(cfg, ("region",), sessions=False):
-        bad.append(s)
-    judged = []
-    for s in bad:
-        ok = _region_ok(s.key)
-        if ok(s.value) or _comment_only(s.value, ok):
-            continue
-        judged.append(s)
+    def suspect(key: str, value: str) -> bool:
+        ok = _region_ok(key)
+        return not (ok(value) or _comment_only(value, ok))
+
+    judged = [*_sites(cfg, ("sso_region",), suspect=suspect),
+              *_sites(cfg, ("region",), sessions=False, suspect=suspect)]
     for group in _group(judged, lambda s: (s.key, s.value)):
         first = _representative(group)
         verdict = aws_values.judge_region(first.value, first.key == "region")
@@ -314,7 +313,7 @@ def invalid_account_id(ctx: Context) -> Iterator[Finding]:
     """
     cfg = ctx.parsed_config()
     ok = lambda v: aws_values.judge_account_id(v).ok  # noqa: E731
-    bad = [s for s in _sites(cfg, ("sso_account_id",)) if not ok(s.value) and not _comment_only(s.value, ok)]
+    bad = list(_sites(cfg, ("sso_account_id",), suspect=lambda _k, v: not ok(v) and not _comment_only(v, ok)))
     for group in _group(bad, lambda s: s.value):
         first = _representative(group)
         verdict = aws_values.judge_account_id(aws_values.strip_inline_comment(first.value) or first.value)

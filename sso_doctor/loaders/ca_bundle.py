@@ -426,8 +426,15 @@ class CaBundleFacts:
 def load(env: Mapping[str, str], profiles: Iterable[tuple[str, Profile | None]], cwd: str | None = None) -> CaBundleFacts:
     """Resolve and inspect the bundle of every selected profile (name, profile-or-None if missing)."""
     groups: dict[BundleChoice, list[str]] = {}
+    shared: BundleChoice | None = None  # every profile without its own ca_bundle resolves the same way
     for name, profile in profiles:
-        groups.setdefault(effective_bundle(env, profile, cwd=cwd), []).append(name)
+        if profile is None or not profile.has("ca_bundle"):
+            if shared is None:
+                shared = effective_bundle(env, None, cwd=cwd)
+            choice = shared
+        else:
+            choice = effective_bundle(env, profile, cwd=cwd)
+        groups.setdefault(choice, []).append(name)
     inspected: dict[str, BundleFile] = {}
     out = []
     for choice, names in groups.items():
