@@ -18,6 +18,9 @@ from sso_doctor.model import SkipRule
 from sso_doctor.redact import Secrets
 
 
+SECRET_CONFIG_KEYS = ("aws_secret_access_key", "aws_session_token", "aws_security_token")
+
+
 @dataclass(frozen=True)
 class RunSettings:
     """What the user asked for, after flags and settings files are merged."""
@@ -72,7 +75,12 @@ class Context:
             env["AWS_CONFIG_FILE"] = self.settings.config_file
         if self.settings.credentials_file:
             env["AWS_SHARED_CREDENTIALS_FILE"] = self.settings.credentials_file
-        return aws_config.load(env, self.home)
+        config = aws_config.load(env, self.home)
+        # Static keys in the files are secrets too: registered for the output's second line of defence.
+        for profile in config.profiles.values():
+            for key in SECRET_CONFIG_KEYS:
+                self.secrets.add(profile.get(key))
+        return config
 
     def parsed_config(self) -> aws_config.AwsConfig:
         """The config, or SkipRule when botocore could not use the config file at all."""

@@ -161,3 +161,32 @@ def test_fingerprint_ignores_line_numbers():
     b = always_fires.finding("m2", fix("f"), subject="s", location=Location(path="/p", line=90, section="profile x"))
     c = always_fires.finding("m", fix("f"), subject="t", location=Location(path="/p", line=3, section="profile x"))
     assert a.fingerprint == b.fingerprint != c.fingerprint
+
+
+def test_empty_profile_variable_selects_the_empty_profile_like_botocore(tmp_path):
+    """botocore takes AWS_DEFAULT_PROFILE="" as the profile "" (ProfileNotFound), not as unset."""
+    import botocore.exceptions
+    import botocore.session
+
+    (tmp_path / "config").write_text("[default]\nregion = us-east-1\n[profile dev]\nregion = eu-west-1\n")
+    env = {"HOME": str(tmp_path), "AWS_CONFIG_FILE": str(tmp_path / "config"), "AWS_DEFAULT_PROFILE": "",
+           "AWS_PROFILE": "dev"}
+    ctx = Context(RunSettings(), env=env)
+    assert ctx.selected_names == ("",) and ctx.selection_source == "AWS_DEFAULT_PROFILE"
+    import os
+    from unittest import mock
+
+    with mock.patch.dict(os.environ, env, clear=True):
+        session = botocore.session.Session()
+        assert session.profile == ""
+        with pytest.raises(botocore.exceptions.ProfileNotFound):
+            session.get_scoped_config()
+
+
+def test_static_secret_keys_in_the_files_are_registered_secrets(tmp_path):
+    (tmp_path / "credentials").write_text("[dev]\naws_access_key_id = AKIAEXAMPLE\n"
+                                          "aws_secret_access_key = wJalrSECRETcanary0123\n")
+    ctx = Context(RunSettings(), env={"HOME": str(tmp_path),
+                                      "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials")})
+    ctx.config  # noqa: B018 - loading registers them
+    assert ctx.secrets.redact("key wJalrSECRETcanary0123 here") == "key **** here"

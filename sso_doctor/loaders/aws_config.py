@@ -790,9 +790,11 @@ def selected_profile_names(explicit: tuple[str, ...], env: Mapping[str, str]) ->
     AWS_PROFILE, 'default')."""
     if explicit:
         return explicit, "--profile"
-    if env.get("AWS_DEFAULT_PROFILE"):
+    # Presence, not truthiness: botocore takes a set-but-empty variable as the profile "" and fails
+    # with `The config profile () could not be found`.
+    if "AWS_DEFAULT_PROFILE" in env:
         return (env["AWS_DEFAULT_PROFILE"],), "AWS_DEFAULT_PROFILE"
-    if env.get("AWS_PROFILE"):
+    if "AWS_PROFILE" in env:
         return (env["AWS_PROFILE"],), "AWS_PROFILE"
     return ("default",), "default"
 
