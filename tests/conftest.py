@@ -93,3 +93,15 @@ NETGUARD = str(Path(__file__).resolve().parent / "netguard")
 def guarded_env(env: dict[str, str]) -> dict[str, str]:
     """`env` for a subprocess that must stay on loopback (see tests/netguard/sitecustomize.py)."""
     return {**env, "PYTHONPATH": NETGUARD + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")}
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """moto's server on 127.0.0.1 for the whole run (its backends are process-global anyway)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

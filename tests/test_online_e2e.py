@@ -43,14 +43,8 @@ def cas(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def moto_sts():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+def moto_sts(moto_server):
+    return moto_server
 
 
 @dataclass

@@ -10,7 +10,6 @@ import shlex
 import boto3
 import botocore.configloader
 import pytest
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from typer.testing import CliRunner
 
 from scenarios import validate_report
@@ -21,12 +20,8 @@ REGION = "us-east-1"
 
 
 @pytest.fixture(scope="module")
-def moto_url():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+def moto_url(moto_server):
+    return moto_server
 
 
 @pytest.fixture(scope="module")
