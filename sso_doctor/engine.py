@@ -130,7 +130,7 @@ def run(
     offline_rules, online_rules = [], []
     for r in rules:
         if r.online and ctx.settings.offline:
-            results[r.id] = RuleResult(r, Status.SKIPPED, reason="offline (--offline)")
+            results[r.id] = RuleResult(r, Status.SKIPPED, reason="not run with --offline")
         elif r.online:
             online_rules.append(r)
         else:
