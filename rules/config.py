@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from sso_doctor.context import Context
 from sso_doctor.loaders.aws_config import AwsConfig, ParsedFile, Profile, Section, Value
 from sso_doctor.model import Command, Finding, Location, Rule, Severity, fix, manual, rule
-from sso_doctor.text import closest, name_list, shell_quote
+from sso_doctor.text import closest, name_list, shell_quote, suggestion
 
 
 def _files(ctx: Context) -> tuple[ParsedFile, ParsedFile]:
@@ -177,8 +177,7 @@ def profile_not_found(ctx: Context) -> Iterator[Finding]:
         hints = closest(name, cfg.profiles)
         message = (f'Profile "{name}" (from {source}) does not exist in {ctx.show_path(cfg.config.path)} or '
                    f"{ctx.show_path(cfg.credentials.path)}.")
-        if hints:
-            message += f" Did you mean {name_list(hints)}?"
+        message += suggestion(hints)
         message += _ignored_hint(ctx, ignored_sections(cfg), "profile", name)
         commands: list = ["aws configure list-profiles"]
         if hints:
@@ -586,8 +585,7 @@ def sso_session_not_found(ctx: Context) -> Iterator[Finding]:
             message += f'; botocore fails with: The specified sso-session does not exist: "{name}".'
         else:
             message += f"; `aws sso login --profile {shell_quote(profiles[0].name)}` fails."
-        if hints:
-            message += f" Did you mean {name_list(hints)}?"
+        message += suggestion(hints)
         if ignored is None:
             ignored = ignored_sections(cfg)
         message += _ignored_hint(ctx, ignored, "sso-session", name)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sso_doctor.context import Context
 from sso_doctor.model import Finding, Location, Rule, Severity, SkipRule, fix, manual, rule
-from sso_doctor.text import name_list, shell_quote
+from sso_doctor.text import name_list, shell_quote, suggestion
 
 if TYPE_CHECKING:  # the admin walk (and boto3 behind it) is imported only by `sso-doctor triage`
     from sso_doctor.admin import TriageFacts
@@ -89,9 +89,9 @@ def user_not_found(ctx: Context) -> Iterator[Finding]:
     facts = _facts(ctx, "user")
     if facts.user is not None:
         return
-    hint = f" Did you mean {name_list(list(facts.user_suggestions))}?" if facts.user_suggestions else ""
     yield user_not_found.finding(
-        f'No user "{facts.request.user}" in identity store {facts.instance.identity_store_id}.{hint}',
+        f'No user "{facts.request.user}" in identity store {facts.instance.identity_store_id}.'
+        f"{suggestion(facts.user_suggestions)}",
         fix("Use an existing user name or email; if the user comes from an external IdP, check SCIM provisioning.",
             *(manual(f"sso-doctor triage ... --user {shell_quote(s)}") for s in facts.user_suggestions[:1])),
         subject=facts.request.user,
@@ -120,10 +120,9 @@ def permission_set_not_found(ctx: Context) -> Iterator[Finding]:
     facts = _facts(ctx, "permission_set")
     if facts.permission_set is not None:
         return
-    hint = (f" Did you mean {name_list(list(facts.permission_set_suggestions))}?"
-            if facts.permission_set_suggestions else "")
     yield permission_set_not_found.finding(
-        f'No permission set "{facts.request.permission_set}" in {facts.instance.arn}.{hint}',
+        f'No permission set "{facts.request.permission_set}" in {facts.instance.arn}.'
+        f"{suggestion(facts.permission_set_suggestions)}",
         fix("Use an existing permission set name.", f"aws sso-admin list-permission-sets --instance-arn "
             f"{facts.instance.arn}{_admin_args(facts)}"),
         subject=facts.request.permission_set,
@@ -151,9 +150,8 @@ def account_not_found(ctx: Context) -> Iterator[Finding]:
     facts = _facts(ctx, "account")
     if facts.account is not None:
         return
-    hint = f" Did you mean {name_list(list(facts.account_suggestions))}?" if facts.account_suggestions else ""
     yield account_not_found.finding(
-        f'Account "{facts.request.account}" is not in the organization.{hint}',
+        f'Account "{facts.request.account}" is not in the organization.{suggestion(facts.account_suggestions)}',
         fix("Use an account id or name of the organization.",
             f"aws organizations list-accounts{_admin_args(facts)}"),
         subject=facts.request.account,

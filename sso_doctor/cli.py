@@ -266,7 +266,7 @@ def explain(
     import re
 
     from sso_doctor.rules import ALL_RULES, find
-    from sso_doctor.text import closest, name_list
+    from sso_doctor.text import did_you_mean
 
     r = find(what)
     if r is not None:
@@ -275,8 +275,7 @@ def explain(
         typer.echo(r.doc)
         return
     if re.fullmatch(r"(?i)sso\d{1,4}|[a-z0-9]+(-[a-z0-9]+)+", what.strip()):
-        hints = closest(what, [x.id for x in ALL_RULES] + [x.slug for x in ALL_RULES])
-        hint = f" Did you mean {name_list(hints)}?" if hints else ""
+        hint = did_you_mean(what, [x.id for x in ALL_RULES] + [x.slug for x in ALL_RULES])
         raise _die(f"no rule is called {what!r}.{hint} `sso-doctor rules` lists them.")
     _explain_error_text(what)
 
@@ -451,5 +450,7 @@ def main() -> None:
     except Exception as e:  # noqa: BLE001 - the last line of defence against a traceback for users
         sys.stderr.write(f"sso-doctor: internal error ({type(e).__name__}); run with -v and report it\n")
         if "-v" in sys.argv or "--verbose" in sys.argv:
-            sys.stderr.write("".join(traceback.format_exception(type(e), e, e.__traceback__)))
+            from sso_doctor.redact import redact_all
+
+            sys.stderr.write(redact_all("".join(traceback.format_exception(type(e), e, e.__traceback__))))
         sys.exit(2)

@@ -32,9 +32,13 @@ def name_list(names: Sequence[str], limit: int = 5, quote: bool = True) -> str:
     return ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
+def suggestion(hits: Sequence[str]) -> str:
+    """' Did you mean "a" and "b"?' for suggestions already found, '' for none."""
+    return f" Did you mean {name_list(list(hits))}?" if hits else ""
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    hits = closest(name, candidates)
-    return f" Did you mean {name_list(hits)}?" if hits else ""
+    return suggestion(closest(name, candidates))
 
 
 def shell_quote(value: str) -> str:
