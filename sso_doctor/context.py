@@ -11,11 +11,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sso_doctor.loaders import aws_config
 from sso_doctor.model import SkipRule
 from sso_doctor.redact import Secrets
+
+if TYPE_CHECKING:  # the loaders themselves are imported on first use, inside each property
+    from sso_doctor.loaders import ca_bundle, cli_version, environment, login_env, token_cache
 
 
 SECRET_CONFIG_KEYS = ("aws_secret_access_key", "aws_session_token", "aws_security_token")

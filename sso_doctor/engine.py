@@ -224,7 +224,3 @@ def _collect_online(batch: _OnlineBatch, ctx: Context) -> dict[str, RuleResult]:
             finished[r.id] = RuleResult(r, Status.FAILED if found else Status.SKIPPED, findings=found, reason=reason)
     return finished
 
-
-def _run_online(rules: Sequence[Rule], ctx: Context) -> dict[str, RuleResult]:
-    """Run online rules alone under the time budget (start and collect in one go)."""
-    return _collect_online(_start_online(rules, ctx), ctx)

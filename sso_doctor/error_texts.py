@@ -133,9 +133,6 @@ def match(text: str) -> list[Match]:
         if m:
             profile = m.groupdict().get("profile") if m.groupdict() else None
             found.append(Match(k, profile.strip() if profile else None))
-    if not found:
-        # a profile mentioned anywhere helps the check suggestion even without a match
-        return []
     return found
 
 
