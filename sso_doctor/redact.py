@@ -34,22 +34,26 @@ def _install_log_redaction() -> None:
 
         def factory(*args: object, **kwargs: object) -> logging.LogRecord:
             record = previous(*args, **kwargs)
-            live = list(_LIVE)
-            if not live:
+            if not _LIVE:
                 return record
             try:
                 message = record.getMessage()
             except Exception:  # noqa: BLE001 - a malformed record is logging's problem, not ours
                 return record
-            masked = message
-            for secrets in live:
-                masked = secrets.redact(masked)
+            masked = redact_all(message)
             if masked != message:
                 record.msg, record.args = masked, None
             return record
 
         logging.setLogRecordFactory(factory)
         _factory_installed = True
+
+
+def redact_all(text: str) -> str:
+    """`text` with every secret registered in this process masked (log records, last-resort errors)."""
+    for secrets in list(_LIVE):
+        text = secrets.redact(text)
+    return text
 
 
 class Secrets:

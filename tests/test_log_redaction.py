@@ -51,3 +51,12 @@ def test_online_check_logs_no_token_at_debug(tmp_path, caplog):
     assert TOKEN not in result.output
     assert TOKEN not in caplog.text
     assert "x-amz-sso_bearer_token" in caplog.text  # botocore did log the headers, masked
+
+
+def test_redact_all_masks_secrets_of_every_live_run():
+    from sso_doctor.redact import redact_all
+
+    a, b = Secrets(), Secrets()
+    a.add("first-secret-7c1d")
+    b.add("second-secret-9e2f")
+    assert redact_all("x first-secret-7c1d y second-secret-9e2f z") == f"x {MASK} y {MASK} z"
