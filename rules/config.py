@@ -1104,20 +1104,14 @@ def credential_sources(cfg: AwsConfig, p: Profile) -> list[tuple[str, Value]]:
     if p.uses_sso_credentials:
         out.append(("sso", values["sso_account_id"] if "sso_account_id" in values else values["sso_role_name"]))
     if p.credentials_section is not None and "aws_access_key_id" in p.credentials_section.entries:
-        out.append(("credentials-file", _file_value(cfg.credentials.path, p.credentials_section, "aws_access_key_id")))
+        out.append(("credentials-file", p.credentials_section.entries["aws_access_key_id"]))
     if "login_session" in values:
         out.append(("login", values["login_session"]))
     if "credential_process" in values:
         out.append(("process", values["credential_process"]))
     if p.config_section is not None and "aws_access_key_id" in p.config_section.entries:
-        out.append(("config-file", _file_value(cfg.config.path, p.config_section, "aws_access_key_id")))
+        out.append(("config-file", p.config_section.entries["aws_access_key_id"]))
     return out
-
-
-def _file_value(path: Path, section: Section, key: str) -> Value:
-    """A key as one file holds it (the merged profile may hold the other file's value)."""
-    entry = section.entries[key]
-    return Value(entry.value, path, entry.line, section.header, key)
 
 
 @rule("SSO117", "conflicting-credential-sources", Severity.WARNING, needs=("config",))

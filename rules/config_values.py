@@ -357,7 +357,7 @@ def _sso_pairs(cfg: AwsConfig) -> list[_SsoPair]:
         return _Site(kind, name, v.key, v.value, v.path, v.line, v.section, v.path == config_path)
 
     candidates: list[tuple[Mapping[str, Value], str | None]] = [
-        ({k: Value(e.value, s.path, e.line, s.section.header, k) for k, e in s.values.items()}, None)
+        (s.values, None)
         for s in cfg.sso_sessions.values()
     ]
     candidates += [(resolve_sso(p, cfg.sso_sessions).values, p.name) for p in cfg.profiles.values() if p.has_sso_keys]

@@ -292,8 +292,8 @@ def test_sso405_lists_every_aws_with_its_version_or_problem(tmp_path):
     env = {"HOME": str(tmp_path), "PATH": os.pathsep.join(str(tmp_path / d) for d in "abc")}
     (finding,) = check(env, "SSO405")["findings"]
     assert finding["message"] == (
-        f"PATH holds 3 aws executables and the first one wins: ~/a/aws (2.36.7), then ~/b/aws (it exited with "
-        f"code 2), then ~/c/aws (1.46.3).")
+        "PATH holds 3 aws executables and the first one wins: ~/a/aws (2.36.7), then ~/b/aws (it exited with "
+        "code 2), then ~/c/aws (1.46.3).")
 
 
 @pytest.mark.parametrize("real_path, path, platform, command", [

@@ -30,17 +30,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 # Refuse to read more than this. botocore would try; we say so instead of eating the memory.
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Entry:
-    key: str
+class Value(NamedTuple):
+    """One `key = value` of a file as botocore reads it, and where it is written.
+
+    The reader creates one per key line and every view shares it: a section's entries, the merged
+    profile (config keys overridden by credentials keys), the sso-session values botocore copies onto
+    a profile. An immutable NamedTuple rather than the house's frozen dataclass because a config with
+    2,500 profiles makes 15,000 of them per run, and a frozen dataclass's `__init__` (one
+    `object.__setattr__` per field) costs four times as much.
+    """
+
     value: str | dict[str, str]
+    path: Path
     line: int | None
+    section: str  # the header of the section it is written in (for DEFAULT keys: the inheriting one)
+    key: str
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,7 @@ class Section:
 
     header: str
     line: int | None
-    entries: Mapping[str, Entry]
+    entries: Mapping[str, Value]
 
     @property
     def kind(self) -> str:
@@ -144,15 +154,6 @@ class ParsedFile:
         return None
 
 
-@dataclass(frozen=True)
-class Value:
-    """A resolved profile value and where it came from."""
-
-    value: str | dict[str, str]
-    path: Path
-    line: int | None
-    section: str
-    key: str
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ class SsoSession:
     path: Path
 
     @property
-    def values(self) -> Mapping[str, Entry]:
+    def values(self) -> Mapping[str, Value]:
         return self.section.entries
 
     def get(self, key: str) -> str | None:
@@ -443,23 +444,25 @@ class _NotPlain(Exception):
     """The fast reader met a line configparser would refuse: configparser itself must judge the file."""
 
 
-@dataclass
 class _FastSection:
-    """One section as _read_fast collects it: an Entry per option as soon as its line is read, plus
+    """One section as _read_fast collects it: a Value per option as soon as its line is read, plus
     configparser's list of stripped value lines for the few options that continuation lines extend."""
 
-    entries: dict[str, Entry] = field(default_factory=dict)
-    pieces: dict[str, list[str]] = field(default_factory=dict)
-    continuation_lines: dict[str, list[int]] = field(default_factory=dict)
+    __slots__ = ("continuation_lines", "entries", "pieces")
+
+    def __init__(self) -> None:
+        self.entries: dict[str, Value] = {}
+        self.pieces: dict[str, list[str]] = {}
+        self.continuation_lines: dict[str, list[int]] = {}
 
     def located_pieces(self, option: str) -> list[tuple[int, str]]:
         lines = [self.entries[option].line, *self.continuation_lines.get(option, [])]
         return list(zip(lines, self.pieces.get(option, [self.entries[option].value])))
 
-    def joined(self) -> dict[str, Entry | list[tuple[int, str]]]:
+    def joined(self) -> dict[str, Value | list[tuple[int, str]]]:
         """The options continuation lines extended, as configparser joins them and botocore nests
-        them: an Entry, or the located lines when botocore's _parse_nested would raise."""
-        out: dict[str, Entry | list[tuple[int, str]]] = {}
+        them: a Value, or the located lines when botocore's _parse_nested would raise."""
+        out: dict[str, Value | list[tuple[int, str]]] = {}
         for option, pieces in self.pieces.items():
             value: Any = "\n".join(pieces).rstrip()
             if value.startswith("\n"):
@@ -468,11 +471,12 @@ class _FastSection:
                 except ValueError:
                     out[option] = self.located_pieces(option)
                     continue
-            out[option] = Entry(option, value, self.entries[option].line)
+            out[option] = self.entries[option]._replace(value=value)
         return out
 
 
-def _read_fast(text: str) -> tuple[dict[str, _FastSection], _FastSection, dict[str, int], dict[str, list[int]]]:
+def _read_fast(text: str, path: Path) -> tuple[dict[str, _FastSection], _FastSection, dict[str, int],
+                                               dict[str, list[int]]]:
     """configparser.RawConfigParser._read with botocore's (default) settings, for files it accepts.
 
     The same decisions as CPython's `_read`, statement for statement (comment prefixes '#' and ';' on
@@ -483,13 +487,15 @@ def _read_fast(text: str) -> tuple[dict[str, _FastSection], _FastSection, dict[s
     what a config with thousands of profiles needs. tests/test_differential.py holds it to
     configparser on thousands of files, and to our configparser path on every file both accept.
 
-    Returns (sections, DEFAULT, section header lines, every header's lines).
+    Returns (sections, DEFAULT, section header lines, every header's lines). Every value is located in
+    `path` and its section (DEFAULT's in "DEFAULT": the caller relocates them into the inheriting ones).
     """
     sections: dict[str, _FastSection] = {}
     defaults = _FastSection()
     section_lines: dict[str, int] = {}
     header_lines: dict[str, list[int]] = {}
     cursect: _FastSection | None = None
+    sectname = ""
     optname: str | None = None  # the current option, while continuation lines may follow
     indent_level = 0
     lines = text.split("\n")
@@ -532,7 +538,7 @@ def _read_fast(text: str) -> tuple[dict[str, _FastSection], _FastSection, dict[s
         entries = cursect.entries
         if optname in entries:  # configparser's (section name, option) set: one _FastSection per name
             raise _NotPlain("DuplicateOptionError")
-        entries[optname] = Entry(optname, value[delim + 1:].strip(), lineno)
+        entries[optname] = Value(value[delim + 1:].strip(), path, lineno, sectname, optname)
     return sections, defaults, section_lines, header_lines
 
 
@@ -553,7 +559,7 @@ def _parse_fast(role: str, path: Path, env_var: str | None, raw: bytes, encoding
     if "\r" in text:  # text mode's universal newlines
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
-        sections, defaults, section_lines, header_lines = _read_fast(text)
+        sections, defaults, section_lines, header_lines = _read_fast(text, path)
     except _NotPlain:
         return None
     default_joined = defaults.joined() if defaults.pieces else {}
@@ -571,8 +577,9 @@ def _parse_fast(role: str, path: Path, env_var: str | None, raw: bytes, encoding
             if option in entries:
                 entries[option] = joined
         if defaults.entries:
-            fixed_defaults = {k: default_joined.get(k, e) for k, e in defaults.entries.items() if k not in entries}
-            entries = {**entries, **fixed_defaults}  # type: ignore[dict-item]
+            inherited = {k: default_joined.get(k, e)._replace(section=header)  # type: ignore[union-attr]
+                         for k, e in defaults.entries.items() if k not in entries}
+            entries = {**entries, **inherited}
         out.append(Section(header, section_lines[header], entries))
     return ParsedFile(role, path, env_var, "ok", sections=tuple(out),
                       header_lines={k: tuple(v) for k, v in header_lines.items()})
@@ -633,7 +640,7 @@ def _parse_with_configparser(role: str, path: Path, env_var: str | None, raw: by
     for header in cp.sections():
         own = cp._sections[header]  # noqa: SLF001
         own_lines = key_lines.get(id(own), {})
-        entries: dict[str, Entry] = {}
+        entries: dict[str, Value] = {}
         for option in cp.options(header):
             value: Any = cp.get(header, option)
             if value.startswith("\n"):
@@ -646,7 +653,7 @@ def _parse_with_configparser(role: str, path: Path, env_var: str | None, raw: by
                     if problem.line is None:
                         problem = ParseProblem(problem.cause, own_lines.get(option, default_lines.get(option)))
                     return ParsedFile(role, path, env_var, "unparseable", problem=problem)
-            entries[option] = Entry(option, value, own_lines.get(option, default_lines.get(option)))
+            entries[option] = Value(value, path, own_lines.get(option, default_lines.get(option)), header, option)
         sections.append(Section(header, section_lines.get(header), entries))
     text = raw.decode(stream.encoding, errors="replace")
     return ParsedFile(role, path, env_var, "ok", sections=tuple(sections), header_lines=_header_lines(text))
@@ -737,13 +744,15 @@ def build(config: ParsedFile, credentials: ParsedFile) -> AwsConfig:
             else:
                 services[name] = s
         for name, s in config_sections.items():
-            profiles[name] = {k: Value(e.value, config.path, e.line, s.header, k) for k, e in s.entries.items()}
+            profiles[name] = dict(s.entries)  # the reader's Values, located in the section that holds them
     if credentials.ok:
         for s in credentials.sections:
             cred_sections[s.header] = s
-            merged = profiles.setdefault(s.header, {})
-            for k, e in s.entries.items():
-                merged[k] = Value(e.value, credentials.path, e.line, s.header, k)
+            merged = profiles.get(s.header)
+            if merged is None:
+                profiles[s.header] = dict(s.entries)
+            else:
+                merged.update(s.entries)
 
     return AwsConfig(
         config=config,
@@ -846,12 +855,6 @@ def resolve_sso(profile: Profile, sessions: Mapping[str, SsoSession]) -> SsoSett
     return resolved
 
 
-def _session_values(session: SsoSession) -> dict[str, Value]:
-    values = session.__dict__.get("_values")
-    if values is None:
-        header = session.section.header
-        values = session.__dict__["_values"] = {
-            k: Value(e.value, session.path, e.line, header, k) for k, e in session.values.items()
-        }
-    return values
+def _session_values(session: SsoSession) -> Mapping[str, Value]:
+    return session.section.entries
 
