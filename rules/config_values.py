@@ -491,12 +491,20 @@ def inline_comment_in_value(ctx: Context) -> Iterator[Finding]:
             sections.append((cfg.credentials.path, p.credentials_section, "profile", p.name))
     sections += [(s.path, s.section, "sso-session", s.name) for s in cfg.sso_sessions.values()]
     sections += [(cfg.config.path, sec, "services", name) for name, sec in cfg.services.items()]
+    has_comment = aws_values.has_inline_comment
     for path, section, kind, name in sections:
         for key, entry in section.entries.items():
-            values = entry.value.values() if isinstance(entry.value, Mapping) else (entry.value,)
-            if any(aws_values.has_inline_comment(v) for v in values):
-                value = next(v for v in values if aws_values.has_inline_comment(v))
-                hits.append(_Site(kind, name, key, value, path, entry.line, section.header, path == config_path))
+            v = entry.value
+            if type(v) is str:  # the common case, tested without a call: 15,000 values in a big config
+                if not ("#" in v or ";" in v) or not has_comment(v):
+                    continue
+                value = v
+            else:  # a nested block: the first of its values with a comment
+                found = next((x for x in v.values() if has_comment(x)), None)
+                if found is None:
+                    continue
+                value = found
+            hits.append(_Site(kind, name, key, value, path, entry.line, section.header, path == config_path))
     for group in _group(hits, lambda s: (s.key, s.value)):
         first = _representative(group)
         strict = first.key in _STRICT_KEYS

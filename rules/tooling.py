@@ -63,6 +63,7 @@ def install_v2_commands(ctx: Context, exe: AwsExecutable | None = None) -> tuple
             "unzip -q -o awscliv2.zip && sudo ./aws/install --update",)
 
 
+@cache  # asked for every SSO profile; a config has a handful of distinct start URLs
 def _host(url: str | None) -> str | None:
     if not url:
         return None

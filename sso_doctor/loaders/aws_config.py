@@ -167,25 +167,28 @@ class Profile:
 
     def get(self, key: str) -> str | None:
         v = self.values.get(key)
-        if v is None or not isinstance(v.value, str):
+        if v is None or type(v.value) is not str:
             return None
         return v.value
 
     def has(self, key: str) -> bool:
         return key in self.values
 
-    @property
+    # Rules ask these of every profile many times over (a dozen rules x 2,500 profiles): each is
+    # computed once per profile. The facts are frozen, so the answers cannot go stale.
+
+    @cached_property
     def sso_session(self) -> str | None:
         return self.get("sso_session")
 
-    @property
+    @cached_property
     def uses_sso_credentials(self) -> bool:
         """botocore's SSO credential provider applies only when one of these two keys is set."""
-        return self.has("sso_account_id") or self.has("sso_role_name")
+        values = self.values
+        return "sso_account_id" in values or "sso_role_name" in values
 
     @cached_property
     def has_sso_keys(self) -> bool:
-        # rules ask this of every profile many times over: computed once per profile
         return not self.values.keys().isdisjoint(SSO_PROFILE_KEYS)
 
 
