@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 import os
-import platform
-import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sso_doctor import baseline, engine, reporters, settings
-from sso_doctor.anonymize import Anonymizer
 from sso_doctor.context import Context, RunSettings
 from sso_doctor.model import Finding, Report, Rule, RuleResult, Severity, Status
+
+if TYPE_CHECKING:  # the markdown report only: imported where it is used
+    from sso_doctor.anonymize import Anonymizer
 
 
 class RequestError(ValueError):
@@ -273,7 +273,10 @@ def _split_admin_rules(chosen: list, left_out: dict[str, str], *, triage: bool) 
 
 def anonymizer_for(ctx: Context) -> Anonymizer:
     """Placeholders for what identifies a person or an organization in this machine's setup."""
+    import socket
     from urllib.parse import urlsplit
+
+    from sso_doctor.anonymize import Anonymizer
 
     anon = Anonymizer()
     cfg = ctx.config
@@ -305,6 +308,8 @@ def anonymizer_for(ctx: Context) -> Anonymizer:
 
 def environment_summary(ctx: Context) -> dict[str, str]:
     """What a helpdesk asks first: OS, AWS CLI, region, proxy. Only for the ticket (markdown) report."""
+    import platform
+
     active = ctx.aws_cli.active
     if active is None:
         cli = "not found on PATH"
@@ -344,6 +349,8 @@ def _reason(reason: str, st: settings.Settings) -> str:
 
 
 def _glob_ignored(f: Finding, ignored_by_glob: Mapping[str, set[str]]) -> bool:
+    import fnmatch
+
     if f.subject is None or f.rule_id == engine.CRASH_RULE_ID:
         return False
     return any(f.rule_id in ids and fnmatch.fnmatchcase(f.subject, glob) for glob, ids in ignored_by_glob.items())

@@ -132,12 +132,21 @@ def certifi_path() -> str:
     because importing botocore.httpsession (urllib3 and all) costs ~0.2 s on every offline run;
     tests/test_ca_bundle.py checks that both give the same path.
     """
-    try:
-        from certifi import where
-    except ImportError:  # pragma: no cover - certifi is a dependency of sso-doctor
+    import importlib.util
+
+    # certifi.where() is its package's cacert.pem; importing certifi to ask (importlib.resources,
+    # zipfile, tempfile) costs more than the rest of the CA checks, so look for the file first.
+    spec = importlib.util.find_spec("certifi")
+    if spec is None:  # pragma: no cover - certifi is a dependency of sso-doctor
         import botocore
 
         return os.path.join(os.path.dirname(botocore.__file__), "cacert.pem")
+    for folder in spec.submodule_search_locations or ():
+        candidate = os.path.join(folder, "cacert.pem")
+        if os.path.isfile(candidate):
+            return candidate
+    from certifi import where  # a zipped install: certifi extracts the file
+
     return where()
 
 
