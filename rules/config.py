@@ -6,8 +6,8 @@ import json
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from sso_doctor.context import Context
@@ -271,8 +271,7 @@ def _sso_session_name(p: Profile) -> str | None:
 # --- section names botocore drops or misreads (SSO103, and hints for SSO104/SSO105) -------------------
 
 
-@dataclass(frozen=True)
-class IgnoredSection:
+class IgnoredSection(NamedTuple):
     """A section of the config or credentials file that does not become what it looks like."""
 
     path: Path

@@ -12,8 +12,8 @@ is wrong too.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sso_doctor import aws_values
 from sso_doctor.context import Context
@@ -30,8 +30,7 @@ _SECRET_KEYS = frozenset({"aws_secret_access_key", "aws_session_token", "aws_sec
 _MAX_SET_COMMANDS = 3
 
 
-@dataclass(frozen=True)
-class _Site:
+class _Site(NamedTuple):
     """One key = value in a profile or sso-session, and where it is."""
 
     kind: str  # "profile" or "sso-session"
@@ -334,8 +333,7 @@ def invalid_account_id(ctx: Context) -> Iterator[Finding]:
 # --- SSO114 -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _SsoPair:
+class _SsoPair(NamedTuple):
     """A start URL and the sso_region it is used with, wherever each of them is written."""
 
     start: _Site
@@ -563,8 +561,7 @@ def _services_entry(cfg: AwsConfig, scoped: Mapping[str, object], service_key: s
     return section, entry
 
 
-@dataclass(frozen=True)
-class _Override:
+class _Override(NamedTuple):
     source: str  # "env-service", "env-global", "services", "services-missing", "endpoint_url"
     client: str
     url: str | None

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sso_doctor.text import closest
 
@@ -26,8 +25,7 @@ _PSEUDO_SUFFIX = "-global"
 _AZ = re.compile(r"^([a-z]{2,}(?:-[a-z]+)+-\d+)[a-z]$")
 
 
-@dataclass(frozen=True)
-class Partition:
+class Partition(NamedTuple):
     id: str
     dns_suffix: str
     region_regex: str
@@ -101,8 +99,7 @@ def partition_by_id(partition_id: str) -> Partition | None:
     return None
 
 
-@dataclass(frozen=True)
-class RegionVerdict:
+class RegionVerdict(NamedTuple):
     """What a region value is worth.
 
     status:
@@ -259,8 +256,7 @@ def identity_provider(host: str, path: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class StartUrlVerdict:
+class StartUrlVerdict(NamedTuple):
     """errors/warnings: short reasons; suggestion: the corrected URL when it can be derived."""
 
     errors: tuple[str, ...] = ()
@@ -331,8 +327,7 @@ def judge_start_url(value: str) -> StartUrlVerdict:
 _APP_AWS_HOST = re.compile(r"^[^.]+\.portal\.([a-z0-9-]+)\.app\.aws$")
 
 
-@dataclass(frozen=True)
-class StartUrlHome:
+class StartUrlHome(NamedTuple):
     """Where a start URL says the Identity Center instance lives: a region, or only a partition."""
 
     region: str | None
@@ -367,8 +362,7 @@ def start_url_home(value: str) -> StartUrlHome | None:
 # --- account ids --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AccountIdVerdict:
+class AccountIdVerdict(NamedTuple):
     ok: bool
     suggestion: str | None = None
     reason: str = ""

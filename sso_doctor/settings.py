@@ -23,7 +23,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sso_doctor.model import Rule, Severity
 from sso_doctor.text import did_you_mean
@@ -61,8 +61,7 @@ class SettingsError(ValueError):
     """A settings file, variable or flag that cannot be used: exit 2 with this message."""
 
 
-@dataclass(frozen=True)
-class Flags:
+class Flags(NamedTuple):
     """What the command line said; None (or empty) means "not given", so lower levels show through."""
 
     select: Sequence[str] | None = None
@@ -74,8 +73,7 @@ class Flags:
     severity: Sequence[str] | None = None  # "SSO121=warning" items
 
 
-@dataclass(frozen=True)
-class SettingsFile:
+class SettingsFile(NamedTuple):
     level: str  # "user" or "project"
     path: Path
     table: str | None  # "[tool.sso-doctor]" for pyproject.toml

@@ -53,8 +53,7 @@ class Value(NamedTuple):
     key: str
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     """One `[header]` of a file, with its keys as botocore reads them (DEFAULT keys included)."""
 
     header: str
@@ -110,8 +109,7 @@ def _shlex_split(text: str) -> list[str]:
     return shlex.split(text)
 
 
-@dataclass(frozen=True)
-class ParseProblem:
+class ParseProblem(NamedTuple):
     """Why configparser/botocore refuses a file, at which line."""
 
     cause: str
@@ -192,8 +190,7 @@ class Profile:
         return not self.values.keys().isdisjoint(SSO_PROFILE_KEYS)
 
 
-@dataclass(frozen=True)
-class SsoSession:
+class SsoSession(NamedTuple):
     name: str
     section: Section
     path: Path
@@ -322,14 +319,16 @@ class _Pieces(list):
         self.lines.append(self._counter.lineno)
 
 
-@dataclass
 class _Tracker:
     """What the tracking dicts learn while configparser reads: where keys and value lines come from."""
 
-    counter: _LineCounter
-    key_lines: dict[int, dict[str, int]] = field(default_factory=dict)  # id(dict) -> key -> line
-    # id(dict) -> key -> [(line, text)] for values whose first line is empty (botocore's nested values)
-    nested_pieces: dict[int, dict[str, list[tuple[int, str]]]] = field(default_factory=dict)
+    __slots__ = ("counter", "key_lines", "nested_pieces")
+
+    def __init__(self, counter: _LineCounter) -> None:
+        self.counter = counter
+        self.key_lines: dict[int, dict[str, int]] = {}  # id(dict) -> key -> line
+        # id(dict) -> key -> [(line, text)] for values whose first line is empty (botocore's nested values)
+        self.nested_pieces: dict[int, dict[str, list[tuple[int, str]]]] = {}
 
 
 def _tracking_dict(tracker: _Tracker) -> type[dict]:
@@ -811,8 +810,7 @@ def selected_profile_names(explicit: tuple[str, ...], env: Mapping[str, str]) ->
     return ("default",), "default"
 
 
-@dataclass(frozen=True)
-class SsoSettings:
+class SsoSettings(NamedTuple):
     """A profile's SSO settings after botocore copies its sso-session's keys onto it."""
 
     profile: Profile

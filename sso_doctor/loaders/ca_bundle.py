@@ -27,9 +27,9 @@ import re
 import stat
 import warnings
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from sso_doctor.loaders.aws_config import Profile
 
@@ -52,8 +52,7 @@ SOURCE_REQUESTS_CA_BUNDLE = "REQUESTS_CA_BUNDLE"
 SOURCE_CERTIFI = "certifi"
 
 
-@dataclass(frozen=True)
-class BundleChoice:
+class BundleChoice(NamedTuple):
     """The CA bundle botocore resolves for one profile, and which setting chose it."""
 
     source: str  # verify, AWS_CA_BUNDLE, profile, REQUESTS_CA_BUNDLE or certifi
@@ -153,8 +152,7 @@ def certifi_path() -> str:
 # --- inspecting a bundle --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Certificate:
+class Certificate(NamedTuple):
     subject: str  # RFC 4514
     issuer: str
     common_name: str | None
@@ -176,8 +174,7 @@ class Certificate:
         return self.not_after < now
 
 
-@dataclass(frozen=True)
-class BundleFile:
+class BundleFile(NamedTuple):
     """What is at a CA bundle path, as OpenSSL and botocore will find it.
 
     state: ok, missing, dangling-link, unreadable, directory, not-a-file, too-large, empty, der,
@@ -191,7 +188,7 @@ class BundleFile:
     labels: tuple[str, ...] = ()  # PEM block labels seen (no-certificates: what it holds instead)
     openssl_error: str | None = None
     size: int | None = None
-    certificates: tuple[Certificate, ...] = field(default=(), repr=False)
+    certificates: tuple[Certificate, ...] = ()
     detailed: bool = True  # False: OpenSSL loaded it and we did not read the certificates
 
     @property
@@ -412,8 +409,7 @@ def _os_reason(e: OSError) -> str:
 # --- the facts for one run ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ResolvedBundle:
+class ResolvedBundle(NamedTuple):
     """One effective bundle, the selected profiles that use it, and what is in the file."""
 
     choice: BundleChoice
@@ -421,8 +417,7 @@ class ResolvedBundle:
     file: BundleFile | None  # None when the value is blank or verification is off
 
 
-@dataclass(frozen=True)
-class CaBundleFacts:
+class CaBundleFacts(NamedTuple):
     bundles: tuple[ResolvedBundle, ...]  # one per distinct choice, in selection order
 
     def for_profile(self, name: str) -> ResolvedBundle | None:

@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from packaging.version import Version
 
@@ -44,8 +44,7 @@ MAX_OUTPUT = 64 * 1024
 VERSION_LINE = re.compile(r"^aws-cli/(\d+\.\d+\.\d+)", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class AwsExecutable:
+class AwsExecutable(NamedTuple):
     """One distinct `aws` found on PATH and what `aws --version` said.
 
     state: ok (a version line was printed), hung (still running at the deadline; its process group
@@ -77,8 +76,7 @@ class AwsExecutable:
         return line if len(line) <= 120 else line[:117] + "..."
 
 
-@dataclass(frozen=True)
-class AwsCli:
+class AwsCli(NamedTuple):
     """The `aws` executables on PATH, in PATH order."""
 
     executables: tuple[AwsExecutable, ...]
@@ -151,12 +149,16 @@ def load(env: Mapping[str, str], platform: str = sys.platform, timeout: float = 
     return AwsCli(tuple(executables))
 
 
-@dataclass
 class _Run:
-    output: bytes = b""
-    exit_code: int | None = None
-    hung: bool = False
-    start_error: OSError | None = None
+    """What one `aws --version` did, filled in while it runs."""
+
+    __slots__ = ("exit_code", "hung", "output", "start_error")
+
+    def __init__(self) -> None:
+        self.output = b""
+        self.exit_code: int | None = None
+        self.hung = False
+        self.start_error: OSError | None = None
 
 
 def _fact(path: str, real: str, run: _Run, timeout: float) -> AwsExecutable:

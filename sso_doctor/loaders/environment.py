@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from sso_doctor.redact import MASK, Secrets, url_password
@@ -62,8 +62,7 @@ class SecretStr:
         return hash(self._value)
 
 
-@dataclass(frozen=True)
-class ProxyVar:
+class ProxyVar(NamedTuple):
     """One `*_proxy` variable as set (either letter case). `shown` is safe to print."""
 
     name: str
@@ -77,8 +76,7 @@ class ProxyVar:
         return self.name.endswith("_proxy")
 
 
-@dataclass(frozen=True)
-class ProxyProblem:
+class ProxyProblem(NamedTuple):
     """Why botocore cannot use a proxy value: it fails on every request through it."""
 
     kind: str  # "unsupported-scheme" or "unparseable"
@@ -86,8 +84,7 @@ class ProxyProblem:
     suggestion: str | None  # a corrected value, already masked, when one is obvious
 
 
-@dataclass(frozen=True)
-class ProxyChoice:
+class ProxyChoice(NamedTuple):
     """What urllib (and so botocore) takes for one proxy kind after both letter cases are read."""
 
     kind: str  # https, http, no, all
@@ -96,14 +93,12 @@ class ProxyChoice:
     problem: ProxyProblem | None = None
 
 
-@dataclass(frozen=True)
-class NoProxyEntry:
+class NoProxyEntry(NamedTuple):
     text: str
     unsupported: str | None  # "CIDR range" / "wildcard pattern" when urllib can never match it
 
 
-@dataclass(frozen=True)
-class ProxyRoute:
+class ProxyRoute(NamedTuple):
     """How botocore would reach one URL: directly, or through `proxy` (set by `variable`)."""
 
     url: str
@@ -113,8 +108,7 @@ class ProxyRoute:
     bypassed: bool  # NO_PROXY matched
 
 
-@dataclass(frozen=True)
-class EnvironmentSnapshot:
+class EnvironmentSnapshot(NamedTuple):
     """The variables that matter to SSO, read once. Safe to print except through SecretStr fields."""
 
     profile: Mapping[str, str]  # AWS_PROFILE / AWS_DEFAULT_PROFILE as set (empty values included)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SSH_VARS = ("SSH_CONNECTION", "SSH_TTY", "SSH_CLIENT")
 DISPLAY_VARS = ("DISPLAY", "WAYLAND_DISPLAY")
@@ -26,8 +26,7 @@ CGROUP_MARKERS = ("docker", "kubepods", "containerd", "libpod", "lxc", "/ecs/")
 _READ_LIMIT = 64 * 1024
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """Why we believe something: an environment variable that is set, or a file (under the root)."""
 
     text: str  # "SSH_CONNECTION is set", "/.dockerenv exists"
@@ -35,8 +34,7 @@ class Evidence:
     path: str | None = None  # the real path read (root-prefixed), for locations
 
 
-@dataclass(frozen=True)
-class LoginEnv:
+class LoginEnv(NamedTuple):
     platform: str  # sys.platform style: linux, darwin, win32, ...
     ssh: Evidence | None
     display: Evidence | None  # None: no graphical session a browser could open in

@@ -26,12 +26,14 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from sso_doctor.loaders.aws_config import SsoSession, SsoSettings
-from sso_doctor.loaders.aws_config import _os_reason  # noqa: PLC2701 - one wording for OS errors
+from sso_doctor.loaders.aws_config import (
+    SsoSession,
+    SsoSettings,
+    _os_reason,  # noqa: PLC2701 - one wording for OS errors
+)
 from sso_doctor.redact import Secrets
 
 # A token file is a few KiB. We refuse to read more than this rather than eat memory on a
@@ -169,8 +171,7 @@ def _span(seconds: float) -> str:
 # --- facts ------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DirFacts:
+class DirFacts(NamedTuple):
     """One cache directory. state: ok, missing, not-a-directory, unreadable."""
 
     path: Path
@@ -185,8 +186,7 @@ class DirFacts:
         return self.state != "missing"
 
 
-@dataclass(frozen=True)
-class CacheFile:
+class CacheFile(NamedTuple):
     """One `*.json` entry of `~/.aws/sso/cache`, without any secret value.
 
     kind: token (has `accessToken`), registration (client id and secret, no token), foreign (some
@@ -224,8 +224,7 @@ class CacheFile:
         return self.kind in ("token", "registration")
 
 
-@dataclass(frozen=True)
-class RoleCredentials:
+class RoleCredentials(NamedTuple):
     """One `~/.aws/cli/cache` file. kind: sso (written by the CLI's SSO provider), other, unusable."""
 
     path: Path
@@ -234,8 +233,7 @@ class RoleCredentials:
     problem: str | None = None
 
 
-@dataclass(frozen=True)
-class TokenCache:
+class TokenCache(NamedTuple):
     """Everything about the caches botocore and the AWS CLI read; no secret values."""
 
     directory: DirFacts  # ~/.aws/sso/cache
@@ -337,9 +335,13 @@ def _read_json(path: Path) -> tuple[Any, str | None, os.stat_result | None, str]
         return _Partial(text), "it is not JSON botocore can load", st, "corrupt"
 
 
-@dataclass(frozen=True)
 class _Partial:
-    text: str
+    """The text of a cache file that is not JSON: still searched for secrets to mask."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
 
 
 _SECRET_IN_TEXT = re.compile(r'"([A-Za-z_]*(?:[Tt]oken|[Ss]ecret|[Kk]ey|[Pp]assword))"\s*:\s*"((?:[^"\\]|\\.)*)"')
@@ -446,8 +448,7 @@ def load(home: str | None, secrets: Secrets) -> TokenCache:
 # --- which token each profile uses ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TokenGroup:
+class TokenGroup(NamedTuple):
     """Profiles that read the same token file: all profiles of one sso-session, or all legacy
     profiles with the exact same start URL."""
 
@@ -505,8 +506,7 @@ def group_profiles(settings: Iterable[SsoSettings], sessions: Mapping[str, SsoSe
 # --- what botocore will do ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TokenState:
+class TokenState(NamedTuple):
     """What botocore does with one token file at a given time.
 
     state: missing, unusable, valid, expiring (less than the refresh window left), expired, unknown
@@ -588,8 +588,7 @@ def assess(file: CacheFile | None, *, legacy: bool, now: dt.datetime, directory:
     return TokenState(state, "login" if left <= 0 else "works", file, None, left, False, blocker)
 
 
-@dataclass(frozen=True)
-class Alternative:
+class Alternative(NamedTuple):
     """A token that exists for the same portal under a key this profile does not read."""
 
     file: CacheFile
@@ -622,8 +621,7 @@ def alternatives(group: TokenGroup, cache: TokenCache, sessions: Mapping[str, Ss
     return found
 
 
-@dataclass(frozen=True)
-class RoleCredentialsUse:
+class RoleCredentialsUse(NamedTuple):
     profile: str
     credentials: RoleCredentials
 
