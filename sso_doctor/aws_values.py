@@ -44,12 +44,18 @@ def _partition_data() -> dict[str, Any]:
     Read directly: importing botocore.loaders pulls in botocore.compat (urllib3, http.client), ~0.1 s
     on every offline run. tests/test_config_values.py holds this to `Loader().load_data("partitions")`.
     """
+    import importlib.util
     import json
     import os
 
-    import botocore
+    # botocore's package folder, found without running its __init__ (which the offline path skips)
+    spec = importlib.util.find_spec("botocore")
+    folder = next(iter(spec.submodule_search_locations or ())) if spec else None
+    if folder is None:  # pragma: no cover - botocore is a dependency; import it to say why not
+        import botocore
 
-    path = os.path.join(os.path.dirname(botocore.__file__), "data", "partitions.json")
+        folder = os.path.dirname(botocore.__file__)
+    path = os.path.join(folder, "data", "partitions.json")
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)
 

@@ -17,7 +17,6 @@ tests/test_differential.py holds all of it to botocore on real and generated fil
 from __future__ import annotations
 
 import ast
-import configparser
 import errno
 import gc
 import io
@@ -30,7 +29,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    import configparser
 
 # Refuse to read more than this. botocore would try; we say so instead of eating the memory.
 MAX_CONFIG_BYTES = 64 * 1024 * 1024
@@ -374,6 +376,8 @@ def _first_decode_error(raw: bytes, encoding: str) -> UnicodeDecodeError | None:
 
 def _error_line(exc: BaseException) -> int | None:
     """The line configparser itself reports: the first of a ParsingError's lines, else exc.lineno."""
+    import configparser  # the slow path only: files the fast reader declines
+
     if isinstance(exc, configparser.ParsingError):
         errors = getattr(exc, "errors", None)
         if errors:
@@ -391,6 +395,8 @@ def _first_line_of(text: str, pattern: str) -> int | None:
 
 def _header_lines(text: str) -> dict[str, tuple[int, ...]]:
     """Lines of every section header, duplicates included (configparser keeps only the first)."""
+    import configparser  # the slow path only: files the fast reader declines
+
     found: dict[str, list[int]] = {}
     for i, line in enumerate(io.StringIO(text, newline=None), start=1):
         stripped = line.strip()
@@ -611,6 +617,8 @@ def parse_bytes(role: str, path: Path, env_var: str | None, raw: bytes) -> Parse
 
 def _parse_with_configparser(role: str, path: Path, env_var: str | None, raw: bytes) -> ParsedFile:
     """configparser itself, with line tracking: the judge of every file the fast reader declines."""
+    import configparser  # the slow path only: files the fast reader declines
+
     # botocore's `open(path)` in text mode: locale encoding, universal newlines, 8 KiB decode chunks.
     # TextIOWrapper(encoding=None) over the same bytes is that, chunking included — which matters: a bad
     # byte in the first chunk stops the read before configparser sees line 1, a later one only after
@@ -700,6 +708,8 @@ def _shown(line: str) -> str:
 
 
 def _cause(e: configparser.Error, raw: bytes) -> str:
+    import configparser  # the slow path only: files the fast reader declines
+
     if isinstance(e, configparser.DuplicateSectionError):
         return f"section [{e.section}] appears twice"
     if isinstance(e, configparser.DuplicateOptionError):
