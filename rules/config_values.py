@@ -55,20 +55,32 @@ def _sites(cfg: AwsConfig, keys: Iterable[str], *, sessions: bool = True,
     """Every string value of `keys` in every profile (config and credentials file) and sso-session.
 
     With `suspect(key, value)`, only the values it flags: a big config is mostly good values, and
-    building a site for each of thousands of them is most of these rules' time.
+    building a site for each of thousands of them is most of these rules' time. Thousands of
+    profiles hold a few distinct values, so each (key, value) is judged once.
     """
     keys = tuple(keys)
     config_path = cfg.config.path
+    judged: dict[tuple[str, str], bool] = {}
+
+    def flagged(key: str, value: str) -> bool:
+        if suspect is None:
+            return True
+        verdict = judged.get((key, value))
+        if verdict is None:
+            verdict = judged[key, value] = suspect(key, value)
+        return verdict
+
     for p in cfg.profiles.values():
+        values = p.values
         for key in keys:
-            v = p.values.get(key)
-            if v is not None and isinstance(v.value, str) and (suspect is None or suspect(key, v.value)):
+            v = values.get(key)
+            if v is not None and type(v.value) is str and flagged(key, v.value):
                 yield _Site("profile", p.name, key, v.value, v.path, v.line, v.section, v.path == config_path)
     if sessions:
         for s in cfg.sso_sessions.values():
             for key in keys:
                 e = s.values.get(key)
-                if e is not None and isinstance(e.value, str) and (suspect is None or suspect(key, e.value)):
+                if e is not None and type(e.value) is str and flagged(key, e.value):
                     yield _Site("sso-session", s.name, key, e.value, s.path, e.line, s.section.header, True)
 
 
