@@ -475,6 +475,65 @@ def test_generated_inputs_cover_every_outcome():
         assert needle in seen, (needle, GENERATED)
 
 
+# --- repeated lines -------------------------------------------------------------------------------------
+
+# The fast reader splits each distinct `key = value` line at column 0 once and reuses its key and
+# value for every later copy (such a line is never a continuation: its reading depends on the line
+# alone). Files made of a few lines repeated in every context hold that shortcut to botocore:
+# copies in other sections (the shortcut taken), as duplicates, in [DEFAULT], after blank lines that
+# belong to the option before, followed by continuation lines; and near misses that must not take
+# it: the same text indented (a continuation, or a key line at a deeper indent), with trailing
+# blanks, after \x1c.
+REPEATED_HEADER = st.sampled_from(["[a]", "[b]", "[c]", "[DEFAULT]", "  [d]", "[e] = 1"])
+REPEATED_KEY = st.sampled_from(["k = v", "region = r", "s3 =", "[]=x", "j = w"])  # distinct keys
+REPEATED_INDENTED = st.sampled_from(["  k = v", "\tk = v", " c", "  x = 1"])
+REPEATED_BLANK = st.sampled_from(["", "  "])
+REPEATED_BODY = st.one_of(
+    REPEATED_KEY, REPEATED_KEY, REPEATED_KEY, REPEATED_INDENTED, REPEATED_INDENTED, REPEATED_BLANK,
+    st.sampled_from(["K=v", "k: v", "k = v ", "\x1ck = v", "# k = v", "bad"]),
+)
+
+
+@st.composite
+def repeated_lines(draw: st.DrawFn) -> list[str]:
+    """Mostly sections whose lines are unique within each (so many files are accepted and repeat
+    lines across sections); else a copy between the blank lines of the option before it and
+    continuation lines of its own; else a header and any of those lines in any order."""
+    shape = draw(st.integers(0, 5))
+    if shape == 0:
+        anything = st.lists(st.one_of(REPEATED_HEADER, REPEATED_BODY), max_size=16)
+        return [draw(REPEATED_HEADER), *draw(anything)]
+    if shape == 1:
+        first, second = draw(st.lists(REPEATED_HEADER, unique=True, min_size=2, max_size=2))
+        copy = draw(REPEATED_KEY)
+        blanks = draw(st.lists(REPEATED_BLANK, min_size=1, max_size=2))
+        continuation = draw(st.lists(REPEATED_INDENTED, min_size=1, max_size=2))
+        return [first, copy, second, draw(REPEATED_KEY), *blanks, copy, *continuation]
+    lines = []
+    for header in draw(st.lists(REPEATED_HEADER, unique=True, min_size=1, max_size=5)):
+        lines += [header, *draw(st.lists(REPEATED_BODY, unique=True, min_size=1, max_size=6))]
+    return lines
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(lines=repeated_lines())
+# a copy after a blank line: the blank belongs to s3, not to region, whose continuation follows
+@example(lines=["[a]", "region = r", "[b]", "s3 =", "", "region = r", "  y = 2"])
+# a copy resets the indentation continuation lines are measured against
+@example(lines=["[a]", "k = v", "[b]", "  j = w", "k = v", " c"])
+# a copy in the same section, and in a second [DEFAULT]
+@example(lines=["[a]", "k = v", "k = v"])
+@example(lines=["[DEFAULT]", "k = v", "[a]", "k = v", "[DEFAULT]", "k = v"])
+# an indented line read as a key line, then the same line as a continuation
+@example(lines=["[a]", "  k = v", "[b]", "j =", "  k = v"])
+# a '[' line that is a key, not a header
+@example(lines=["[a]", "[]=x", "[b]", "[]=x"])
+def test_repeated_lines(lines, workdir):
+    config = workdir / "config-repeated"
+    config.write_bytes("".join(f"{line}\n" for line in lines).encode())
+    assert_agree(config, workdir / "no-credentials", workdir)
+
+
 # --- the finding users see ----------------------------------------------------------------------------
 
 

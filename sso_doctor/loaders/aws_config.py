@@ -484,7 +484,7 @@ class _FastSection:
 
 
 def _read_fast(text: str, path: Path) -> tuple[dict[str, _FastSection], _FastSection, dict[str, int],
-                                               dict[str, list[int]]]:
+                                               dict[str, tuple[int, ...]]]:
     """configparser.RawConfigParser._read with botocore's (default) settings, for files it accepts.
 
     The same decisions as CPython's `_read`, statement for statement (comment prefixes '#' and ';' on
@@ -501,26 +501,56 @@ def _read_fast(text: str, path: Path) -> tuple[dict[str, _FastSection], _FastSec
     sections: dict[str, _FastSection] = {}
     defaults = _FastSection()
     section_lines: dict[str, int] = {}
-    header_lines: dict[str, list[int]] = {}
+    header_lines: dict[str, tuple[int, ...]] = {}  # a [DEFAULT] may appear more than once
     cursect: _FastSection | None = None
+    entries: dict[str, Value] = {}  # cursect's
     sectname = ""
     optname: str | None = None  # the current option, while continuation lines may follow
     indent_level = 0
+    # configparser appends '' to the current option's value for each blank line, and the final join
+    # rstrip()s them away unless a continuation line follows: keep their lines aside until one does
+    # (most options are followed by blank lines only: the one before the next section).
+    blanks: list[int] = []
+    # A line at column 0 is never a continuation line, so whether it is a `key = value` line, and
+    # its key and value, depend on the line alone. Configs repeat such lines from section to section
+    # (`region = us-east-1`, `output = json`): each distinct one is split once, and every Value made
+    # from it shares its key and value strings (fewer allocations, and a smaller heap to grow).
+    known: dict[str, tuple[str, str]] = {}
+    # Value(...) runs NamedTuple's Python-level __new__; this makes the same tuple without that frame.
+    new_value = tuple.__new__
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()  # the text after the last newline is not a line
     for lineno, line in enumerate(lines, start=1):
-        value = line.strip()
-        if not value or value[0] in "#;":
-            if not value and optname is not None:  # a blank line inside a value (not a comment)
-                _continue_value(cursect, optname, "", lineno)  # type: ignore[arg-type]
+        pair = known.get(line)
+        if pair is not None:  # (a section is open: `known` only learns lines read inside one)
+            optname, value = pair
+            if blanks:
+                blanks.clear()
+            indent_level = 0
+            if optname in entries:
+                raise _NotPlain("DuplicateOptionError")
+            entries[optname] = new_value(Value, (value, path, lineno, sectname, optname))
             continue
-        indent = 0 if line[0] == value[0] else len(line) - len(line.lstrip())
+        value = line.strip()
+        if not value:
+            if optname is not None:  # a blank line inside a value (not a comment)
+                blanks.append(lineno)
+            continue
+        first = value[0]
+        if first in "#;":
+            continue
+        indent = 0 if line[0] == first else len(line) - len(line.lstrip())
         if optname is not None and indent > indent_level:
+            for blank in blanks:
+                _continue_value(cursect, optname, "", blank)  # type: ignore[arg-type]
+            blanks.clear()
             _continue_value(cursect, optname, value, lineno)  # type: ignore[arg-type]
             continue
+        if blanks:
+            blanks.clear()
         indent_level = indent
-        if value[0] == "[":
+        if first == "[":
             end = value.rfind("]")
             if end >= 2:
                 sectname = value[1:end]
@@ -531,7 +561,8 @@ def _read_fast(text: str, path: Path) -> tuple[dict[str, _FastSection], _FastSec
                 else:
                     cursect = sections[sectname] = _FastSection()
                     section_lines[sectname] = lineno
-                header_lines.setdefault(sectname, []).append(lineno)
+                entries = cursect.entries
+                header_lines[sectname] = header_lines.get(sectname, ()) + (lineno,)
                 optname = None
                 continue
         if cursect is None:
@@ -543,10 +574,12 @@ def _read_fast(text: str, path: Path) -> tuple[dict[str, _FastSection], _FastSec
         optname = value[:delim].rstrip().lower()
         if not optname:
             raise _NotPlain("ParsingError")
-        entries = cursect.entries
         if optname in entries:  # configparser's (section name, option) set: one _FastSection per name
             raise _NotPlain("DuplicateOptionError")
-        entries[optname] = Value(value[delim + 1:].strip(), path, lineno, sectname, optname)
+        value = value[delim + 1:].strip()
+        entries[optname] = new_value(Value, (value, path, lineno, sectname, optname))
+        if not indent:
+            known[line] = (optname, value)
     return sections, defaults, section_lines, header_lines
 
 
@@ -575,22 +608,22 @@ def _parse_fast(role: str, path: Path, env_var: str | None, raw: bytes, encoding
     for header, own in sections.items():
         entries = own.entries
         # botocore walks cp.options(): the section's own keys, then DEFAULT's it does not override,
-        # and raises at the first value that fails to nest.
-        for option, joined in [*own.joined().items(), *default_joined.items()]:
-            if joined is default_joined.get(option) and option in entries:
-                continue
-            if isinstance(joined, list):
-                problem = _nested_problem(option, header, joined)
-                return ParsedFile(role, path, env_var, "unparseable", problem=problem)
-            if option in entries:
-                entries[option] = joined
+        # and raises at the first value that fails to nest. (Most sections have no continued values.)
+        if own.pieces or default_joined:
+            for option, joined in [*own.joined().items(), *default_joined.items()]:
+                if joined is default_joined.get(option) and option in entries:
+                    continue
+                if isinstance(joined, list):
+                    problem = _nested_problem(option, header, joined)
+                    return ParsedFile(role, path, env_var, "unparseable", problem=problem)
+                if option in entries:
+                    entries[option] = joined
         if defaults.entries:
             inherited = {k: default_joined.get(k, e)._replace(section=header)  # type: ignore[union-attr]
                          for k, e in defaults.entries.items() if k not in entries}
             entries = {**entries, **inherited}
         out.append(Section(header, section_lines[header], entries))
-    return ParsedFile(role, path, env_var, "ok", sections=tuple(out),
-                      header_lines={k: tuple(v) for k, v in header_lines.items()})
+    return ParsedFile(role, path, env_var, "ok", sections=tuple(out), header_lines=header_lines)
 
 
 def _parse_nested(value: str) -> dict[str, str]:
