@@ -797,7 +797,10 @@ def incomplete_sso_profile(ctx: Context) -> Iterator[Finding]:
     def problems() -> Iterator[tuple[object, Profile]]:
         for p in cfg.profiles.values():
             if p.uses_sso_credentials:
-                missing = tuple(k for k in _ROLE_KEYS if not p.has(k))
+                values = p.values
+                if "sso_role_name" in values and "sso_account_id" in values:
+                    continue  # complete: the common case, decided without building anything
+                missing = tuple(k for k in _ROLE_KEYS if k not in values)
                 if missing:
                     yield (missing, p.name in selected), p
             elif p.has_sso_keys and p.name in chosen and not credential_sources(cfg, p):
@@ -1087,6 +1090,12 @@ _SOURCE_NAMES = {
 }
 
 
+# Every key credential_sources() looks at besides the SSO ones (the merged profile holds the keys of
+# both files, so a profile without any of them has SSO as its only source).
+_NON_SSO_SOURCE_KEYS = frozenset({"role_arn", "web_identity_token_file", "aws_access_key_id", "login_session",
+                                  "credential_process", "source_profile", "credential_source"})
+
+
 def credential_sources(cfg: AwsConfig, p: Profile) -> list[tuple[str, Value]]:
     """The credential sources a profile configures, in the order botocore tries them (SSO included).
 
@@ -1150,8 +1159,8 @@ def conflicting_credential_sources(ctx: Context) -> Iterator[Finding]:
 
     def conflicts() -> Iterator[tuple[object, Profile]]:
         for p in cfg.profiles.values():
-            if not p.uses_sso_credentials:
-                continue
+            if not p.uses_sso_credentials or p.values.keys().isdisjoint(_NON_SSO_SOURCE_KEYS):
+                continue  # no other source can be configured: nothing to list
             sources = [s for s, _ in credential_sources(cfg, p) if s != "credentials-file"]  # that is SSO118
             stray = tuple(k for k in ("source_profile", "credential_source") if k in p.values and "role_arn" not in p.values)
             if len(sources) < 2 and not stray:

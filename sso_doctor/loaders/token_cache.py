@@ -65,6 +65,7 @@ def role_credentials_window_seconds() -> int:
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)  # asked for every SSO profile; a config has a few distinct answers
 def token_cache_key(start_url: str | None, session_name: str | None) -> str:
     """The token file's name without `.json`: botocore's SSOTokenLoader._generate_cache_key
     (sha1 of the sso-session name, else of the exact start URL)."""
@@ -629,6 +630,8 @@ class RoleCredentialsUse(NamedTuple):
 def usable_role_credentials(group: TokenGroup, cache: TokenCache, now: dt.datetime) -> list[RoleCredentialsUse]:
     """Profiles of the group for which `~/.aws/cli/cache` holds SSO role credentials the AWS CLI
     will still use (more than botocore's 15 minute expiry window left)."""
+    if not cache.role_credentials:
+        return []  # no ~/.aws/cli/cache files: nothing to look up for thousands of profiles
     window = role_credentials_window_seconds()
     out = []
     for s in group.profiles:
