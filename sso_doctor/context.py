@@ -81,6 +81,8 @@ class Context:
         config = aws_config.load(env, self.home)
         # Static keys in the files are secrets too: registered for the output's second line of defence.
         for profile in config.profiles.values():
+            if profile.values.keys().isdisjoint(SECRET_CONFIG_KEYS):
+                continue  # most profiles hold none: no lookups for them
             for key in SECRET_CONFIG_KEYS:
                 self.secrets.add(profile.get(key))
         return config

@@ -596,3 +596,27 @@ def test_resolve_sso_copies_session_keys_over_profile_keys_and_remembers(tmp_pat
     assert legacy.legacy and legacy.start_url == "https://b.awsapps.com/start"
     assert [p.name for p in cfg.sso_profiles] == ["dev", "legacy"]
     assert cfg.sso_profiles is not cfg.sso_profiles  # a fresh list each time
+
+
+def _botocore_section_name(header: str) -> str | None:
+    """botocore's configloader._parse_section applied to a `profile ...` header: two shlex tokens."""
+    import shlex
+
+    try:
+        parts = shlex.split(header)
+    except ValueError:
+        return None
+    return parts[1] if len(parts) == 2 else None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=" \t\r\n\x0b\"'\\ab-é", max_size=12))
+@example("dev")
+@example("  dev  ")
+@example("a b")
+@example('"a b"')
+@example("\x0bdev")
+def test_section_names_as_botocore_maps_them(tail):
+    # the one-regex shortcut for `profile dev` must agree with shlex on every header
+    header = "profile" + tail
+    assert aws_config._mapped_name(header, "profile") == _botocore_section_name(header)  # noqa: SLF001

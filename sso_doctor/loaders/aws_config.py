@@ -91,6 +91,9 @@ def _mapped_name(header: str, kind: str) -> str | None:
         return "default"
     if kind == "other":
         return None
+    plain = _TWO_PLAIN_WORDS.fullmatch(header)
+    if plain is not None:  # `profile dev`: what shlex would split in two, decided by one regex
+        return plain.group(1)
     try:
         parts = _shlex_split(header)
     except ValueError:
@@ -102,6 +105,8 @@ def _mapped_name(header: str, kind: str) -> str | None:
 # quotes or backslashes it only splits at its whitespace (space, tab, CR, LF; comments are off).
 _SHLEX_SPECIAL = re.compile(r"['\"\\]")
 _SHLEX_WHITESPACE = re.compile(r"[ \t\r\n]+")
+# Two words of neither shlex whitespace nor quotes/backslashes: shlex.split gives exactly these two.
+_TWO_PLAIN_WORDS = re.compile(r"[ \t\r\n]*[^ \t\r\n'\"\\]+[ \t\r\n]+([^ \t\r\n'\"\\]+)[ \t\r\n]*")
 
 
 def _shlex_split(text: str) -> list[str]:
