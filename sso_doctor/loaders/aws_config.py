@@ -159,8 +159,6 @@ class ParsedFile:
         return None
 
 
-
-
 @dataclass(frozen=True)
 class Profile:
     """A profile after botocore's merge: config file keys, overridden per key by the credentials file."""
@@ -888,7 +886,7 @@ def resolve_sso(profile: Profile, sessions: Mapping[str, SsoSession]) -> SsoSett
 
     Rules ask this for every selected profile, a dozen rules over: with 2,500 profiles that was
     30,000 merges per run. The answer is remembered on the profile for this `sessions` mapping (the
-    facts are frozen), and each session's values are built once. Don't mutate the returned values.
+    facts are frozen). Don't mutate the returned values.
     """
     memo = profile.__dict__.get("_resolved_sso")
     if memo is not None and memo[0] is sessions:
@@ -898,12 +896,7 @@ def resolve_sso(profile: Profile, sessions: Mapping[str, SsoSession]) -> SsoSett
     if session is None:
         values: dict[str, Value] = dict(profile.values)
     else:
-        values = {**profile.values, **_session_values(session)}
+        values = {**profile.values, **session.values}  # the session's own Values: botocore's copy
     resolved = SsoSettings(profile, session, name, values)
     profile.__dict__["_resolved_sso"] = (sessions, resolved)  # frozen dataclass: a memo, not a field
     return resolved
-
-
-def _session_values(session: SsoSession) -> Mapping[str, Value]:
-    return session.section.entries
-
