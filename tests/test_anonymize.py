@@ -1,4 +1,5 @@
-"""The anonymizer's one-pass replacement gives what replacing each known value in turn would."""
+"""The anonymizer skips the known values a report does not contain, and otherwise replaces exactly what
+replacing every known value in turn, longest first, would (the definition, kept here as `sequential`)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ WORDS = st.text(alphabet="abc-.1", min_size=3, max_size=6)
        picks=st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=12))
 @example(values=["abc", "abc-1"], glue=[" "], picks=[1, 0])
 @example(values=["a.bc", "bc1"], glue=["."], picks=[0, 1])
-def test_one_pass_equals_value_by_value(values, glue, picks):
+@example(values=["111", ".11"], glue=[""], picks=[0, 1])  # a replacement makes a boundary for the next
+def test_replaces_what_value_by_value_replacement_would(values, glue, picks):
     anon = Anonymizer(KEY)
     for v in values:
         anon.add("host", v)
