@@ -43,21 +43,3 @@ def test_partition_data_is_what_botocores_loader_reads():
     from botocore.loaders import Loader
 
     assert aws_values._partition_data() == Loader().load_data("partitions")
-
-
-def test_offline_check_imports_no_heavy_botocore(tmp_path):
-    """The point of the mirrors: a default offline run never imports botocore.compat (urllib3 and all)."""
-    import subprocess
-    import sys
-
-    home = tmp_path / "home"
-    (home / ".aws" / "sso" / "cache").mkdir(parents=True)
-    (home / ".aws" / "config").write_text(
-        "[sso-session corp]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\n\n"
-        "[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\nregion = us-east-1\n")
-    code = ("import sys\nfrom sso_doctor.cli import main\nsys.argv=['sso-doctor','check','--offline','--all-profiles']\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in sys.modules if m in ('botocore.compat', 'urllib3', 'boto3')))")
-    out = subprocess.run([sys.executable, "-c", code], env={"HOME": str(home), "PATH": str(tmp_path)},
-                         capture_output=True, text=True, timeout=60)
-    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
