@@ -18,6 +18,7 @@ from typing import NamedTuple
 from sso_doctor import aws_values
 from sso_doctor.context import Context
 from sso_doctor.loaders.aws_config import AwsConfig, Profile, Section, Value, resolve_sso
+from sso_doctor.fixes import run
 from sso_doctor.model import Command, Finding, Location, Rule, Severity, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
 
@@ -127,8 +128,7 @@ def _set_commands(ctx: Context, sites: list[_Site], key: str, new_value: str | N
     """`aws configure set` for a few profiles of the config file, else one edit step naming the lines."""
     if (new_value is not None and len(sites) <= _MAX_SET_COMMANDS
             and all(s.kind == "profile" and s.in_config_file for s in sites)):
-        return [Command(f"aws configure set {key} {shell_quote(new_value)} --profile {shell_quote(s.name)}")
-                for s in sites]
+        return [run("aws", "configure", "set", key, new_value, "--profile", s.name) for s in sites]
     shown = new_value if new_value is not None else placeholder
     return [manual(f"edit {_lines(ctx, sites)}: {key} = {shown}")]
 

@@ -8,6 +8,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from sso_doctor import fixes
+from sso_doctor.fixes import Command, Edit, Step
+
 if TYPE_CHECKING:
     from sso_doctor.context import Context
 
@@ -74,27 +77,29 @@ class Location:
 
 
 @dataclass(frozen=True)
-class Command:
-    """One command of a fix. `safe` means it may be run as is; otherwise it needs a human edit."""
-
-    text: str
-    safe: bool = True
-
-
-@dataclass(frozen=True)
 class Fix:
+    """A summary plus steps: commands (rendered per shell) and structured config edits, in order."""
+
     summary: str
-    commands: tuple[Command, ...] = ()
+    steps: tuple[Step, ...] = ()
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        return tuple(s for s in self.steps if isinstance(s, Command))
+
+    @property
+    def edits(self) -> tuple[Edit, ...]:
+        return tuple(s for s in self.steps if isinstance(s, Edit))
 
 
-def fix(summary: str, *commands: str | Command) -> Fix:
-    """Build a Fix; plain strings are safe-to-run commands."""
-    return Fix(summary, tuple(c if isinstance(c, Command) else Command(c) for c in commands))
+def fix(summary: str, *steps: str | Command | Edit) -> Fix:
+    """Build a Fix; plain strings are safe-to-run POSIX command lines, parsed into portable ops."""
+    return Fix(summary, tuple(fixes.parse(s) if isinstance(s, str) else s for s in steps))
 
 
 def manual(text: str) -> Command:
     """A fix step a person must adapt (an edit, a placeholder to fill in)."""
-    return Command(text, safe=False)
+    return fixes.parse(text, safe=False)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ class RenderOptions(NamedTuple):
     cwd: str | None = None
     # the CI workspace ($GITHUB_WORKSPACE, else the working directory): `github` annotates files in it only
     workspace: str | None = None
+    # the shell fix commands are rendered for (sso_doctor.fixes.SHELLS)
+    shell: str = "bash"
 
 
 Renderer = Callable[[Report, RenderOptions], str]
@@ -44,12 +46,17 @@ def names() -> list[str]:
     return list(_FORMATS)
 
 
-def finding_text(f: Finding) -> str:
+def command_lines(f: Finding, shell: str = "bash") -> list[str]:
+    """`$ command` (safe to run as printed in `shell`) or `✎ step` (needs a person) for each command."""
+    return [f"{'$' if c.safe_in(shell) else '✎'} {c.render(shell)}" for c in f.fix.commands]
+
+
+def finding_text(f: Finding, shell: str = "bash") -> str:
     """A finding's message followed by its fix: `Fix: summary`, then `$ command` (safe) or `✎ edit` lines."""
     lines = [f.message]
     if f.fix.summary:
         lines.append(f"Fix: {f.fix.summary}")
-    lines.extend(f"{'$' if c.safe else '✎'} {c.text}" for c in f.fix.commands)
+    lines.extend(command_lines(f, shell))
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ from sso_doctor.reporters import RenderOptions
 SCHEMA_VERSION = 1
 
 
-def finding_dict(f: Finding, verbose: bool = False) -> dict[str, Any]:
+def finding_dict(f: Finding, verbose: bool = False, shell: str = "bash") -> dict[str, Any]:
     loc = f.location
     d: dict[str, Any] = {
         "rule_id": f.rule_id,
@@ -30,7 +30,7 @@ def finding_dict(f: Finding, verbose: bool = False) -> dict[str, Any]:
         },
         "fix": {
             "summary": f.fix.summary,
-            "commands": [{"command": c.text, "safe": c.safe} for c in f.fix.commands],
+            "commands": [c.as_dict(shell) for c in f.fix.commands],
         },
         "evidence": {k: v for k, v in f.evidence},
         "fingerprint": f.fingerprint,
@@ -71,7 +71,7 @@ def to_dict(report: Report, options: RenderOptions | None = None) -> dict[str, A
             }
             for r in report.results
         ],
-        "findings": [finding_dict(f, verbose) for f in report.findings],
+        "findings": [finding_dict(f, verbose, options.shell if options else "bash") for f in report.findings],
     }
 
 
