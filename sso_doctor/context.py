@@ -39,6 +39,21 @@ class RunSettings:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
+def register_url_secrets(config: aws_config.AwsConfig, secrets: Secrets) -> None:
+    """The password of every URL in the files (endpoint_url in a profile or a [services] block,
+    sso_start_url, anything else), and the query string of start URLs: registered with `secrets`, so
+    every output masks them as the proxy variables' passwords are masked."""
+    for parsed in (config.config, config.credentials):
+        for section in parsed.sections:
+            for key, entry in section.entries.items():
+                value = entry.value
+                items = value.items() if isinstance(value, dict) else ((key, value),)
+                for k, v in items:
+                    if isinstance(v, str) and ("@" in v or (k == "sso_start_url" and "?" in v)):
+                        secrets.add_url(v.strip(), start_url=k == "sso_start_url")
+                        secrets.add_url(v, start_url=k == "sso_start_url")
+
+
 def _home_from(env: Mapping[str, str]) -> str | None:
     """HOME as os.path.expanduser finds it: $HOME, else the password database."""
     if env.get("HOME"):
@@ -85,6 +100,7 @@ class Context:
                 continue  # most profiles hold none: no lookups for them
             for key in SECRET_CONFIG_KEYS:
                 self.secrets.add(profile.get(key))
+        register_url_secrets(config, self.secrets)
         return config
 
     def parsed_config(self) -> aws_config.AwsConfig:

@@ -64,23 +64,45 @@ class Outcome:
 
     def render(self, color: bool = False) -> str:
         env = os.environ if self.request.env is None else self.request.env
+        report, home = self.safe_report()
         options = reporters.RenderOptions(
             verbose=self.request.verbose,
             quiet=self.request.quiet,
             color=color,
-            home=self.context.home,
+            home=home,
             cwd=os.getcwd(),
             workspace=env.get("GITHUB_WORKSPACE") or None,
         )
-        text = reporters.get(self.request.output_format)(self.report, options)
-        return self.redact(text)
+        return reporters.get(self.request.output_format)(report, options)
+
+    def safe_report(self) -> tuple[Report, str | None]:
+        """The report (and HOME, for `~/` paths) as it may be shown: secrets masked in every value, then
+        identifiers replaced (markdown), then control characters escaped (text, markdown, github).
+
+        Values are made safe before a reporter serialises them, never by rewriting its output, so no
+        format's syntax can be corrupted.
+        """
+        from sso_doctor import safe_text
+
+        report, home = self.report, self.context.home
+        fn = self.redact
+        report = safe_text.map_report(report, fn, steps=fn)
+        home = fn(home) if home else home
+        if self.anonymize:
+            anon = anonymizer_for(self.context).apply
+            report = safe_text.map_report(report, anon, steps=anon)
+            home = anon(home) if home else home
+        if reporters.escapes_controls(self.request.output_format):
+            escape = safe_text.escape_controls
+            report = safe_text.map_report(report, escape, steps=None,
+                                          detail=lambda t: safe_text.escape_controls(t, keep_newlines=True))
+            home = escape(home) if home else home
+        return report, home
 
     def redact(self, text: str) -> str:
-        # Second line of defence: no registered secret leaves the process, whatever the format.
+        """`text` with every secret of the run masked (a value, never serialised output)."""
         for ctx in self.contexts or (self.context,):
             text = ctx.secrets.redact(text)
-        if self.anonymize:
-            text = anonymizer_for(self.context).apply(text)
         return text
 
     @property
@@ -243,9 +265,14 @@ def check(request: CheckRequest) -> Outcome:
     if ignored_by_glob:
         report = suppress(report, lambda f: _glob_ignored(f, ignored_by_glob), "per-profile-ignores")
     if request.write_baseline:
-        text = contexts[0].secrets.redact(baseline.dumps(report.findings))
-        for ctx in contexts[1:]:
-            text = ctx.secrets.redact(text)
+        from sso_doctor import safe_text
+
+        def redact(value: str) -> str:
+            for ctx in contexts:
+                value = ctx.secrets.redact(value)
+            return value
+
+        text = baseline.dumps(safe_text.map_report(report, redact, steps=redact).findings)
         try:
             Path(request.write_baseline).write_text(text, encoding="utf-8")
         except OSError as e:

@@ -397,6 +397,7 @@ def read_token_file(path: Path, secrets: Secrets) -> CacheFile:
     if "registrationExpiresAt" in doc:
         reg_at, reg_problem = parse_time(doc["registrationExpiresAt"])
     start_url = doc.get("startUrl") if isinstance(doc.get("startUrl"), str) else None
+    secrets.add_url(start_url, start_url=True)  # a password or query string in it is masked everywhere
     region = doc.get("region") if isinstance(doc.get("region"), str) else None
     return CacheFile(
         path, kind, None, mode, uid, size, fields, start_url, region,

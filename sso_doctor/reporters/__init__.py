@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from sso_doctor.fixes import Command
 from sso_doctor.model import Finding, Report
 
 
@@ -46,9 +47,35 @@ def names() -> list[str]:
     return list(_FORMATS)
 
 
+# Formats read on a terminal or a web page: control characters in values are shown escaped there.
+_ESCAPING = frozenset({"text", "markdown", "github"})
+
+
+def escapes_controls(name: str) -> bool:
+    return name in _ESCAPING
+
+
+def command_text(c: Command, shell: str = "bash") -> tuple[str, bool]:
+    """(the command as printed, safe to run as printed). The shell quoting is kept as it is; a command
+    holding a control character is shown escaped (`\\x1b`), which is no longer what to type, so it
+    needs an edit."""
+    from sso_doctor.safe_text import escape_controls, has_controls
+
+    text = c.render(shell)
+    if c.op == "sh":  # a here-document spans lines on purpose
+        shown = escape_controls(text, keep_newlines=True)
+    else:
+        shown = escape_controls(text) if has_controls(text) else text
+    return shown, c.safe_in(shell) and shown == text
+
+
 def command_lines(f: Finding, shell: str = "bash") -> list[str]:
     """`$ command` (safe to run as printed in `shell`) or `✎ step` (needs a person) for each command."""
-    return [f"{'$' if c.safe_in(shell) else '✎'} {c.render(shell)}" for c in f.fix.commands]
+    out = []
+    for c in f.fix.commands:
+        text, safe = command_text(c, shell)
+        out.append(f"{'$' if safe else '✎'} {text}")
+    return out
 
 
 def finding_text(f: Finding, shell: str = "bash") -> str:

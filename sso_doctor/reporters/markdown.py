@@ -7,7 +7,7 @@ in sso_doctor.runner when --redact is on (the default for this format).
 from __future__ import annotations
 
 from sso_doctor.model import Report, Severity, Status
-from sso_doctor.reporters import RenderOptions
+from sso_doctor.reporters import RenderOptions, command_text
 from sso_doctor.text import tilde
 
 _ICON = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
@@ -56,7 +56,8 @@ def render(report: Report, opts: RenderOptions) -> str:
         if f.fix.commands:
             out.append("```sh")
             for c in f.fix.commands:
-                out.append(c.text if c.safe else f"# edit before running:\n{c.text}")
+                text, safe = command_text(c)
+                out.append(text if safe else f"# edit before running:\n{text}")
             out += ["```", ""]
     checked = [r for r in report.results if r.status in (Status.PASSED, Status.FAILED, Status.ERRORED)]
     skipped = [r for r in report.results if r.status == Status.SKIPPED
