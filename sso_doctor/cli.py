@@ -60,7 +60,7 @@ def _now_from_env() -> dt.datetime | None:
 
 
 def _die(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"sso-doctor: {message}", err=True)
+    typer.echo(_safe(f"sso-doctor: {message}"), err=True)
     return typer.Exit(code)
 
 
@@ -221,7 +221,7 @@ def check(
         sys.stdout.write(text)
         sys.stdout.flush()
     if write_baseline is not None:
-        typer.echo(f"sso-doctor: wrote {len(outcome.report.findings)} finding(s) to the baseline {write_baseline}",
+        typer.echo(_safe(f"sso-doctor: wrote {len(outcome.report.findings)} finding(s) to the baseline {write_baseline}"),
                    err=True)
     raise typer.Exit(outcome.exit_code)
 
@@ -304,7 +304,7 @@ def _explain_error_text(text: str) -> None:
             typer.echo(f"    {label}")
     profile = next((m.profile for m in matches if m.profile), None) or error_texts.profile_in(text)
     check = "sso-doctor check" + (f" --profile {shell_quote(profile)}" if profile else "")
-    typer.echo(f"\nConfirm on this machine:\n    {check}")
+    typer.echo(_safe(f"\nConfirm on this machine:\n    {check}"))
     typer.echo(f"Details of a rule:\n    sso-doctor explain {seen[0]}")
 
 
@@ -345,14 +345,18 @@ def discover(
     import json
 
     from sso_doctor import admin
+    from sso_doctor.safe_text import deep, escape_controls, json_escape_c1
 
+    ctx = _admin_context()
     try:
-        found = admin.discover(profile, region)
+        found = admin.discover(profile, region, ctx.secrets)
     except admin.AdminError as e:
         raise _die(str(e)) from None
+    for note in found.notes:
+        typer.echo(_safe(f"sso-doctor: {note}", ctx), err=True)
     block = found.sso_session_block(session_name)
     if output_format == Format.json:
-        typer.echo(json.dumps({
+        doc = deep({
             "region": found.region,
             "instances": [{"instance_arn": i.arn, "identity_store_id": i.identity_store_id,
                            "owner_account_id": i.owner_account_id, "name": i.name, "portal_url": i.portal_url}
@@ -362,28 +366,52 @@ def discover(
             "permission_sets": [{"name": p.name, "arn": p.arn, "session_duration": p.session_duration}
                                 for p in found.permission_sets],
             "sso_session_block": block,
-        }, indent=2))
+        }, ctx.secrets.redact)
+        typer.echo(json_escape_c1(json.dumps(doc, indent=2)))
         raise typer.Exit(0 if found.instances else 1)
+
+    def shown(value: object) -> str:
+        return escape_controls(ctx.secrets.redact(str(value)))
+
     if not found.instances:
-        typer.echo(f"No IAM Identity Center instance in {found.region}: try the home region (--region) or a "
+        typer.echo(f"No IAM Identity Center instance in {shown(found.region)}: try the home region (--region) or a "
                    "management / delegated-administrator profile (--profile).")
         raise typer.Exit(1)
     for inst in found.instances:
-        typer.echo(f"IAM Identity Center in {found.region}")
-        typer.echo(f"  instance        {inst.arn}")
-        typer.echo(f"  identity store  {inst.identity_store_id}")
-        typer.echo(f"  owner account   {inst.owner_account_id or '-'}")
-        typer.echo(f"  portal URL      {inst.portal_url}")
+        typer.echo(f"IAM Identity Center in {shown(found.region)}")
+        typer.echo(f"  instance        {shown(inst.arn)}")
+        typer.echo(f"  identity store  {shown(inst.identity_store_id)}")
+        typer.echo(f"  owner account   {shown(inst.owner_account_id or '-')}")
+        typer.echo(f"  portal URL      {shown(inst.portal_url)}")
     typer.echo(f"\nAccounts ({len(found.accounts)})")
     if found.accounts_error:
-        typer.echo(f"  (could not list the organization: {found.accounts_error})")
+        typer.echo(f"  (could not list the organization: {shown(found.accounts_error)})")
     for a in found.accounts:
-        typer.echo(f"  {a.id}  {a.name}")
+        typer.echo(f"  {shown(a.id)}  {shown(a.name)}")
     typer.echo(f"\nPermission sets ({len(found.permission_sets)})")
     for p in found.permission_sets:
-        typer.echo(f"  {p.name:<30} {p.session_duration or '-':<8} {p.arn}")
+        typer.echo(f"  {shown(p.name):<30} {shown(p.session_duration or '-'):<8} {shown(p.arn)}")
     typer.echo("\nAdd this to ~/.aws/config, then run `aws configure sso --profile <name>`:\n")
-    typer.echo(block)
+    typer.echo(escape_controls(ctx.secrets.redact(block or ""), keep_newlines=True))
+
+
+def _admin_context():
+    """This machine's facts for an admin command: only to register its secrets (environment, config
+    files, token cache), so no message of the walk can echo one."""
+    from sso_doctor.context import Context
+
+    ctx = Context(now=_now_from_env())
+    _ = (ctx.environment, ctx.config, ctx.token_cache)
+    return ctx
+
+
+def _safe(text: str, ctx=None) -> str:
+    """A line for the terminal: secrets masked, control characters escaped (newlines kept)."""
+    from sso_doctor.redact import redact_all
+    from sso_doctor.safe_text import escape_controls
+
+    text = ctx.secrets.redact(text) if ctx is not None else text
+    return escape_controls(redact_all(text), keep_newlines=True)
 
 
 @app.command()
@@ -409,19 +437,25 @@ def triage(
         # a project's select/ignore is about `check`; triage always runs its own rules
         isolated=True, select=("SSO7",)))
     facts = outcome.context.triage
+    mask = outcome.redact
     if facts.error and not facts.checked:
-        raise _die(facts.error)
+        raise _die(mask(facts.error))
+    for note in facts.notes:
+        typer.echo(_safe(f"sso-doctor: {mask(note)}"), err=True)
     text = outcome.render(color=False)
-    verdict = _verdict_text(facts)
+    verdict = mask(_verdict_text(facts))
     if output_format == Format.json:
+        from sso_doctor.safe_text import json_escape_c1
+
         doc = json.loads(text)
-        doc["verdict"] = {"status": facts.verdict, "text": verdict, "error": facts.error}
-        text = json.dumps(doc, indent=2) + "\n"
+        doc["verdict"] = {"status": facts.verdict, "text": verdict,
+                          "error": mask(facts.error) if facts.error else None}
+        text = json_escape_c1(json.dumps(doc, indent=2)) + "\n"
     else:
-        text += f"\nVerdict: {verdict}\n"
+        text += f"\nVerdict: {_safe(verdict)}\n"
     sys.stdout.write(text)
     if facts.error:
-        typer.echo(f"sso-doctor: the walk stopped early: {facts.error}", err=True)
+        typer.echo(_safe(f"sso-doctor: the walk stopped early: {mask(facts.error)}"), err=True)
     raise typer.Exit(outcome.exit_code if not facts.error else 2)
 
 
@@ -450,7 +484,5 @@ def main() -> None:
     except Exception as e:  # noqa: BLE001 - the last line of defence against a traceback for users
         sys.stderr.write(f"sso-doctor: internal error ({type(e).__name__}); run with -v and report it\n")
         if "-v" in sys.argv or "--verbose" in sys.argv:
-            from sso_doctor.redact import redact_all
-
-            sys.stderr.write(redact_all("".join(traceback.format_exception(type(e), e, e.__traceback__))))
+            sys.stderr.write(_safe("".join(traceback.format_exception(type(e), e, e.__traceback__))))
         sys.exit(2)

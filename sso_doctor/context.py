@@ -164,7 +164,9 @@ class Context:
             raise SkipRule("only `sso-doctor triage` runs the administrator checks")
         from sso_doctor import admin
 
-        return admin.triage(request)
+        # the secrets of this machine are registered first, so no error of the walk can echo them
+        _ = (self.environment, self.config)
+        return admin.triage(request, self.secrets)
 
     # --- SSO token cache (loaders/token_cache.py) -----------------------------------------------------
 

@@ -100,7 +100,7 @@ def to_json(ctx: Context, found: list[SessionRow]) -> str:
     doc = {
         "schema_version": SCHEMA_VERSION,
         "now": _stamp(ctx.now),
-        "cache_dir": str(cache.directory.path),
+        "cache_dir": ctx.secrets.redact(str(cache.directory.path)),
         "cache_dir_state": cache.directory.state,
         "sessions": [
             {
@@ -167,7 +167,10 @@ def _shown(value: str | None) -> str:
 
 def to_text(ctx: Context, found: list[SessionRow]) -> str:
     cache = ctx.token_cache
-    lines = [f"SSO logins and cached tokens in {ctx.show_path(cache.directory.path)} "
+    from sso_doctor.safe_text import escape_controls
+
+    shown_dir = escape_controls(ctx.secrets.redact(ctx.show_path(cache.directory.path)))
+    lines = [f"SSO logins and cached tokens in {shown_dir} "
              f"(now {_stamp(ctx.now)})"]
     if not found:
         lines.append("  (no sso-session, no SSO profile and no cached token)")
@@ -187,8 +190,26 @@ def to_text(ctx: Context, found: list[SessionRow]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def safe_rows(ctx: Context, found: list[SessionRow], *, escape: bool) -> list[SessionRow]:
+    """Rows as they may be shown: every string value through the run's secret masking (a URL's password
+    and query string, any registered secret) and, for a terminal, control characters escaped."""
+    from dataclasses import fields, replace
+
+    from sso_doctor.safe_text import deep, escape_controls
+
+    def fn(value: str) -> str:
+        value = ctx.secrets.redact(value)
+        return escape_controls(value) if escape else value
+
+    names = [f.name for f in fields(SessionRow)]
+    return [replace(r, **{n: deep(getattr(r, n), fn) for n in names}) for r in found]
+
+
 def render(ctx: Context, output_format: str) -> str:
-    """The whole output, already passed through the run's secret redaction."""
-    found = rows(ctx)
-    text = to_json(ctx, found) if output_format == "json" else to_text(ctx, found)
-    return ctx.secrets.redact(text)
+    """The whole output; values masked (and escaped for a terminal) before they are serialised."""
+    from sso_doctor.safe_text import json_escape_c1
+
+    found = safe_rows(ctx, rows(ctx), escape=output_format != "json")
+    if output_format == "json":
+        return json_escape_c1(to_json(ctx, found))
+    return to_text(ctx, found)
