@@ -45,6 +45,24 @@ _URL_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@\"'<>
                            r"(?P<tail>@(?![^\s\"'<>`]*@))")
 
 
+# A value under a secret's field name, in the JSON, XML, headers and repr()s botocore logs at DEBUG (the
+# portal's role credentials are logged in the response body before anyone could register them).
+_SECRET_FIELDS = re.compile(
+    r"(?i)(?P<head>[\"']?(?:secret_?access_?key|session_?token|security_?token|access_?token|refresh_?token"
+    r"|client_?secret|x-amz-security-token|x-amz-sso_bearer_token|password)[\"']?\s*[:=]\s*b?[\"']?)"
+    r"(?P<val>[^\"'\s,;}<>)]{4,})")
+_SECRET_ELEMENTS = re.compile(r"(?i)(?P<head><(?:SecretAccessKey|SessionToken|SecurityToken)>)(?P<val>[^<]{4,})")
+_FIELD_HINT = re.compile(r"(?i)secret|token|password")
+
+
+def mask_secret_fields(text: str) -> str:
+    """Values written under a secret's field name (`"secretAccessKey": "…"`, `<SessionToken>…`) masked."""
+    if _FIELD_HINT.search(text) is None:
+        return text
+    text = _SECRET_FIELDS.sub(lambda m: m.group("head") + MASK, text)
+    return _SECRET_ELEMENTS.sub(lambda m: m.group("head") + MASK, text)
+
+
 _LIVE: weakref.WeakSet[Secrets] = weakref.WeakSet()
 _FACTORY_LOCK = threading.Lock()
 _factory_installed = False
@@ -80,7 +98,7 @@ def redact_all(text: str) -> str:
     """`text` with every secret registered in this process masked (log records, last-resort errors)."""
     for secrets in list(_LIVE):
         text = secrets.redact(text)
-    return mask_url_passwords(text)
+    return mask_secret_fields(mask_url_passwords(text))
 
 
 def mask_url_passwords(text: str) -> str:
@@ -138,7 +156,7 @@ class Secrets:
             return text
         if self._values and len(text) >= MIN_HUNTED_LEN:
             text = self._current().apply(text)
-        return mask_url_passwords(text)
+        return mask_secret_fields(mask_url_passwords(text))
 
 
 class _Index:
@@ -232,7 +250,7 @@ def mask_url(value: str, *, query: bool = False) -> tuple[str, list[str]]:
         found += [password, unquote(password)]
         shown = value[:span[0]] + MASK + value[span[1]:]
     if query and shown != MASK:
-        q = shown.find("?", span[1] if span else 0)
+        q = shown.find("?", span[0] + len(MASK) if span else 0)
         if q >= 0 and shown[q + 1:].strip():
             found.append(shown[q + 1:].split("#", 1)[0])
             shown = shown[:q + 1] + MASK
