@@ -304,7 +304,7 @@ def _explain_error_text(text: str) -> None:
             typer.echo(f"    {label}")
     profile = next((m.profile for m in matches if m.profile), None) or error_texts.profile_in(text)
     check = "sso-doctor check" + (f" --profile {shell_quote(profile)}" if profile else "")
-    typer.echo(_safe(f"\nConfirm on this machine:\n    {check}"))
+    typer.echo(f"\nConfirm on this machine:\n    {_safe(check)}")
     typer.echo(f"Details of a rule:\n    sso-doctor explain {seen[0]}")
 
 
@@ -405,13 +405,14 @@ def _admin_context():
     return ctx
 
 
-def _safe(text: str, ctx=None) -> str:
-    """A line for the terminal: secrets masked, control characters escaped (newlines kept)."""
+def _safe(text: str, ctx=None, *, keep_newlines: bool = False) -> str:
+    """Text for the terminal: secrets masked, control characters escaped (newlines too, unless the text
+    is several lines by construction, such as a traceback)."""
     from sso_doctor.redact import redact_all
     from sso_doctor.safe_text import escape_controls
 
     text = ctx.secrets.redact(text) if ctx is not None else text
-    return escape_controls(redact_all(text), keep_newlines=True)
+    return escape_controls(redact_all(text), keep_newlines=keep_newlines)
 
 
 @app.command()
@@ -484,5 +485,6 @@ def main() -> None:
     except Exception as e:  # noqa: BLE001 - the last line of defence against a traceback for users
         sys.stderr.write(f"sso-doctor: internal error ({type(e).__name__}); run with -v and report it\n")
         if "-v" in sys.argv or "--verbose" in sys.argv:
-            sys.stderr.write(_safe("".join(traceback.format_exception(type(e), e, e.__traceback__))))
+            sys.stderr.write(_safe("".join(traceback.format_exception(type(e), e, e.__traceback__)),
+                                   keep_newlines=True))
         sys.exit(2)

@@ -20,16 +20,21 @@ from sso_doctor.model import Finding, Fix, Location, Report, RuleResult
 
 StrFn = Callable[[str], str]
 
-# C0 and C1 control characters, DEL, and the Unicode line/paragraph separators and bidirectional
-# overrides that reorder or hide text on a terminal. Newlines and tabs are kept where text may span lines.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_CONTROLS_AND_NEWLINES = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_C1_AND_SEPARATORS = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 control characters, DEL, the Unicode line/paragraph separators and bidirectional overrides
+# that reorder or hide text on a terminal, and undecodable bytes (argv and environment values arrive with
+# them as lone surrogates, which a UTF-8 stdout would write back raw: 0x9b is CSI on an 8-bit terminal).
+# Newlines and tabs are kept where text may span lines.
+_OTHERS = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff"
+_CONTROLS = re.compile(f"[\x00-\x08\x0b-\x1f{_OTHERS}]")
+_CONTROLS_AND_NEWLINES = re.compile(f"[\x00-\x08\x0a-\x1f{_OTHERS}]")
+_C1_AND_SEPARATORS = re.compile(f"[{_OTHERS}]")
 
 
 def _visible(m: re.Match[str]) -> str:
-    c = m.group(0)
-    return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+    n = ord(m.group(0))
+    if 0xDC80 <= n <= 0xDCFF:  # surrogateescape: the undecodable byte itself
+        return f"\\x{n - 0xDC00:02x}"
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}"
 
 
 def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
