@@ -37,7 +37,6 @@ _K = 8  # the length of the indexed pieces
 _STRIDE = 8  # probe every _STRIDE characters: secrets of _K + _STRIDE - 1 characters or more are indexed
 _LONG = _K + _STRIDE - 1
 _RUN = re.compile(r"\S{%d,}" % _K)
-_BLANK = re.compile(r"\s")
 
 # `scheme://user:password@host`: the password of any URL, found by shape. The password runs to the last
 # `@` before a blank or quote (urllib takes the last `@` of the authority as the end of the user info).
@@ -164,16 +163,25 @@ class _Index:
 
     def __init__(self, values: dict[str, str]) -> None:
         self.values = dict(values)
-        self.pieces: dict[str, list[tuple[int, str]]] = {}
+        pieces: dict[str, list[tuple[int, str]]] = {}
+        get = pieces.get
         short: list[str] = []
+        offsets = range(_STRIDE)
         for s in self.values:
-            if len(s) >= _LONG and not _BLANK.search(s):
-                for off in range(_STRIDE):
-                    self.pieces.setdefault(s[off:off + _K], []).append((off, s))
+            if len(s) >= _LONG and s.split() == [s]:  # no blank: it lies inside one run
+                for off in offsets:
+                    piece = s[off:off + _K]
+                    found = get(piece)
+                    if found is None:
+                        pieces[piece] = [(off, s)]
+                    else:
+                        found.append((off, s))
             else:
                 short.append(s)
+        self.pieces = pieces
         short.sort(key=len, reverse=True)
-        self.short = re.compile("|".join(map(re.escape, short))) if short else None
+        # a lookahead finds every start, so overlapping secrets are masked whole (their union)
+        self.short = re.compile("(?=(" + "|".join(map(re.escape, short)) + "))") if short else None
 
     def apply(self, text: str) -> str:
         spans: list[tuple[int, int, str]] = []
@@ -189,7 +197,7 @@ class _Index:
                             if i >= start and text.startswith(secret, i):
                                 spans.append((i, i + len(secret), secret))
         if self.short is not None:
-            spans.extend((m.start(), m.end(), m.group(0)) for m in self.short.finditer(text))
+            spans.extend((m.start(), m.start() + len(m.group(1)), m.group(1)) for m in self.short.finditer(text))
         if not spans:
             return text
         spans.sort(key=lambda s: (s[0], -s[1]))
