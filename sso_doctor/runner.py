@@ -298,6 +298,10 @@ def _split_admin_rules(chosen: list, left_out: dict[str, str], *, triage: bool) 
     return keep, left_out
 
 
+# Session names too common to replace wherever they appear as a word (SSO110 falls back to "sso").
+_GENERIC_NAMES = frozenset({"sso", "start", "portal", "login", "aws", "my-sso"})
+
+
 def anonymizer_for(ctx: Context) -> Anonymizer:
     """Placeholders for what identifies a person or an organization in this machine's setup."""
     import socket
@@ -318,6 +322,45 @@ def anonymizer_for(ctx: Context) -> Anonymizer:
                 anon.add("host", urlsplit(url.strip()).hostname)
             except ValueError:
                 pass
+    from sso_doctor.rules.config import _new_session_name  # the name SSO110 suggests for a start URL
+
+    for url in urls:
+        if url:
+            name = _new_session_name(url, set())
+            if name not in _GENERIC_NAMES:
+                for n in (name, f"{name}-2", f"{name}-3"):
+                    anon.add("sso-session", n)
+    # endpoint overrides (variables and endpoint_url in any section): their hosts say who runs them
+    endpoints = list(ctx.environment.endpoint_urls.values())
+    for parsed in (cfg.config, cfg.credentials):
+        for section in parsed.sections:
+            for key, entry in section.entries.items():
+                value = entry.value
+                for k, v in (value.items() if isinstance(value, dict) else ((key, value),)):
+                    if k == "endpoint_url" and isinstance(v, str):
+                        endpoints.append(v)
+    for url in endpoints:
+        try:
+            anon.add("host", urlsplit(url.strip() if "://" in url else "http://" + url.strip()).hostname)
+        except ValueError:
+            pass
+    # account names the portal or the organization gave this run (online access checks, triage)
+    run = ctx.__dict__.get("_online_run")
+    if run is not None and run._access is not None:
+        for access in run._access.results(0):
+            for account_id, account_name in access.accounts or ():
+                anon.add("account", account_id)
+                anon.add("account-name", account_name)
+    facts = ctx.__dict__.get("triage")
+    if facts is not None:
+        for account in (facts.account,):
+            if account is not None:
+                anon.add("account", account.id)
+                anon.add("account-name", account.name)
+        anon.add("user", facts.request.user)
+        if facts.user is not None:
+            anon.add("user", facts.user.user_name)
+            anon.add("user", facts.user.display_name)
     for var in ("USER", "LOGNAME", "USERNAME"):
         anon.add("user", ctx.env.get(var))
     if ctx.home:
