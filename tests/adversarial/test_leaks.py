@@ -126,3 +126,30 @@ def test_the_credential_process_stderr_is_never_shown(world):
         result = CliRunner().invoke(app, args, env=_env(w))
         assert result.exit_code == 2, result.output
         assert "credential_process" in result.stderr and "helper failed" not in result.output
+
+
+def test_a_verbose_internal_error_traceback_is_masked(world, monkeypatch, capsys):
+    """The last line of defence: an unexpected exception whose text carries secrets (a URL password, a
+    registered token, a field botocore logged) is printed with -v, masked."""
+    import sys
+
+    from sso_doctor import cli, runner
+    from sso_doctor.redact import Secrets
+
+    w, _ = world
+    live = Secrets()  # a run's secrets, as the crashed run had registered them
+    live.add(w.tokens["valid"][0])
+
+    def crash(request):
+        raise RuntimeError(f"boom http://u:{w.canaries[0]}@127.0.0.1:9 token {w.tokens['valid'][0]} "
+                           f'{{"secretAccessKey": "{w.canaries[1]}"}}')
+
+    monkeypatch.setattr(runner, "check", crash)
+    monkeypatch.setattr(sys, "argv", ["sso-doctor", "check", "--offline", "-v"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "internal error (RuntimeError)" in err and "Traceback" in err
+    assert "boom http://u:****@127.0.0.1:9" in err
+    assert_no_canaries(w.canaries, {"stderr": err})
+    del live
