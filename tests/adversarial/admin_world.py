@@ -94,18 +94,6 @@ def build(root: Path, *, moto_url: str, sso_url: str, make) -> AdminWorld:
     return world
 
 
-def seed(moto_url: str) -> None:
-    """Make sure moto has an organization (its SSO instance exists by itself)."""
-    import boto3
-
-    org = boto3.client("organizations", region_name=REGION, endpoint_url=moto_url,
-                       aws_access_key_id="testing", aws_secret_access_key="testing")
-    try:
-        org.create_organization(FeatureSet="ALL")
-    except org.exceptions.AlreadyInOrganizationException:
-        pass
-
-
 def snapshot(root: Path) -> dict[str, tuple]:
     """Every path under root (root included) with its type and mode, owner, size, mtime and content."""
     out = {}

@@ -33,7 +33,8 @@ ADMIN_PROFILES = ["admin-window", "admin-expired", "admin-process", "admin-bad-e
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory, moto_server):
-    admin_world.seed(moto_server)
+    # no organization is made here: moto's backends are shared with tests/test_triage.py, which makes
+    # its own (the admin commands work without one)
     canaries: list[str] = []
 
     def make(label: str) -> str:
