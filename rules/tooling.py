@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from functools import cache
 from urllib.parse import urlsplit
 
 from packaging.version import Version
 
-from sso_doctor import aws_values
+from sso_doctor import aws_values, fixes
 from sso_doctor.context import Context
 from sso_doctor.loaders.aws_config import SsoSettings
 from sso_doctor.loaders.cli_version import AwsExecutable
@@ -48,19 +49,81 @@ def _cli(ctx: Context, exe: AwsExecutable) -> str:
     return f"AWS CLI {exe.version} ({ctx.show_path(exe.path)})" if exe.version else ctx.show_path(exe.path)
 
 
-def install_v2_commands(ctx: Context, exe: AwsExecutable | None = None) -> tuple[str, ...]:
-    """The official way to install or update AWS CLI v2 here, following how `exe` was installed."""
-    if exe is not None and "/Cellar/awscli/" in exe.real_path:
-        return ("brew upgrade awscli",)
-    if exe is not None and exe.path.startswith("/snap/"):
-        return ("sudo snap refresh aws-cli",)
+ZIP_URL = "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip"
+PKG_URL = "https://awscli.amazonaws.com/AWSCLIV2.pkg"
+MSI_URL = "https://awscli.amazonaws.com/AWSCLIV2.msi"
+
+
+def _sudo_for(path: str, home: str | None) -> str:
+    """`sudo ` unless the path is in the user's own home (an installer run with -i ~/... -b ~/...)."""
+    return "" if home and (path == home or path.startswith(home.rstrip("/") + "/")) else "sudo "
+
+
+def install_v2_commands(ctx: Context, exe: AwsExecutable | None = None) -> tuple[Command, ...]:
+    """The official way to install or update AWS CLI v2 here, following how `exe` was installed.
+
+    Homebrew: `brew upgrade awscli`; snap: `sudo snap refresh aws-cli`; the Linux zip installer: run
+    again with `--update` and the same install and bin folders; the macOS pkg and the Windows MSI: the
+    latest installer. Anything else (no aws, a pip install, unknown): the OS's official installer.
+    """
+    how = exe.install if exe is not None else None
+    if how == "brew":
+        return (fixes.run("brew", "upgrade", "awscli"),)
+    if how == "snap":
+        return (fixes.run("sudo", "snap", "refresh", "aws-cli"),)
+    if how == "zip" and exe is not None and ctx.platform not in ("win32", "darwin"):
+        # <install-dir>/v2/<version>/dist/aws, linked from <bin-dir>/aws: update that same install
+        install_dir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(exe.real_path))))
+        bin_dir = os.path.dirname(exe.path)
+        options = "--update"
+        if (install_dir, bin_dir) != ("/usr/local/aws-cli", "/usr/local/bin"):
+            options = f"-i {shell_quote(install_dir)} -b {shell_quote(bin_dir)} --update"
+        sudo = _sudo_for(install_dir, ctx.home) if options != "--update" else "sudo "
+        return (fixes.sh(f'curl -fsSL "{ZIP_URL}" -o awscliv2.zip && unzip -q -o awscliv2.zip && '
+                         f"{sudo}./aws/install {options}"),)
     if ctx.platform == "darwin":
-        return ('curl -fsSL "https://awscli.amazonaws.com/AWSCLIV2.pkg" -o AWSCLIV2.pkg && '
-                "sudo installer -pkg AWSCLIV2.pkg -target /",)
+        return (fixes.sh(f'curl -fsSL "{PKG_URL}" -o AWSCLIV2.pkg && sudo installer -pkg AWSCLIV2.pkg -target /'),)
     if ctx.platform == "win32":
-        return ("msiexec.exe /i https://awscli.amazonaws.com/AWSCLIV2.msi",)
-    return ('curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && '
-            "unzip -q -o awscliv2.zip && sudo ./aws/install --update",)
+        return (fixes.run("msiexec.exe", "/i", MSI_URL),)
+    return (fixes.sh(f'curl -fsSL "{ZIP_URL}" -o awscliv2.zip && unzip -q -o awscliv2.zip && '
+                     "sudo ./aws/install --update"),)
+
+
+def uninstall_v1_commands(ctx: Context, exe: AwsExecutable) -> tuple[Command, ...]:
+    """How to remove this AWS CLI v1, by the tool that installed it; a manual step when unknown."""
+    if exe.install == "brew":
+        return (fixes.run("brew", "uninstall", "awscli@1" if "/Cellar/awscli@1/" in exe.real_path.replace("\\", "/")
+                          else "awscli"),)
+    real = exe.real_path.replace("\\", "/")
+    if "/pipx/venvs/awscli/" in real:
+        return (fixes.run("pipx", "uninstall", "awscli"),)
+    if exe.install == "pip" and exe.interpreter and exe.installer == "pip":
+        # the very interpreter the script runs: its pip removes exactly this copy
+        return (fixes.run(exe.interpreter, "-m", "pip", "uninstall", "awscli"),)
+    if exe.version_file and "/dist-packages/" in exe.version_file.replace("\\", "/") \
+            and "/local/" not in exe.version_file.replace("\\", "/"):
+        return (manual("sudo apt remove awscli   # installed by the system package manager (or dnf/yum/zypper)"),)
+    return (manual("pip uninstall awscli   # with the pip of the Python that installed it"),)
+
+
+def _path_first_command(ctx: Context, directory: str) -> Command:
+    """Put `directory` first on PATH for this shell session (POSIX shells; a manual step elsewhere)."""
+    if ctx.platform == "win32":
+        return manual(f'put {directory} before the other aws folders in PATH (System Properties > '
+                      'Environment Variables), then open a new terminal')
+    return fixes.sh(f'export PATH={shell_quote(directory)}:"$PATH"',
+                    comment="this shell only: add the line to your shell's startup file to keep it")
+
+
+def _newest_v2(found: Sequence[AwsExecutable]) -> AwsExecutable | None:
+    v2 = [e for e in found if e.version is not None and e.version.major == 2]
+    return max(v2, key=lambda e: e.version) if v2 else None  # type: ignore[arg-type,return-value]
+
+
+def _version_evidence(ctx: Context, exe: AwsExecutable) -> dict[str, str]:
+    if exe.version_file:
+        return {"version": str(exe.version), "read from": ctx.show_path(exe.version_file)}
+    return {"aws --version": exe.shown_line}
 
 
 @cache  # asked for every SSO profile; a config has a handful of distinct start URLs
@@ -140,6 +203,28 @@ def aws_cli_not_found(ctx: Context) -> Iterator[Finding]:
     cli = ctx.aws_cli
     if cli.active is not None:
         return
+    installed = [e for e in cli.elsewhere if e.version is None or e.version.major == 2]
+    if installed:
+        # installed by an official installer, just not reachable: say so instead of "install it"
+        exe = max(installed, key=lambda e: e.version or Version("0"))
+        where = ctx.show_path(exe.path)
+        what = f"AWS CLI {exe.version}" if exe.version else "an AWS CLI"
+        folder = os.path.dirname(exe.path)
+        steps: list[Command] = []
+        if exe.install == "brew" and ctx.platform == "darwin":
+            steps.append(fixes.sh(f'eval "$({shell_quote(os.path.join(folder, "brew"))} shellenv)"',
+                                  comment="Homebrew's own PATH setup; add it to ~/.zprofile to keep it"))
+        else:
+            steps.append(_path_first_command(ctx, folder))
+        steps.append(fixes.run("aws", "--version"))
+        yield aws_cli_not_found.finding(
+            f"No aws command on PATH, but {what} is installed at {where} ({_HOW.get(exe.install or '', 'installed')}): "
+            f"its folder {ctx.show_path(folder)} is not on PATH, so `aws sso login` cannot be run by name.",
+            fix(f"Add {ctx.show_path(folder)} to PATH.", *steps),
+            location=Location(env_var="PATH"),
+            evidence={ctx.show_path(e.path): str(e.version or "version not read") for e in cli.elsewhere},
+        )
+        return
     commands: list[str | Command] = list(install_v2_commands(ctx))
     message = "No aws command on PATH, so `aws sso login` cannot be run here."
     blocked = [e for e in cli.executables if not e.runnable]
@@ -182,14 +267,23 @@ def aws_cli_v1(ctx: Context) -> Iterator[Finding]:
     exe = _active(ctx)
     if exe.version is None or exe.version.major != 1:
         return
-    yield aws_cli_v1.finding(
-        f"The first aws on PATH, {ctx.show_path(exe.path)}, is AWS CLI {exe.version} (v1): it has no `aws sso "
-        "login` or `aws configure sso`.",
-        fix("Uninstall AWS CLI v1 with the tool that installed it, then install v2.",
-            manual("pip uninstall awscli"), *install_v2_commands(ctx), "type -a aws"),
-        location=Location(path=exe.path),
-        evidence={"aws --version": exe.shown_line},
-    )
+    message = (f"The first aws on PATH, {ctx.show_path(exe.path)}, is AWS CLI {exe.version} (v1): it has no "
+               "`aws sso login` or `aws configure sso`.")
+    evidence = _version_evidence(ctx, exe)
+    v2 = _newest_v2(ctx.aws_cli.runnable[1:])
+    if v2 is not None:
+        # v2 is already here, later on PATH: one cause (the order), one finding, no "install v2"
+        folder = os.path.dirname(v2.path)
+        message += (f" AWS CLI {v2.version} is installed too, at {ctx.show_path(v2.path)}, later on PATH: "
+                     "remove v1 or put v2's folder first.")
+        the_fix = fix(f"Uninstall AWS CLI v1, or put {ctx.show_path(folder)} first on PATH.",
+                      *uninstall_v1_commands(ctx, exe), _path_first_command(ctx, folder), "type -a aws")
+        evidence.update({f"on PATH #{i + 1}": f"{ctx.show_path(e.path)} ({e.version or e.problem})"
+                         for i, e in enumerate(ctx.aws_cli.runnable)})
+    else:
+        the_fix = fix("Uninstall AWS CLI v1 with the tool that installed it, then install v2.",
+                      *uninstall_v1_commands(ctx, exe), *install_v2_commands(ctx), "type -a aws")
+    yield aws_cli_v1.finding(message, the_fix, location=Location(path=exe.path), evidence=evidence)
 
 
 @rule("SSO403", "cli-without-sso-session", Severity.ERROR, needs=("cli", "config", "env"))
@@ -285,14 +379,37 @@ def multiple_aws_on_path(ctx: Context) -> Iterator[Finding]:
     found = ctx.aws_cli.runnable
     if len(found) < 2:
         return
+    first = found[0]
+    if first.version is not None and first.version.major == 1 and _newest_v2(found[1:]) is not None:
+        raise SkipRule("the v1 first on PATH hides a v2 further down: one cause, reported by SSO402 with every aws "
+                       "on PATH")
     listed = ", then ".join(f"{ctx.show_path(e.path)} ({e.version or e.problem})" for e in found)
+    wanted = _newest_v2(found)
+    steps: list[str | Command] = ["type -a aws"]
+    if wanted is not None and wanted is not first and (first.version is None or wanted.version > first.version):
+        folder = os.path.dirname(wanted.path)
+        summary = (f"Put {ctx.show_path(folder)} (AWS CLI {wanted.version}, the newest here) first on PATH, or "
+                   "uninstall the others.")
+        steps.append(_path_first_command(ctx, folder))
+    else:
+        others = name_list([ctx.show_path(e.path) for e in found[1:]], quote=False)
+        summary = f"The first one is the one to keep; uninstall the others ({others}) so no tool runs them."
     yield multiple_aws_on_path.finding(
         f"PATH holds {len(found)} aws executables and the first one wins: {listed}.",
-        fix("Uninstall the ones you do not use, or put the directory of the one you want first on PATH.",
-            "type -a aws", manual('export PATH="<directory of the aws you want>:$PATH"')),
+        fix(summary, *steps),
         location=Location(env_var="PATH"),
-        evidence={ctx.show_path(e.path): e.shown_line or (e.problem or "") for e in found},
+        evidence={ctx.show_path(e.path): _shown_version(ctx, e) for e in found},
     )
+
+
+_HOW = {"brew": "Homebrew", "snap": "snap", "zip": "the Linux installer", "pkg": "the macOS installer",
+        "msi": "the Windows installer", "pip": "a Python install"}
+
+
+def _shown_version(ctx: Context, exe: AwsExecutable) -> str:
+    if exe.version_file:
+        return f"{exe.version} (read from {ctx.show_path(exe.version_file)})"
+    return exe.shown_line or (exe.problem or "")
 
 
 def _browser_blocker(env: LoginEnv) -> tuple[Evidence, str] | None:
