@@ -194,8 +194,11 @@ def aws_cli_not_found(ctx: Context) -> Iterator[Finding]:
 
         curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && unzip -q -o awscliv2.zip && sudo ./aws/install --update
 
-    If it is installed but not found, add its directory to `PATH` (the installer links it into
-    `/usr/local/bin`).
+    When no `aws` is on `PATH` but an official installer's own location holds one (the MSI's
+    `%ProgramFiles%\\Amazon\\AWSCLIV2\\aws.exe`, the macOS pkg's `/usr/local/aws-cli/aws`, Homebrew's
+    `/opt/homebrew/bin/aws`, the Linux installer's `/usr/local/bin/aws`, the snap's `/snap/bin/aws`),
+    the finding says so, with the version read from the install folder, and the fix adds that folder
+    to `PATH` (`eval "$(/opt/homebrew/bin/brew shellenv)"` for Homebrew) instead of reinstalling.
 
     ## Example
         ✗ SSO401 aws-cli-not-found: No aws command on PATH, so `aws sso login` cannot be run here.
@@ -245,8 +248,11 @@ def aws_cli_v1(ctx: Context) -> Iterator[Finding]:
     """The `aws` your shell runs is AWS CLI version 1, which cannot log in to IAM Identity Center.
 
     ## What it checks
-    Runs `aws --version` for the first `aws` on `PATH` (as a separate process, with a time limit) and
-    reads the `aws-cli/X.Y.Z` line; major version 1 fires.
+    The version of the first `aws` on `PATH`: read from its install (the `awscli-*.dist-info` beside
+    the Python its `#!` line names, for a pip install), else from `aws --version` run as a separate
+    process with a time limit; major version 1 fires. When a v2 is also on `PATH`, further down, the
+    finding names it and its folder: the problem is the order, not a missing install (and SSO405,
+    which would say the same, is skipped).
 
     ## Why it matters
     AWS CLI v1 has no `aws sso login` and no `aws configure sso`: `aws sso login` fails with
@@ -254,7 +260,10 @@ def aws_cli_v1(ctx: Context) -> Iterator[Finding]:
     machine can create or renew one.
 
     ## How to fix
-    Remove v1 with the tool that installed it, then install v2:
+    Remove v1 with the tool that installed it: for a pip install the finding names the very
+    interpreter that owns it (`/path/to/python3 -m pip uninstall awscli`), `pipx uninstall awscli`,
+    `brew uninstall awscli@1`, or the system package manager. Then install v2, or, when v2 is already
+    further down `PATH`, put its folder first (`export PATH=/usr/local/bin:"$PATH"`):
 
         pip uninstall awscli
         curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && unzip -q -o awscliv2.zip && sudo ./aws/install --update
@@ -262,7 +271,7 @@ def aws_cli_v1(ctx: Context) -> Iterator[Finding]:
     Check with `type -a aws` that no other v1 is left earlier on `PATH`.
 
     ## Example
-        ✗ SSO402 aws-cli-v1: The first aws on PATH, /usr/bin/aws, is AWS CLI 1.46.3 (v1): it has no `aws sso login` or `aws configure sso`.
+        ✗ SSO402 aws-cli-v1: The first aws on PATH, /usr/bin/aws, is AWS CLI 1.46.3 (v1): it has no `aws sso login` or `aws configure sso`. AWS CLI 2.36.7 is installed too, at /usr/local/bin/aws, later on PATH: remove v1 or put v2's folder first.
     """
     exe = _active(ctx)
     if exe.version is None or exe.version.major != 1:
@@ -358,7 +367,7 @@ def multiple_aws_on_path(ctx: Context) -> Iterator[Finding]:
     """`PATH` holds more than one `aws` executable; the first one wins.
 
     ## What it checks
-    Every executable called `aws` on `PATH`, asked for its version. The same file reached twice (a
+    Every executable called `aws` on `PATH`, with its version. The same file reached twice (a
     duplicate `PATH` entry, a symbolic link to another entry's `aws`, a hard link) counts once; two
     separate installations count twice, even of the same version.
 
@@ -368,10 +377,13 @@ def multiple_aws_on_path(ctx: Context) -> Iterator[Finding]:
     "the CLI" then changes nothing.
 
     ## How to fix
-    List them, then uninstall the ones you do not use or put the right directory first:
+    List them, then uninstall the ones you do not use or put the right folder first. The finding names
+    the folder of the newest v2 when it is not first:
 
         type -a aws
-        export PATH="<directory of the aws you want>:$PATH"
+        export PATH=/usr/local/bin:"$PATH"
+
+    A v1 first with a v2 further down is one cause reported by SSO402 (this rule is then skipped).
 
     ## Example
         ! SSO405 multiple-aws-on-path: PATH holds 2 aws executables and the first one wins: /home/me/.local/bin/aws (1.46.3), then /usr/local/bin/aws (2.22.0).

@@ -1,8 +1,8 @@
 """Every `aws` executable on PATH and the version each one reports, as facts.
 
-Each one is run as a subprocess, `aws --version`, never imported: awscli >= 1.46 installs a meta-path
-hook on import that swaps `botocore` for its vendored copy, which would change what the rest of
-sso-doctor (and botocore-differential tests) see.
+The AWS CLI is never imported (awscli >= 1.46 installs a meta-path hook on import that swaps `botocore`
+for its vendored copy, which would change what the rest of sso-doctor sees): its version is read
+from files, or it is run as a subprocess, `aws --version`.
 
 "Distinct" executables: two PATH hits are the same executable when they are the same file after
 following symbolic links (same device and inode). A duplicate PATH entry, `/bin` symlinked to
