@@ -434,11 +434,31 @@ def _browser_blocker(env: LoginEnv) -> tuple[Evidence, str] | None:
     if env.wsl is not None:
         if env.browser:
             return None
-        return env.wsl, "BROWSER is not set, so the CLI cannot hand the login page to the Windows browser"
+        return env.wsl, _wsl_why(env)
     if not env.has_display:
+        if env.platform in ("win32", "cygwin"):
+            return (Evidence("this is Windows Server Core", env_var=None),
+                    "it has no desktop and no browser to open the login page in")
         return (Evidence("neither DISPLAY nor WAYLAND_DISPLAY is set", env_var="DISPLAY"),
                 "there is no graphical display to open a browser on")
     return None
+
+
+def _wsl_why(env: LoginEnv) -> str:
+    if env.wslview:
+        return ("BROWSER is not set, so the CLI cannot hand the login page to the Windows browser (wslview is "
+                "installed, but Python's browser lookup never tries it)")
+    return ("neither BROWSER is set nor wslview installed, so nothing can hand the login page to the Windows "
+            "browser")
+
+
+def _wsl_browser_steps(env: LoginEnv) -> list[str | Command]:
+    """Make the CLI open the Windows browser from WSL: wslview (from wslu) named in BROWSER."""
+    steps: list[str | Command] = []
+    if not env.wslview:
+        steps.append(manual("sudo apt install wslu   # provides wslview; use your distribution's package manager"))
+    steps.append(fixes.setenv("BROWSER", "wslview", comment="add it to ~/.bashrc or ~/.zshrc to keep it"))
+    return steps
 
 
 @rule("SSO406", "headless-pkce-login", Severity.WARNING, needs=("cli", "login_env", "config", "env"))
@@ -451,8 +471,14 @@ def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
     an SSH session (`SSH_CONNECTION`, `SSH_TTY` or `SSH_CLIENT` set), a container (`/.dockerenv`,
     `/run/.containerenv`, a container runtime in `/proc/1/cgroup`, the `container` variable,
     `KUBERNETES_SERVICE_HOST`), WSL (`WSL_DISTRO_NAME`, or a Microsoft kernel in `/proc/version`)
-    without `BROWSER`, or Linux without `DISPLAY` and `WAYLAND_DISPLAY`. macOS and Windows always have
-    a browser unless you came in over SSH.
+    without `BROWSER`, Linux without `DISPLAY` and `WAYLAND_DISPLAY`, or Windows Server Core (no
+    desktop, no browser). macOS and Windows have a browser unless you came in over SSH (macOS's sshd
+    and Windows' OpenSSH both set `SSH_CONNECTION`); a Remote Desktop session (`SESSIONNAME=RDP-...`)
+    is a full desktop where the browser opens in front of you, so it is not headless.
+
+    On WSL the device-code flow (profiles without an sso-session, or a CLI older than 2.22.0) also
+    opens a browser, for the verification page: with neither `BROWSER` set nor `wslview` installed,
+    the finding says that page will not open and must be opened by hand.
 
     ## Why it matters
     The PKCE flow starts a small web server on `127.0.0.1` of this machine and opens the login page in
@@ -473,13 +499,27 @@ def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
         ! SSO406 headless-pkce-login: Profile "dev" logs in through a browser (PKCE, sso-session "corp") with AWS CLI 2.36.7 (/usr/local/bin/aws), but SSH_CONNECTION is set (an SSH session): your browser is not on this machine, and it cannot reach the login callback on this machine's 127.0.0.1.
     """
     exe, version = _active_v2(ctx)
-    if version < PKCE_SINCE:
-        return
-    pkce = [s for s in _sso_profiles(ctx) if s.session is not None]
-    if not pkce:
-        return
-    blocker = _browser_blocker(ctx.login_env)
+    profiles = _sso_profiles(ctx)
+    pkce = [s for s in profiles if s.session is not None] if version >= PKCE_SINCE else []
+    env = ctx.login_env
+    blocker = _browser_blocker(env) if pkce else None
     if blocker is None:
+        # The device-code flow needs no callback, but it too opens the verification page with a browser:
+        # on WSL with nothing to hand it to Windows, the page never opens and the person must copy the URL.
+        device = [s for s in profiles if s not in pkce]
+        if env.wsl is None or env.browser or not device or env.ssh is not None or env.container is not None:
+            return
+        first = shell_quote(device[0].profile.name)
+        who = f"Profile {_names(device)}" if len(device) == 1 else f"Profiles {_names(device)}"
+        yield headless_pkce_login.finding(
+            f"{who} log{'s' if len(device) == 1 else ''} in with a device code (the CLI's browser-less flow), "
+            f"but on WSL ({env.wsl.text}) {_wsl_why(env)}: `aws sso login` cannot open the verification page, "
+            "so open the URL it prints in your Windows browser by hand.",
+            fix("Let WSL open the Windows browser with wslview, or open the printed URL yourself.",
+                *_wsl_browser_steps(env), f"aws sso login --profile {first}"),
+            subject=device[0].profile.name,
+            location=Location(path=env.wsl.path, env_var=env.wsl.env_var),
+        )
         return
     evidence, why = blocker
     first = shell_quote(pkce[0].profile.name)
@@ -488,9 +528,9 @@ def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
     message = (f"{who} log{'s' if len(pkce) == 1 else ''} in through a browser (PKCE, sso-session {sessions}) "
                f"with {_cli(ctx, exe)}, but {evidence.text}: {why}.")
     device = f"aws sso login --use-device-code --profile {first}"
-    if evidence is ctx.login_env.wsl:
+    if evidence is env.wsl:
         the_fix = fix(f"Let WSL open the Windows browser (wslview comes with the wslu package), or run `{device}`.",
-                      "export BROWSER=wslview", f"aws sso login --profile {first}")
+                      *_wsl_browser_steps(env), f"aws sso login --profile {first}")
     else:
         the_fix = fix("Log in with a device code, which works from a browser on any device.", device)
     yield headless_pkce_login.finding(

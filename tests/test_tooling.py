@@ -445,6 +445,33 @@ def test_ssh_and_display(tmp_path, env, platform, ssh, display):
     assert (got.display.env_var or got.display.text if got.display else None) == display
 
 
+@pytest.mark.parametrize("files, env, display", [
+    (["explorer.exe"], {}, "Windows desktop"),
+    (["explorer.exe"], {"SESSIONNAME": "Console"}, "Windows desktop"),
+    (["explorer.exe"], {"sessionname": "RDP-Tcp#12"}, "SESSIONNAME=RDP-Tcp#12 is set (a Remote Desktop session"),
+    (["System32/cmd.exe"], {}, None),                   # Server Core: no explorer.exe
+    (["System32/cmd.exe"], {"SESSIONNAME": "RDP-Tcp#1"}, None),  # RDP into Server Core: still no browser
+])
+def test_windows_desktop_remote_desktop_and_server_core(tmp_path, files, env, display):
+    system_root = tmp_path / "Windows"
+    for f in files:
+        (system_root / f).parent.mkdir(parents=True, exist_ok=True)
+        (system_root / f).write_text("")
+    got = login_env.load({"SystemRoot": str(system_root), **env}, root=str(tmp_path), platform="win32")
+    assert (got.display.text[:len(display)] if got.display else None) == display
+    # no SystemRoot (or an unreadable one): a desktop, as almost every Windows is
+    assert login_env.load(env, root=str(tmp_path), platform="win32").display is not None
+
+
+def test_wslview_is_looked_up_on_wsl_only(tmp_path):
+    make_aws(tmp_path / "bin", "exit 0\n", name="wslview")
+    env = {"PATH": str(tmp_path / "bin"), "WSL_DISTRO_NAME": "Ubuntu"}
+    assert login_env.load(env, root=str(tmp_path), platform="linux").wslview == str(tmp_path / "bin" / "wslview")
+    assert login_env.load({**env, "WSL_DISTRO_NAME": ""}, root=str(tmp_path), platform="linux").wslview is None
+    (tmp_path / "bin" / "wslview").chmod(0o644)  # not executable: the shell would not run it either
+    assert login_env.load(env, root=str(tmp_path), platform="linux").wslview is None
+
+
 def test_login_env_never_raises_on_odd_files(tmp_path):
     root = tmp_path / "root"
     (root / "proc" / "version").mkdir(parents=True)  # a directory where a file should be
@@ -494,7 +521,15 @@ def test_sso406_location_and_fix_per_blocker(tmp_path):
     (Path(root) / ".dockerenv").unlink()
     wsl = sso406(base)
     assert wsl["location"]["env_var"] == "WSL_DISTRO_NAME"
-    assert [c["command"] for c in wsl["fix"]["commands"]] == ["export BROWSER=wslview", "aws sso login --profile a"]
+    # no wslview on PATH: install wslu first (a manual step: the package manager differs)
+    assert [(c["command"].split("   #")[0], c["safe"]) for c in wsl["fix"]["commands"]] == [
+        ("sudo apt install wslu", False), ("export BROWSER=wslview", True), ("aws sso login --profile a", True)]
+    assert "neither BROWSER is set nor wslview installed" in wsl["message"]
+    make_aws(tmp_path / "bin", "exit 0\n", name="wslview")
+    wsl = sso406(base)
+    assert [c["command"].split("   #")[0] for c in wsl["fix"]["commands"]] == [
+        "export BROWSER=wslview", "aws sso login --profile a"]
+    assert "wslview is installed, but Python's browser lookup never tries it" in wsl["message"]
 
 
 @pytest.mark.parametrize("url, region, partition", [
