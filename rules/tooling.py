@@ -115,6 +115,14 @@ def _path_first_command(ctx: Context, directory: str) -> Command:
                     comment="this shell only: add the line to your shell's startup file to keep it")
 
 
+def _list_aws(ctx: Context) -> Command:
+    """Every `aws` the shell would find, in order: `type -a` in POSIX shells and fish; on Windows
+    where.exe, which cmd and PowerShell both run (in PowerShell plain `where` is Where-Object)."""
+    if ctx.platform in ("win32", "cygwin"):
+        return fixes.run("where.exe", "aws")
+    return fixes.run("type", "-a", "aws")
+
+
 def _newest_v2(found: Sequence[AwsExecutable]) -> AwsExecutable | None:
     v2 = [e for e in found if e.version is not None and e.version.major == 2]
     return max(v2, key=lambda e: e.version) if v2 else None  # type: ignore[arg-type,return-value]
@@ -286,12 +294,12 @@ def aws_cli_v1(ctx: Context) -> Iterator[Finding]:
         message += (f" AWS CLI {v2.version} is installed too, at {ctx.show_path(v2.path)}, later on PATH: "
                      "remove v1 or put v2's folder first.")
         the_fix = fix(f"Uninstall AWS CLI v1, or put {ctx.show_path(folder)} first on PATH.",
-                      *uninstall_v1_commands(ctx, exe), _path_first_command(ctx, folder), "type -a aws")
+                      *uninstall_v1_commands(ctx, exe), _path_first_command(ctx, folder), _list_aws(ctx))
         evidence.update({f"on PATH #{i + 1}": f"{ctx.show_path(e.path)} ({e.version or e.problem})"
                          for i, e in enumerate(ctx.aws_cli.runnable)})
     else:
         the_fix = fix("Uninstall AWS CLI v1 with the tool that installed it, then install v2.",
-                      *uninstall_v1_commands(ctx, exe), *install_v2_commands(ctx), "type -a aws")
+                      *uninstall_v1_commands(ctx, exe), *install_v2_commands(ctx), _list_aws(ctx))
     yield aws_cli_v1.finding(message, the_fix, location=Location(path=exe.path), evidence=evidence)
 
 
@@ -397,7 +405,7 @@ def multiple_aws_on_path(ctx: Context) -> Iterator[Finding]:
                        "on PATH")
     listed = ", then ".join(f"{ctx.show_path(e.path)} ({e.version or e.problem})" for e in found)
     wanted = _newest_v2(found)
-    steps: list[str | Command] = ["type -a aws"]
+    steps: list[str | Command] = [_list_aws(ctx)]
     if wanted is not None and wanted is not first and (first.version is None or wanted.version > first.version):
         folder = os.path.dirname(wanted.path)
         summary = (f"Put {ctx.show_path(folder)} (AWS CLI {wanted.version}, the newest here) first on PATH, or "
@@ -669,7 +677,7 @@ def unparseable_cli_version(ctx: Context) -> Iterator[Finding]:
         message += f" It printed: {exe.shown_line}"
     yield unparseable_cli_version.finding(
         message,
-        fix("See what this aws is and try it yourself, then reinstall AWS CLI v2.", "type -a aws", "aws --version",
+        fix("See what this aws is and try it yourself, then reinstall AWS CLI v2.", _list_aws(ctx), "aws --version",
             *install_v2_commands(ctx, exe)),
         location=Location(path=exe.path),
         evidence={"exit code": str(exe.exit_code)} if exe.exit_code is not None else {},

@@ -378,3 +378,32 @@ def test_the_engine_starts_aws_version_before_the_first_rule(tmp_path):
                                                                            "HOME": str(tmp_path)})
     engine.run([reads_config_first, asks_for_the_cli], ctx)
     assert seen == {"aws started without being asked": True, "version": "2.36.7"}
+
+
+def test_windows_v1_before_the_msi_v2_is_one_finding_with_windows_commands(tmp_path):
+    """SSO402 on Windows: pip's aws.cmd (v1, read from its dist-info) first, the MSI's aws.exe (v2) later.
+    One finding, naming the v2; the listing command is where.exe, the PATH change a manual step."""
+    import json
+
+    from sso_doctor import runner
+
+    venv = tmp_path / "venv"
+    venv.mkdir()
+    (venv / "pyvenv.cfg").write_text("home = C:\\Python311\ninclude-system-site-packages = false\nversion = 3.11.7\n")
+    python = fake_python(venv / "Scripts" / "python.exe")
+    dist_info(venv / "Lib" / "site-packages", "1.44.0")
+    script(venv / "Scripts" / "aws", AWS_SCRIPT, shebang=f"#!{python}")
+    script(venv / "Scripts" / "aws.cmd", '@echo OFF\n"%~dp0python.exe" "%~dp0aws" %*\n')
+    msi = script(tmp_path / "Program Files" / "Amazon" / "AWSCLIV2" / "aws.exe", f"echo '{V2_LINE}'\n")
+    env = {"PATH": os.pathsep.join([str(venv / "Scripts"), str(msi.parent)]), "PATHEXT": ".EXE;.CMD",
+           "SSO_DOCTOR_PLATFORM": "win32", "USERPROFILE": str(tmp_path), "HOME": str(tmp_path),
+           "SSO_DOCTOR_ROOT": str(tmp_path / "root")}
+    doc = json.loads(runner.check(runner.CheckRequest(output_format="json", select=("SSO402", "SSO405"), env=env,
+                                                      offline=True)).render())
+    (finding,) = doc["findings"]
+    assert finding["rule_id"] == "SSO402"
+    assert "AWS CLI 2.36.7 is installed too" in finding["message"]
+    commands = [(c["command"], c["safe"]) for c in finding["fix"]["commands"]]
+    assert commands[-1] == ("where.exe aws", True)
+    assert any(not safe and str(msi.parent) in text for text, safe in commands)  # PATH: a manual step
+    assert {r["id"]: r["status"] for r in doc["rules"]}["SSO405"] == "skipped"
