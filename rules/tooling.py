@@ -97,6 +97,8 @@ def uninstall_v1_commands(ctx: Context, exe: AwsExecutable) -> tuple[Command, ..
     real = exe.real_path.replace("\\", "/")
     if "/pipx/venvs/awscli/" in real:
         return (fixes.run("pipx", "uninstall", "awscli"),)
+    if "/uv/tools/awscli/" in real:
+        return (fixes.run("uv", "tool", "uninstall", "awscli"),)
     if exe.install == "pip" and exe.interpreter and exe.installer == "pip":
         # the very interpreter the script runs: its pip removes exactly this copy
         return (fixes.run(exe.interpreter, "-m", "pip", "uninstall", "awscli"),)
@@ -288,6 +290,7 @@ def aws_cli_v1(ctx: Context) -> Iterator[Finding]:
                "`aws sso login` or `aws configure sso`.")
     evidence = _version_evidence(ctx, exe)
     v2 = _newest_v2(ctx.aws_cli.runnable[1:])
+    off_path = _newest_v2(ctx.aws_cli.elsewhere) if v2 is None else None
     if v2 is not None:
         # v2 is already here, later on PATH: one cause (the order), one finding, no "install v2"
         folder = os.path.dirname(v2.path)
@@ -297,6 +300,13 @@ def aws_cli_v1(ctx: Context) -> Iterator[Finding]:
                       *uninstall_v1_commands(ctx, exe), _path_first_command(ctx, folder), _list_aws(ctx))
         evidence.update({f"on PATH #{i + 1}": f"{ctx.show_path(e.path)} ({e.version or e.problem})"
                          for i, e in enumerate(ctx.aws_cli.runnable)})
+    elif off_path is not None:
+        # installed by its official installer but its folder is not on PATH at all
+        folder = os.path.dirname(off_path.path)
+        message += (f" AWS CLI {off_path.version} is installed too, at {ctx.show_path(off_path.path)}, but its "
+                    "folder is not on PATH.")
+        the_fix = fix(f"Uninstall AWS CLI v1, and put {ctx.show_path(folder)} first on PATH.",
+                      *uninstall_v1_commands(ctx, exe), _path_first_command(ctx, folder), _list_aws(ctx))
     else:
         the_fix = fix("Uninstall AWS CLI v1 with the tool that installed it, then install v2.",
                       *uninstall_v1_commands(ctx, exe), *install_v2_commands(ctx), _list_aws(ctx))

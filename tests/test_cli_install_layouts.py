@@ -407,3 +407,25 @@ def test_windows_v1_before_the_msi_v2_is_one_finding_with_windows_commands(tmp_p
     assert commands[-1] == ("where.exe aws", True)
     assert any(not safe and str(msi.parent) in text for text, safe in commands)  # PATH: a manual step
     assert {r["id"]: r["status"] for r in doc["rules"]}["SSO405"] == "skipped"
+
+
+def test_v1_on_path_with_the_official_v2_installed_off_path(tmp_path):
+    """pip's v1 on PATH, the zip installer's v2 in /usr/local but /usr/local/bin not on PATH: SSO402 says
+    v2 is installed and where, and puts its folder first; it does not say "install v2"."""
+    import json
+
+    from sso_doctor import runner
+
+    aws, _ = venv_with_v1(tmp_path)
+    root = tmp_path / "root"
+    zip_install(root, "2.36.7", tmp_path / "ran")
+    env = {"PATH": str(aws.parent), "HOME": str(tmp_path), "SSO_DOCTOR_ROOT": str(root)}
+    doc = json.loads(runner.check(runner.CheckRequest(output_format="json", select=("SSO402",), env=env,
+                                                      offline=True)).render())
+    (finding,) = doc["findings"]
+    assert "AWS CLI 2.36.7 is installed too, at ~/root/usr/local/bin/aws, but its folder is not on PATH" in \
+        finding["message"]
+    commands = [c["command"] for c in finding["fix"]["commands"]]
+    assert commands[0] == f"{aws.parent / 'python3'} -m pip uninstall awscli"
+    assert commands[1].startswith(f"export PATH={root}/usr/local/bin:\"$PATH\"")
+    assert not any("install --update" in c for c in commands)
