@@ -238,6 +238,15 @@ class Context:
         self.__dict__["_aws_cli_thread"] = (thread, box)
         thread.start()
 
+    def join_prefetch(self) -> None:
+        """Wait for what `prefetch` started, even when no rule asked for it: a hung `aws` is killed at its
+        deadline by the loader, never left running after sso-doctor exits."""
+        if "_aws_cli_thread" in self.__dict__:
+            try:
+                self.aws_cli  # noqa: B018 - joins the thread
+            except Exception:  # noqa: BLE001 - the rules that asked have reported it already
+                pass
+
     @cached_property
     def root(self) -> str:
         """The filesystem root where OS markers and installers' folders are looked for: "/"; tests only:

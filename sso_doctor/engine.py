@@ -143,6 +143,7 @@ def run(
     online = _start_online(online_rules, ctx) if online_rules else None
     for r in offline_rules:
         results[r.id] = _run_one(r, ctx)
+    ctx.join_prefetch()
     if online is not None:
         results.update(_collect_online(online, ctx))
 
