@@ -211,8 +211,11 @@ class Context:
         # not. `shell` is the detected (or --shell) shell when the platform module provides one.
         search_cwd = None
         if (self.platform == "win32" and getattr(self, "shell", None) == "cmd"
-                and not self.env.get("NoDefaultCurrentDirectoryInExePath")):
-            search_cwd = os.getcwd()
+                and not any(k.upper() == "NODEFAULTCURRENTDIRECTORYINEXEPATH" for k in self.env)):
+            try:
+                search_cwd = os.getcwd()
+            except OSError:  # a working directory that was removed: nothing to search there
+                search_cwd = None
         return cli_version.load(self.env, platform=self.platform, root=self.root, search_cwd=search_cwd)
 
     def prefetch(self, needs: frozenset[str] | set[str]) -> None:

@@ -429,3 +429,29 @@ def test_v1_on_path_with_the_official_v2_installed_off_path(tmp_path):
     assert commands[0] == f"{aws.parent / 'python3'} -m pip uninstall awscli"
     assert commands[1].startswith(f"export PATH={root}/usr/local/bin:\"$PATH\"")
     assert not any("install --update" in c for c in commands)
+
+
+def test_context_searches_the_current_directory_only_for_cmd(tmp_path, monkeypatch):
+    """cmd.exe runs .\\aws.exe before PATH (unless NoDefaultCurrentDirectoryInExePath is set); PowerShell
+    and the POSIX shells never do. The shell comes from the platform module's `shell` when it has one."""
+    from sso_doctor.context import Context, RunSettings
+
+    script(tmp_path / "project" / "aws.exe", f"echo '{V2_LINE}'\n")
+    script(tmp_path / "bin" / "aws.exe", f"echo '{V2_LINE}'\n")
+    monkeypatch.chdir(tmp_path / "project")
+    env = {"PATH": str(tmp_path / "bin"), "PATHEXT": ".EXE", "SSO_DOCTOR_PLATFORM": "win32",
+           "SSO_DOCTOR_ROOT": str(tmp_path / "root")}
+
+    class Cmd(Context):
+        shell = "cmd"
+
+    class PowerShell(Context):
+        shell = "powershell"
+
+    def first(ctx: Context) -> str:
+        return ctx.aws_cli.active.path
+
+    assert first(Cmd(RunSettings(), env=env)) == str(tmp_path / "project" / "aws.exe")
+    assert first(Cmd(RunSettings(), env={**env, "NoDefaultCurrentDirectoryInExePath": "1"})) == str(
+        tmp_path / "bin" / "aws.exe")
+    assert first(PowerShell(RunSettings(), env=env)) == str(tmp_path / "bin" / "aws.exe")
