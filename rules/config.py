@@ -116,7 +116,9 @@ def config_unparseable(ctx: Context) -> Iterator[Finding]:
         yield config_unparseable.finding(
             f"botocore cannot parse the {f.role} file ({where}): {f.problem.cause}. Every AWS CLI and SDK "
             "call fails with 'Unable to parse config file'.",
-            fix(f"Edit line {f.problem.line} of {shown}." if f.problem.line else f"Repair {shown}.", *commands),
+            fix(f"Save {shown} as UTF-8 without a byte-order mark." if "UTF-16" in f.problem.cause
+                or "byte-order mark" in f.problem.cause
+                else f"Edit line {f.problem.line} of {shown}." if f.problem.line else f"Repair {shown}.", *commands),
             location=Location(path=str(f.path), line=f.problem.line),
         )
 
