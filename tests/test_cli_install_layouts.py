@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import plistlib
-import sys
 import textwrap
 import time
 from pathlib import Path

@@ -360,8 +360,8 @@ ZIP_GET = 'curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m)
     ("/usr/local/Cellar/awscli/2.15.0_1/bin/aws", "/usr/local/bin/aws", "darwin", "fish", "brew upgrade awscli"),
     ("/usr/bin/snap", "/snap/bin/aws", "linux", "bash", "sudo snap refresh aws-cli"),
     ("/usr/local/aws-cli/aws", "/usr/local/bin/aws", "darwin", "zsh",
-     'curl -fsSL "https://awscli.amazonaws.com/AWSCLIV2.pkg" -o AWSCLIV2.pkg && sudo installer -pkg AWSCLIV2.pkg '
-     "-target /"),
+     ('curl -fsSL "https://awscli.amazonaws.com/AWSCLIV2.pkg" -o AWSCLIV2.pkg && sudo installer -pkg AWSCLIV2.pkg '
+      "-target /")),
     ("C:/Program Files/Amazon/AWSCLIV2/aws.exe", "C:/Program Files/Amazon/AWSCLIV2/aws.exe", "win32", "powershell",
      "msiexec.exe /i https://awscli.amazonaws.com/AWSCLIV2.msi"),
     ("C:/Program Files/Amazon/AWSCLIV2/aws.exe", "C:/Program Files/Amazon/AWSCLIV2/aws.exe", "win32", "cmd",

@@ -395,7 +395,7 @@ def _python_script(path: str) -> tuple[str, list[str], str] | None:
         return None
     if os.path.basename(words[0]) in ("sh", "bash") and (m := _PIP_LAUNCHER.search(text)):
         words = [m.group(1)]  # pip's launcher for interpreter paths too long or with spaces for a #! line
-    elif os.path.basename(words[0]) == "env" or not re.search(r"python", os.path.basename(words[0]), re.I):
+    elif os.path.basename(words[0]) == "env" or not re.search(r"python", os.path.basename(words[0]), re.IGNORECASE):
         return None  # `env python3`: whichever python is first on PATH when it runs; or not Python at all
     if not re.search(r"^\s*(?:from awscli[.\s]|import awscli)", text, re.MULTILINE):
         return None
