@@ -313,3 +313,18 @@ def _nearest(text: str, limit: int, exclude: set[str]) -> tuple[Candidate, ...]:
         if len(out) >= limit:
             break
     return tuple(out)
+
+
+def next_check(result: Explanation, rules: dict) -> str:
+    """The `sso-doctor check` that confirms the diagnosis on this machine: the profile the paste names,
+    and --online when the likeliest rule needs the network (portal, endpoints)."""
+    from sso_doctor.model import ONLINE_NEEDS
+    from sso_doctor.text import shell_quote
+
+    parts = ["sso-doctor", "check"]
+    if result.pasted.profile:
+        parts += ["--profile", shell_quote(result.pasted.profile)]
+    top = rules.get(result.candidates[0].rule) if result.candidates else None
+    if top is not None and top.needs & ONLINE_NEEDS:
+        parts.append("--online")
+    return " ".join(parts)

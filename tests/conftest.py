@@ -105,3 +105,16 @@ def moto_server():
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+# --- figures a test wants in the summary even when it passes ------------------------------------------
+# tests/test_explain_corpus.py scores `sso-doctor explain` on the real-world corpus and puts its top-1 /
+# top-3 figures on config.summary_lines; they are printed at the end of every run that includes it.
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001
+    lines = getattr(config, "summary_lines", None)
+    if lines:
+        terminalreporter.write_sep("-", "figures")
+        for line in lines:
+            terminalreporter.write_line(line)
