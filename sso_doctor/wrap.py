@@ -164,10 +164,15 @@ def _run_rules(rule_ids: list[str], profile: str | None, online: bool, env: Mapp
         # second line of defence, as `check` does: no secret the loaders saw leaves the process
         return [_redacted(f, outcome) for f in findings], ""
     skipped = [r for r in outcome.report.results if r.rule.id in rule_ids and r.status == Status.SKIPPED]
-    if skipped and len(skipped) == len(rule_ids):
-        reasons = "; ".join(f"{r.rule.id} skipped: {r.reason}" for r in skipped)
-        return [], f"the rules that explain it could not run here ({reasons})."
-    return [], "`sso-doctor check` finds none of these problems on this machine now."
+    ran = [r for r in rule_ids if r not in {s.rule.id for s in skipped}]
+    notes = []
+    if ran:
+        notes.append(f"`sso-doctor check` finds no {', '.join(ran)} problem on this machine now")
+    if skipped:
+        notes.append("; ".join(f"{r.rule.id} could not run here ({r.reason})" for r in skipped))
+        if not online:
+            notes.append("`sso-doctor run --online -- CMD` lets the network checks run")
+    return [], ". ".join(notes) + "."
 
 
 def _redacted(finding, outcome):
