@@ -73,6 +73,19 @@ KNOWN: tuple[KnownError, ...] = (
        "The start URL / region cannot be found for the profile: missing in its sso-session, or the tool "
        "reading it predates [sso-session] support and looks for them in the profile itself.",
        src="botocore credentials.SSOProvider; aws-sdk-go-v2 config.validateSSOConfiguration", narrower=True),
+    _k(r"Profile property 'sso_(start_url|region)' was not configured for", ("SSO106", "SSO107", "SSO105"),
+       "Java SDK: the profile has no start URL / region where this SDK looks for it.",
+       src="aws-sdk-java-v2 ProfileCredentialsUtils.requireProperties"),
+    _k(r"Profile property 'sso_(account_id|role_name)' was not configured for", ("SSO108",),
+       "Java SDK: the profile lacks sso_account_id or sso_role_name.",
+       src="aws-sdk-java-v2 ProfileCredentialsUtils.requireProperties"),
+    _k(r"ProfileFile provider could not be built: .{0,200}?`sso_(region|start_url)` was missing",
+       ("SSO107", "SSO106", "SSO105"),
+       "Rust SDK: the profile's start URL / region is missing where this SDK looks for it.",
+       src="aws-sdk-rust aws-config profile provider"),
+    _k(r"ProfileFile provider could not be built", ("SSO104", "SSO108"),
+       "Rust SDK: the selected profile can't be turned into a credentials provider.",
+       src="aws-sdk-rust aws-config profile provider", generic=True),
     _k(r"Profile is configured with invalid SSO credentials\. Required parameters",
        ("SSO108", "SSO106", "SSO107"),
        "JS SDK: the profile lacks one of sso_account_id, sso_region, sso_role_name, sso_start_url.",
@@ -215,11 +228,13 @@ KNOWN: tuple[KnownError, ...] = (
        src="sso / sts API throttling"),
     # --- credentials and environment ------------------------------------------------------------------------
     _k(r"Unable to locate credentials|no valid credential sources|NoCredentialProviders|no valid providers in chain|"
-       r"Could not load credentials from any providers|but no credentials have been configured",
+       r"Could not load credentials from any providers|but no credentials have been configured|"
+       r"Missing credentials in config|no EC2 IMDS role found",
        ("SSO201", "SSO108", "SSO104"),
        "No credential source answered: for SSO profiles usually no login yet, a login-only profile, or the "
        "wrong profile selected.", generic=True,
-       src="botocore NoCredentialsError; aws-sdk-js-v3 credential-provider-node; aws-sdk-go; terraform; cdk"),
+       src="botocore NoCredentialsError; aws-sdk-js v2/v3 credential chains; aws-sdk-go(-v2) chains (the last "
+           "provider, instance metadata, failing); terraform; cdk"),
     _k(r"Partial credentials found in env", ("SSO301",),
        "Some AWS_* credential variables are set; they take precedence over AWS_PROFILE and are incomplete.",
        src="botocore exceptions.PartialCredentialsError"),
