@@ -339,7 +339,10 @@ def _explain_error_text(text: str, output_format: Format = Format.text) -> None:
     typer.echo("This message is explained by, most likely first:\n")
     for c in result.candidates:
         typer.echo(f"- {label(c.rule)} (confidence {c.confidence:.2f})")
-        typer.echo(f"    {c.cause}")
+    causes = list(dict.fromkeys(c.cause for c in result.candidates))
+    typer.echo("\nWhy this message happens:")
+    for cause in causes:
+        typer.echo(f"    {cause}")
     if result.pasted.command:
         typer.echo(f"\nThe failing command: {command}")
     typer.echo(f"\nConfirm on this machine:\n    {next_check}")

@@ -18,6 +18,10 @@ RECOGNISED = 0.35
 _SCALE = 20.0
 # How much less likely each further rule of one message is than the one before it.
 _DECAY = 0.85
+# A paste is read from its start (the command line of a terminal session) and its end (where the error is):
+# the middle of a huge log is skipped, so explaining stays well under a second whatever is pasted.
+HEAD_CHARS = 8 * 1024
+TAIL_CHARS = 256 * 1024
 
 # --- normalising --------------------------------------------------------------------------------------
 
@@ -38,7 +42,7 @@ _PROMPT = re.compile(
     r"|[$%#>]\s+"
     r")"
 )
-_HOME = re.compile(r"(?i)(?:[a-z]:)?(?:\\\\|\\|/)(?:users|home)(?:\\\\|\\|/)[^\\/\s'\"`:]+|/root(?=/)|\$HOME|%USERPROFILE%")
+_HOME = re.compile(r"(?i)(?<![\w.-])(?:[a-z]:)?(?:\\\\|\\|/)(?:users|home)(?:\\\\|\\|/)[^\\/\s'\"`:]+|/root(?=/)|\$HOME|%USERPROFILE%")
 _ARN = re.compile(r"\barn:aws[\w-]*:[\w-]*:[\w-]*:\d{0,12}:[^\s\"'`,)]+")
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
 _SHA1 = re.compile(r"\b[0-9a-f]{40}\b", re.IGNORECASE)
@@ -61,6 +65,8 @@ class Pasted:
 
 def normalize(raw: str) -> Pasted:
     """Strip what differs between two pastes of the same error, keep what identifies it."""
+    if len(raw) > HEAD_CHARS + TAIL_CHARS:
+        raw = raw[:HEAD_CHARS] + "\n" + raw[-TAIL_CHARS:]
     text = _ANSI.sub("", raw).replace("\r\n", "\n")
     # progress lines rewritten in place with \r: keep the last state
     text = "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))

@@ -169,3 +169,25 @@ def test_the_schema_rejects_a_wrong_shape():
         VALIDATOR.validate({"schema_version": 1, "tool": {"name": "sso-doctor", "version": "1"},
                             "kind": "error_text", "recognised": True, "profile": None, "command": None,
                             "next": None, "candidates": [{"rule": "SSO201", "confidence": 2}]})
+
+
+def test_a_huge_paste_is_read_at_both_ends_in_bounded_time():
+    import time
+
+    noise = "2024-03-06 10:54:27,185 - MainThread - botocore.hooks - DEBUG - Event choose-signer: calling handler\n"
+    raw = "$ aws s3 ls --profile big\n" + noise * 60_000 + "Error loading SSO Token: Token for big does not exist\n"
+    assert len(raw) > 5_000_000
+    started = time.monotonic()
+    result = error_match.explain(raw)
+    assert time.monotonic() - started < 10
+    assert result.rules[0] == "SSO201" and result.pasted.profile == "big"
+
+
+def test_binary_garbage_is_not_recognised_and_does_not_crash():
+    result = run("-", input=bytes(range(256)) * 50)
+    assert result.exit_code == 1 and "does not recognise" in result.stdout
+
+
+def test_urls_that_merely_contain_users_are_not_taken_for_home_directories():
+    text = error_match.normalize("see https://example.com/users/42 and /Users/jane/.aws/config").text
+    assert "https://example.com/users/42" in text and "~/.aws/config" in text

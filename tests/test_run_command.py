@@ -17,6 +17,8 @@ import pytest
 
 from sso_doctor import wrap
 
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX shells, signals and process groups")
+
 ACCEPTANCE = 'echo out; echo "Error loading SSO Token: Token for corp does not exist" >&2; exit 255'
 CONFIG = """\
 [profile corp]
