@@ -130,11 +130,10 @@ def diagnose(argv: Sequence[str], stderr_tail: bytes, *, online: bool = False,
     top = result.candidates[0]
     lines = [f"sso-doctor: this looks like {top.rule} {rules[top.rule].slug} "
              f"(confidence {top.confidence:.2f}): {top.cause}"]
-    findings, note = _run_rules(rule_ids, profile, online, env, check)
+    findings, note, who = _run_rules(rule_ids, profile, online, env, check)
     from sso_doctor.reporters import finding_text
 
     if findings:
-        who = f'profile "{profile}"' if profile else "the profile from the environment"
         lines.append(f"sso-doctor: checked {who} on this machine ({'online' if online else 'offline'}):")
         for f in findings:
             lines.append(f"  {f.rule_id} {f.slug}: " + finding_text(f).replace("\n", "\n    "))
@@ -146,7 +145,8 @@ def diagnose(argv: Sequence[str], stderr_tail: bytes, *, online: bool = False,
 
 
 def _run_rules(rule_ids: list[str], profile: str | None, online: bool, env: Mapping[str, str] | None,
-               check: Callable | None) -> tuple[list, str]:
+               check: Callable | None) -> tuple[list, str, str]:
+    """(findings of those rules, a note when there are none, which profile was checked and why)."""
     from sso_doctor import runner
     from sso_doctor.model import Status
 
@@ -157,12 +157,16 @@ def _run_rules(rule_ids: list[str], profile: str | None, online: bool, env: Mapp
     try:
         outcome = (check or runner.check)(request)
     except Exception as e:  # noqa: BLE001 - a diagnosis must never hide the command's own result
-        return [], f"could not check this machine ({type(e).__name__}: {e})."
+        return [], f"could not check this machine ({type(e).__name__}: {e}).", ""
+    inputs = outcome.report.inputs
+    checked = ", ".join(f'"{p}"' for p in inputs.get("profiles") or ()) or '"default"'
+    source = "its --profile" if profile else inputs.get("profile_source") or "the environment"
+    who = f"profile {checked} (from {source})"
     findings = [f for f in outcome.report.findings if f.rule_id in rule_ids]
     findings.sort(key=lambda f: rule_ids.index(f.rule_id))
     if findings:
         # second line of defence, as `check` does: no secret the loaders saw leaves the process
-        return [_redacted(f, outcome) for f in findings], ""
+        return [_redacted(f, outcome) for f in findings], "", who
     skipped = [r for r in outcome.report.results if r.rule.id in rule_ids and r.status == Status.SKIPPED]
     ran = [r for r in rule_ids if r not in {s.rule.id for s in skipped}]
     notes = []
@@ -172,7 +176,7 @@ def _run_rules(rule_ids: list[str], profile: str | None, online: bool, env: Mapp
         notes.append("; ".join(f"{r.rule.id} could not run here ({r.reason})" for r in skipped))
         if not online:
             notes.append("`sso-doctor run --online -- CMD` lets the network checks run")
-    return [], ". ".join(notes) + "."
+    return [], ". ".join(notes) + ".", who
 
 
 def _redacted(finding, outcome):

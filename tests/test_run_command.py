@@ -61,7 +61,7 @@ def test_acceptance_failing_command_gets_the_diagnosis_after_its_own_output(env)
     assert first == "Error loading SSO Token: Token for corp does not exist"  # passed through, first
     assert "SSO201 not-logged-in" in rest
     assert "$ aws sso login --sso-session corp" in rest  # its fix, for the profile the command used
-    assert "offline" in rest
+    assert 'checked profile "corp" (from AWS_PROFILE) on this machine (offline)' in rest
 
 
 def test_acceptance_a_succeeding_command_is_fully_transparent(env):
@@ -82,7 +82,7 @@ def test_the_profile_comes_from_the_command_line_first(env):
     env = {**env, "AWS_PROFILE": "other"}
     p = sso_doctor("--", "sh", "-c", ACCEPTANCE, "aws", "--profile", "corp", env=env)
     assert p.returncode == 255
-    assert 'checked profile "corp"' in p.stderr.decode()
+    assert 'checked profile "corp" (from its --profile)' in p.stderr.decode()
 
 
 def test_stdin_environment_and_arguments_reach_the_command_unchanged(env):
