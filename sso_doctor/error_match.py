@@ -104,8 +104,10 @@ def normalize(raw: str) -> Pasted:
 
 
 def _looks_like_command(line: str) -> bool:
+    """A program name or path (`aws`, `./deploy.sh`, `~/bin/x`), or an environment assignment before one;
+    not a quoted message line (`> Error loading ...`)."""
     word = line.strip().split(" ", 1)[0]
-    return bool(re.fullmatch(r"[\w./~-]+(=\S*)?", word)) and not word.endswith(":")
+    return bool(re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*|[a-z./~][\w./~+-]*", word))
 
 
 def _command_from_debug_log(text: str) -> str | None:
@@ -171,11 +173,12 @@ def profile_in(text: str) -> str | None:
 _SECRETS = (
     re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}"),  # JWTs (client secrets, id tokens)
     re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),  # access key ids
-    re.compile(r"(?i)((?:access_?token|refresh_?token|client_?secret|aws_secret_access_key|aws_session_token|"
-               r"secret_?access_?key|session_?token|device_?code|x-amz-sso_bearer_token|authorization)"
-               r"[\"']?\s*[:=]\s*[\"']?)([^\s\"',}]+)"),
+    re.compile(r"(?i)((?:access[-_]?token|refresh[-_]?token|client[-_]?secret|aws_secret_access_key|"
+               r"aws_session_token|secret[-_]?access[-_]?key|session[-_]?token|device[-_]?code|"
+               r"x-amz-sso_bearer_token|password)[\"']?(?:\s*[:=]\s*|\s+)[\"']?)([^\s\"',}]+)"),
     re.compile(r"\b[A-Za-z0-9+/_-]{60,}={0,2}"),  # long opaque blobs (tokens) that named no key
-    re.compile(r"(?i)(//[^:/@\s]+:)[^@\s]+@"),  # password in a URL
+    re.compile(r"(?i)(//[^:/@\s]+:)[^@\s]+(?=@)"),  # password in a URL
+    re.compile(r"(?i)(\bbearer\s+)([^\s\"',}]+)"),
 )
 
 

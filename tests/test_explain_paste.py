@@ -191,3 +191,18 @@ def test_binary_garbage_is_not_recognised_and_does_not_crash():
 def test_urls_that_merely_contain_users_are_not_taken_for_home_directories():
     text = error_match.normalize("see https://example.com/users/42 and /Users/jane/.aws/config").text
     assert "https://example.com/users/42" in text and "~/.aws/config" in text
+
+
+@pytest.mark.parametrize(("pasted", "secret"), [
+    ("Authorization: Bearer xyz123secret", "xyz123secret"),
+    ("'x-amz-sso_bearer_token': 'aoaAAAAAGZshort'", "aoaAAAAAGZshort"),
+    ("HTTPS_PROXY=https://user:hunter2@proxy:3128", "hunter2"),
+    ("aws sso get-role-credentials --access-token abc123shorttoken --role-name Admin", "abc123shorttoken"),
+    ('"refreshToken": "Atzr|IwEBIA-shortish"', "IwEBIA-shortish"),
+])
+def test_redact_pasted_masks_what_people_paste(pasted, secret):
+    assert secret not in error_match.redact_pasted(pasted)
+
+
+def test_a_quoted_message_line_is_not_taken_for_a_command():
+    assert error_match.normalize("> Error loading SSO Token: Token for x does not exist").command is None
