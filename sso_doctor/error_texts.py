@@ -242,9 +242,10 @@ KNOWN: tuple[KnownError, ...] = (
        ("SSO301", "SSO118"),
        "Static or stale keys from the environment or credentials file are used instead of the SSO profile.",
        src="sts / service API InvalidClientTokenId"),
-    _k(r"security token included in the request is expired|\bExpiredToken\b", ("SSO301", "SSO211", "SSO202"),
+    _k(r"security token included in the request is expired|\bExpiredToken\b|The provided token has expired",
+       ("SSO301", "SSO211", "SSO202"),
        "Expired temporary credentials are used: exported into the environment earlier, or cached role "
-       "credentials outliving the SSO token.", src="sts / service API ExpiredToken"),
+       "credentials outliving the SSO token.", src="sts / service API ExpiredToken (S3: 'The provided token has expired.')"),
     _k(r"AssumeRoleWithWebIdentity|WebIdentityErr|web identity token|assume role with web identity", ("SSO302",),
        "AWS_ROLE_ARN/AWS_WEB_IDENTITY_TOKEN_FILE are set and win over the SSO profile.",
        src="botocore credentials.AssumeRoleWithWebIdentityProvider"),
@@ -304,9 +305,10 @@ KNOWN: tuple[KnownError, ...] = (
     _k(r"Unknown options?: --sso-session|sso-session.*not supported", ("SSO403",),
        "The AWS CLI is older than 2.9.0 and knows no [sso-session].", src="aws-cli v2 argparser"),
     _k(r"Attempting to automatically open the SSO authorization page|Failed to open browser|"
-       r"xdg-open: no method available", ("SSO406",),
+       r"xdg-open: no method available|gio: https?://\S+: Operation not supported|"
+       r"\"xdg-open\": executable file not found", ("SSO406",),
        "The PKCE login waits for a browser on this machine, which a remote/headless session doesn't have.",
-       src="aws-cli v2 customizations/sso/utils.OpenBrowserHandler"),
+       src="aws-cli v2 customizations/sso/utils.OpenBrowserHandler; xdg-utils; GLib gio open; Go os/exec"),
 )
 
 
