@@ -281,8 +281,7 @@ def matches(text: str) -> list:
 
 
 _WORD = re.compile(r"[a-z][a-z0-9]{2,}")
-_STOP = frozenset("the and for with this that not are was has have from any into but can could when"
-                  " you your its out run".split())
+_STOP = frozenset(["the", "and", "for", "with", "this", "that", "not", "are", "was", "has", "have", "from", "any", "into", "but", "can", "could", "when", "you", "your", "its", "out", "run"])
 
 
 def _words(text: str) -> set[str]:

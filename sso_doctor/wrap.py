@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -128,8 +127,9 @@ def diagnose(argv: Sequence[str], stderr_tail: bytes, *, online: bool = False,
     if not rule_ids:
         return None
     top = result.candidates[0]
-    lines = [f"sso-doctor: this looks like {top.rule} {rules[top.rule].slug} "
-             f"(confidence {top.confidence:.2f}): {top.cause}"]
+    headline = (f"sso-doctor: this looks like {top.rule} {rules[top.rule].slug} "
+                f"(confidence {top.confidence:.2f}): {top.cause}")
+    lines = [headline]
     findings, note, who = _run_rules(rule_ids, profile, online, env, check)
     from sso_doctor.reporters import finding_text
 

@@ -14,9 +14,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from sso_doctor.rules import by_id
 
 from sso_doctor import error_match
-from sso_doctor.rules import by_id
 
 CORPUS = Path(__file__).parent / "data" / "real_world"
 FILES = ("reports.toml", "source_messages.toml")

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -47,7 +46,7 @@ def env(tmp_path):
 
 
 def sso_doctor(*args: str, env: dict, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sso_doctor", "run", *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "sso_doctor", "run", *args], env=env, capture_output=True, check=False,
                           timeout=60, **kw)
 
 
@@ -66,7 +65,7 @@ def test_acceptance_failing_command_gets_the_diagnosis_after_its_own_output(env)
 
 def test_acceptance_a_succeeding_command_is_fully_transparent(env):
     script = 'printf "a\\nb"; printf "progress\\r" >&2; exit 0'
-    direct = subprocess.run(["sh", "-c", script], env=env, capture_output=True)
+    direct = subprocess.run(["sh", "-c", script], env=env, capture_output=True, check=False)
     p = sso_doctor("--", "sh", "-c", script, env=env)
     assert (p.returncode, p.stdout, p.stderr) == (direct.returncode, direct.stdout, direct.stderr) == (
         0, b"a\nb", b"progress\r")
@@ -148,7 +147,7 @@ def test_ctrl_c_goes_to_the_command_and_its_exit_code_comes_back(env):
     proc = _start_in_own_group(env, "trap 'echo got-int >&2; exit 42' INT; echo ready; while :; do sleep 0.05; done")
     try:
         os.killpg(proc.pid, signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
         assert proc.returncode == 42
         assert b"got-int" in err and b"Traceback" not in err and b"KeyboardInterrupt" not in err
     finally:
@@ -159,7 +158,7 @@ def test_a_terminate_sent_to_sso_doctor_alone_is_passed_to_the_command(env):
     proc = _start_in_own_group(env, "trap 'echo got-term >&2; exit 7' TERM; echo ready; while :; do sleep 0.05; done")
     try:
         proc.send_signal(signal.SIGTERM)  # to sso-doctor only, not the group
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
         assert proc.returncode == 7
         assert b"got-term" in err
     finally:
@@ -168,7 +167,7 @@ def test_a_terminate_sent_to_sso_doctor_alone_is_passed_to_the_command(env):
 
 def test_a_command_killed_by_a_signal_ends_sso_doctor_the_same_way(env):
     p = sso_doctor("--", "sh", "-c", "kill -TERM $$", env=env)
-    direct = subprocess.run(["sh", "-c", "kill -TERM $$"], env=env)
+    direct = subprocess.run(["sh", "-c", "kill -TERM $$"], env=env, check=False)
     assert p.returncode == direct.returncode == -signal.SIGTERM
     assert p.stderr == b""
 
@@ -221,7 +220,7 @@ def test_import_of_run_stays_light():
     # `sso-doctor run` must not make every wrapped command slower: no boto3 on the success path
     code = ("import sys; from sso_doctor import wrap; wrap.stream(['true']); "
             "print(','.join(m for m in ('boto3', 'botocore', 'sso_doctor.runner') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert out.returncode == 0 and out.stdout.strip() == "", out.stdout + out.stderr
 
 
