@@ -352,6 +352,7 @@ def _explain_error_text(text: str, output_format: Format = Format.text) -> None:
 @app.command(
     "run",
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "allow_interspersed_args": False},
+    options_metavar="[--online] -- CMD [ARGS]...",
 )
 def run_command(
     ctx: typer.Context,
