@@ -90,6 +90,10 @@ KNOWN: tuple[KnownError, ...] = (
        ("SSO108", "SSO106", "SSO107"),
        "JS SDK: the profile lacks one of sso_account_id, sso_region, sso_role_name, sso_start_url.",
        src="aws-sdk-js-v3 credential-provider-sso validateSsoProfile"),
+    _k(r"(RoleName|AccountId) must be supplied in the queryString params", ("SSO108", "SSO105"),
+       "The portal was asked for role credentials without a role name or account id: the tool found no "
+       "sso_role_name / sso_account_id in the profile (misplaced in the [sso-session], or a tool that "
+       "does not read sso-session profiles).", src="sso API GetRoleCredentials validation (InvalidRequestException)"),
     _k(r"is missing required property 'sso_session'", ("SSO108",),
        "JS SDK token provider: the profile has no sso_session.", src="aws-sdk-js-v3 token-providers fromSso"),
     _k(r"specified sso-session does not exist|sso_session configuration does not exist|"
