@@ -113,6 +113,12 @@ KNOWN: tuple[KnownError, ...] = (
     _k(r"Missing the following required SSO configuration values", ("SSO108", "SSO106", "SSO107"),
        "`aws sso login` was run with a profile that has no SSO settings (or only some); without --profile "
        "that is the default profile.", src="aws-cli v2 customizations/sso/utils.py"),
+    _k(r"'sso_(start_url|region)' not found in profile", ("SSO106", "SSO107", "SSO105"),
+       "A helper found no start URL / region in the profile: it does not read the [sso-session] section.",
+       src="aws2-wrap (KeyError message on the profile dict)"),
+    _k(r"\bRegion is missing\b", ("SSO121", "SSO107"),
+       "JS SDK: no region resolved for the client or the profile.",
+       src="aws-sdk-js-v3 / smithy config-resolver"),
     _k(r"Missing required configuration: sso_region|Cannot determine region from start URL",
        ("SSO107", "SSO408"),
        "The AWS CLI needs sso_region: the start URL names none.", src="aws-cli v2 customizations/sso/resolve.py"),
