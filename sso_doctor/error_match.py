@@ -42,7 +42,9 @@ _PROMPT = re.compile(
     r"|[$%#>]\s+"
     r")"
 )
-_HOME = re.compile(r"(?i)(?<![\w.-])(?:[a-z]:)?(?:\\\\|\\|/)(?:users|home)(?:\\\\|\\|/)[^\\/\s'\"`:]+|/root(?=/)|\$HOME|%USERPROFILE%")
+# a home directory at the start of a path (`/home/jane`, `/Users/jane`, `C:\\Users\\jane`, escaped or not)
+_HOME = re.compile(r"(?i)(?<![\w.-])(?:[a-z]:)?(?:\\\\|\\|/)(?:users|home)(?:\\\\|\\|/)[^\\/\s'\"`:]+"
+                   r"|/root(?=/)|\$HOME|%USERPROFILE%")
 _ARN = re.compile(r"\barn:aws[\w-]*:[\w-]*:[\w-]*:\d{0,12}:[^\s\"'`,)]+")
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
 _SHA1 = re.compile(r"\b[0-9a-f]{40}\b", re.IGNORECASE)
