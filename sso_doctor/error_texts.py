@@ -45,6 +45,9 @@ KNOWN: tuple[KnownError, ...] = (
        ("SSO104", "SSO103", "SSO120"),
        "The selected profile is not in the config or credentials file (a typo in AWS_PROFILE / --profile, "
        "a section botocore ignores, or a file it cannot read).", src="botocore exceptions.ProfileNotFound"),
+    _k(r"config profile \((?P<profile>default)\) could not be found", ("SSO123", "SSO104", "SSO103"),
+       "Nothing selected a profile, so the tool fell back to `default`, which does not exist.",
+       src="botocore exceptions.ProfileNotFound", narrower=True),
     _k(r"Profile '(?P<profile>[^']+)' could not be found in shared credentials file",
        ("SSO104", "SSO103"), "JS SDK: the selected profile is not in the shared config files.",
        src="aws-sdk-js-v3 token-providers fromSso"),
@@ -141,8 +144,9 @@ KNOWN: tuple[KnownError, ...] = (
        ("SSO111",), "The start URL is the identity provider's URL, not the AWS access portal URL.",
        src="catalog SSO111 (identity-provider URL used as a start URL)"),
     # --- OIDC (login, refresh) -------------------------------------------------------------------------
-    _k(r"InvalidGrantException|invalid[_ ]grant", ("SSO114", "SSO112", "SSO202"),
-       "OIDC refused the grant: a wrong sso_region for the start URL, or a dead refresh token.",
+    _k(r"InvalidGrantException|invalid[_ ]grant", ("SSO508", "SSO114", "SSO202"),
+       "OIDC refused the grant: sso_region is not the Identity Center instance's region (the login went to "
+       "another region's OIDC), or a dead refresh token.",
        src="sso-oidc API InvalidGrantException"),
     _k(r"Invalid refresh token provided|refresh cached SSO token failed|unable to refresh SSO token",
        ("SSO202", "SSO205"),
@@ -150,8 +154,9 @@ KNOWN: tuple[KnownError, ...] = (
        "default) or the client registration expired.", src="sso-oidc CreateToken; aws-sdk-go-v2 ssocreds"),
     _k(r"InvalidRequestException\)? when calling the StartDeviceAuthorization|"
        r"InvalidRequestException.{0,80}StartDeviceAuthorization",
-       ("SSO111", "SSO114"),
-       "OIDC refused to start the login: the start URL and sso_region do not belong together.",
+       ("SSO508", "SSO111", "SSO114"),
+       "OIDC refused to start the login: the start URL and sso_region do not belong together (the instance "
+       "lives in another region, or the URL is not a portal URL).",
        src="sso-oidc API StartDeviceAuthorization InvalidRequestException"),
     _k(r"InvalidClientException|invalid_client", ("SSO205",),
        "The OIDC client registration behind the token expired or was deleted; a new login registers again.",

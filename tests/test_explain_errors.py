@@ -21,7 +21,9 @@ CASES = [
     ("Missing the following required SSO configuration values: sso_start_url, sso_region. To make sure this "
      "profile is properly configured to use SSO, please run: aws configure sso", "SSO108"),
     ("Provided region_name 'us-east-1 # prod' doesn't match a supported format.", "SSO112"),
-    ("An error occurred (InvalidGrantException) when calling the CreateToken operation: ", "SSO114"),
+    # SSO508 (sso_region is not the instance's region) is the usual cause; SSO114 when the URL names a region
+    ("An error occurred (InvalidGrantException) when calling the CreateToken operation: ", "SSO508"),
+    ("The config profile (default) could not be found", "SSO123"),
     ("Error loading SSO Token: Token for https://d-1234567890.awsapps.com/start does not exist", "SSO201"),
     ("Error loading SSO Token: Token for my-sso does not exist", "SSO201"),
     ("Error loading SSO Token: Token for https://d-1234567890.awsapps.com/start is invalid", "SSO206"),
