@@ -35,20 +35,24 @@ def stream(argv: Sequence[str], *, err_fd: int = 2, env: Mapping[str, str] | Non
            tail_bytes: int = TAIL_BYTES) -> Ran:
     """Run argv with stdin/stdout inherited and stderr teed to `err_fd` as it arrives. Raises OSError when
     the command can't be started (not found, not executable)."""
-    proc = subprocess.Popen(list(argv), stdin=None, stdout=None, stderr=subprocess.PIPE, bufsize=0,
-                            env=None if env is None else dict(env))
-    tail = bytearray()
     # Ctrl-C and Ctrl-\ reach the whole foreground process group, the command included: let it decide, and
     # stay alive to copy what it writes while it shuts down. A TERM/HUP sent to us alone is passed on.
-    previous = _ignore_and_forward(proc)
+    # Installed before the command starts (no window where Ctrl-C kills us first), as Python handlers, not
+    # SIG_IGN: an ignored signal would stay ignored in the command after exec, a handler is reset to default.
+    started: list[subprocess.Popen] = []
+    early: list[int] = []
+    previous = _install_handlers(started, early)
     try:
+        proc = subprocess.Popen(list(argv), stdin=None, stdout=None, stderr=subprocess.PIPE, bufsize=0,
+                                env=None if env is None else dict(env))
+        started.append(proc)
+        for signum in early:  # a TERM/HUP that came while the command was being started
+            _send(proc, signum)
+        tail = bytearray()
         assert proc.stderr is not None
         fd = proc.stderr.fileno()
         while True:
-            try:
-                chunk = os.read(fd, _CHUNK)
-            except InterruptedError:  # pragma: no cover - PEP 475 retries for us
-                continue
+            chunk = os.read(fd, _CHUNK)  # PEP 475: retried after a signal handler runs
             if not chunk:
                 break
             _write_all(err_fd, chunk)
@@ -72,17 +76,26 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def _ignore_and_forward(proc: subprocess.Popen) -> dict[int, object]:
-    previous: dict[int, object] = {}
+def _send(proc: subprocess.Popen, signum: int) -> None:
+    try:
+        proc.send_signal(signum)
+    except (ProcessLookupError, OSError):
+        pass
+
+
+def _install_handlers(started: list[subprocess.Popen], early: list[int]) -> dict[int, object]:
+    def swallow(_signum: int, _frame: object) -> None:
+        pass
 
     def forward(signum: int, _frame: object) -> None:
-        try:
-            proc.send_signal(signum)
-        except ProcessLookupError:
-            pass
+        if started:
+            _send(started[0], signum)
+        else:
+            early.append(signum)
 
-    for sig, handler in ((signal.SIGINT, signal.SIG_IGN), (getattr(signal, "SIGQUIT", None), signal.SIG_IGN),
-                         (signal.SIGTERM, forward), (getattr(signal, "SIGHUP", None), forward)):
+    previous: dict[int, object] = {}
+    for name, handler in (("SIGINT", swallow), ("SIGQUIT", swallow), ("SIGTERM", forward), ("SIGHUP", forward)):
+        sig = getattr(signal, name, None)
         if sig is None:
             continue
         try:
