@@ -252,11 +252,13 @@ def explain(raw: str, limit: int = 3) -> Explanation:
 
     pasted = normalize(raw)
     hits = sorted(_hits(pasted.text), key=lambda h: (-_specificity(h[1], h[2].group(0)), h[0]))
+    present = _registered()
     scores: dict[str, tuple[float, int, object, str]] = {}
     order = 0
     for _index, known, m in hits:
         spec = _specificity(known, m.group(0))
-        for i, rule in enumerate(known.rules):
+        # a catalog id no rule answers to yet (error_texts.PLANNED_RULES) takes no place in the ranking
+        for i, rule in enumerate(r for r in known.rules if r in present):
             score = spec * (_DECAY ** i)
             if rule not in scores or score > scores[rule][0]:
                 scores[rule] = (score, scores[rule][1] if rule in scores else order, known, m.group(0))
@@ -275,6 +277,12 @@ def explain(raw: str, limit: int = 3) -> Explanation:
         return Explanation(pasted, True, candidates[:limit], matches)
     near = _nearest(pasted.text, limit, exclude={c.rule for c in candidates})
     return Explanation(pasted, False, (candidates + near)[:limit], matches)
+
+
+def _registered() -> frozenset[str]:
+    from sso_doctor.rules import by_id
+
+    return frozenset(by_id())
 
 
 def matches(text: str) -> list:
@@ -302,8 +310,11 @@ def _nearest(text: str, limit: int, exclude: set[str]) -> tuple[Candidate, ...]:
     words = _words(text)
     if not words:
         return ()
+    present = _registered()
     scored = []
     for index, known in enumerate(error_texts.KNOWN):
+        if not any(r in present for r in known.rules):
+            continue
         pw = _pattern_words(known.pattern.pattern)
         if not pw:
             continue
@@ -314,7 +325,7 @@ def _nearest(text: str, limit: int, exclude: set[str]) -> tuple[Candidate, ...]:
     out: list[Candidate] = []
     seen = set(exclude)
     for similarity, _index, known in scored:
-        rule = known.rules[0]
+        rule = next(r for r in known.rules if r in present)
         if rule in seen:
             continue
         seen.add(rule)
