@@ -129,7 +129,8 @@ def _usable(profile: str | None) -> str | None:
     if not profile:
         return None
     profile = profile.strip().strip("'\"`,;")
-    if not profile or _PLACEHOLDER.match(profile) or "redacted" in profile.lower() or len(profile) > 128:
+    if (not profile or _PLACEHOLDER.match(profile) or "redacted" in profile.lower() or len(profile) > 128
+            or _CONTROL.search(profile)):
         return None
     return profile
 
@@ -185,13 +186,18 @@ _SECRETS = (
 
 
 def redact_pasted(text: str) -> str:
-    """Mask tokens, keys and passwords people paste along with an error, before echoing any of it."""
+    """Mask tokens, keys and passwords people paste along with an error, and make control characters
+    visible (a pasted escape sequence must not drive the terminal it is echoed to), before echoing any of it."""
     for pattern in _SECRETS:
         if pattern.groups:
             text = pattern.sub(lambda m: m.group(1) + "****", text)
         else:
             text = pattern.sub("****", text)
-    return text
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+# C0 controls but tab and newline, DEL, and C1 controls (0x9b is a one-byte CSI on some terminals)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 # --- matching and ranking --------------------------------------------------------------------------------

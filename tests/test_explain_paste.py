@@ -206,3 +206,10 @@ def test_redact_pasted_masks_what_people_paste(pasted, secret):
 
 def test_a_quoted_message_line_is_not_taken_for_a_command():
     assert error_match.normalize("> Error loading SSO Token: Token for x does not exist").command is None
+
+
+def test_control_characters_in_a_paste_are_shown_not_sent_to_the_terminal():
+    session = "$ aws s3 ls --profile dev\x07\x9b31m\nError loading SSO Token: Token for dev does not exist\x1b]0;x\x07\n"
+    result = run("-", input=session)
+    assert result.exit_code == 0
+    assert not any(c in result.stdout for c in "\x07\x9b\x1b")
