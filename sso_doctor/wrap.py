@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 # Enough for the last error of any tool (a Python traceback, a Terraform diagnostic block); the rest of a
@@ -124,7 +124,7 @@ def profile_of(argv: Sequence[str]) -> str | None:
 
 
 def diagnose(argv: Sequence[str], stderr_tail: bytes, *, online: bool = False,
-             env: Mapping[str, str] | None = None, check: Callable | None = None) -> str | None:
+             env: Mapping[str, str] | None = None) -> str | None:
     """The diagnosis to print after a failed command, or None when its stderr holds no known SSO error."""
     from sso_doctor import error_match
 
@@ -143,7 +143,7 @@ def diagnose(argv: Sequence[str], stderr_tail: bytes, *, online: bool = False,
     headline = (f"sso-doctor: this looks like {top.rule} {rules[top.rule].slug} "
                 f"(confidence {top.confidence:.2f}): {top.cause}")
     lines = [headline]
-    findings, note, who = _run_rules(rule_ids, profile, online, env, check)
+    findings, note, who = _run_rules(rule_ids, profile, online, env)
     from sso_doctor.reporters import finding_text
 
     if findings:
@@ -157,8 +157,8 @@ def diagnose(argv: Sequence[str], stderr_tail: bytes, *, online: bool = False,
     return error_match.redact_pasted("\n".join(lines)) + "\n"
 
 
-def _run_rules(rule_ids: list[str], profile: str | None, online: bool, env: Mapping[str, str] | None,
-               check: Callable | None) -> tuple[list, str, str]:
+def _run_rules(rule_ids: list[str], profile: str | None, online: bool,
+               env: Mapping[str, str] | None) -> tuple[list, str, str]:
     """(findings of those rules, a note when there are none, which profile was checked and why)."""
     from sso_doctor import runner
     from sso_doctor.model import Status
@@ -168,7 +168,7 @@ def _run_rules(rule_ids: list[str], profile: str | None, online: bool, env: Mapp
         env=env, output_format="text",
     )
     try:
-        outcome = (check or runner.check)(request)
+        outcome = runner.check(request)
     except Exception as e:  # noqa: BLE001 - a diagnosis must never hide the command's own result
         return [], f"could not check this machine ({type(e).__name__}: {e}).", ""
     inputs = outcome.report.inputs
