@@ -81,7 +81,7 @@ def _q(value: str) -> str:
     return shlex.quote(value)
 
 
-@rule("SSO601", "token-rejected", Severity.ERROR, needs=NEEDS)
+@rule("SSO601", "token-rejected", Severity.ERROR, needs=NEEDS, requires=("parsed_config", "sso_profile", "connection"))
 def token_rejected(ctx: Context) -> Iterator[Finding]:
     """The portal rejects the cached SSO token although it has not expired (revoked server-side).
 
@@ -123,7 +123,8 @@ def token_rejected(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO602", "account-not-assigned", Severity.ERROR, needs=NEEDS)
+@rule("SSO602", "account-not-assigned", Severity.ERROR, needs=NEEDS,
+      requires=("parsed_config", "sso_profile", "connection"))
 def account_not_assigned(ctx: Context) -> Iterator[Finding]:
     """The profile's `sso_account_id` is not among the accounts the signed-in user can access.
 
@@ -171,7 +172,8 @@ def account_not_assigned(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO603", "role-not-assigned", Severity.ERROR, needs=NEEDS)
+@rule("SSO603", "role-not-assigned", Severity.ERROR, needs=NEEDS,
+      requires=("parsed_config", "sso_profile", "connection"))
 def role_not_assigned(ctx: Context) -> Iterator[Finding]:
     """The profile's `sso_role_name` is not a role the user has in that account.
 
@@ -219,7 +221,8 @@ def role_not_assigned(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO604", "role-credentials-denied", Severity.ERROR, needs=NEEDS)
+@rule("SSO604", "role-credentials-denied", Severity.ERROR, needs=NEEDS,
+      requires=("parsed_config", "sso_profile", "connection"))
 def role_credentials_denied(ctx: Context) -> Iterator[Finding]:
     """The portal refuses role credentials for a role it lists for the user.
 
@@ -263,7 +266,8 @@ def role_credentials_denied(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO605", "caller-identity-mismatch", Severity.ERROR, needs=NEEDS)
+@rule("SSO605", "caller-identity-mismatch", Severity.ERROR, needs=NEEDS,
+      requires=("parsed_config", "sso_profile", "connection"))
 def caller_identity_mismatch(ctx: Context) -> Iterator[Finding]:
     """STS GetCallerIdentity with the role credentials fails, or names another account.
 
@@ -312,7 +316,7 @@ def caller_identity_mismatch(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("SSO606", "rate-limited", Severity.WARNING, needs=NEEDS)
+@rule("SSO606", "rate-limited", Severity.WARNING, needs=NEEDS, requires=("parsed_config", "sso_profile", "connection"))
 def rate_limited(ctx: Context) -> Iterator[Finding]:
     """The portal or STS throttles this user (TooManyRequestsException).
 

@@ -144,7 +144,7 @@ def unreadable_config(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO104", "profile-not-found", Severity.ERROR, needs=("config", "env"))
+@rule("SSO104", "profile-not-found", Severity.ERROR, needs=("config", "env"), requires=("parsed_config",))
 def profile_not_found(ctx: Context) -> Iterator[Finding]:
     """A selected profile does not exist in the config or credentials file.
 
@@ -445,7 +445,7 @@ def _ignored_hint(ctx: Context, ignored: Sequence[IgnoredSection], kind: str, na
     return ""
 
 
-@rule("SSO103", "section-ignored", Severity.WARNING, needs=("config",))
+@rule("SSO103", "section-ignored", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def section_ignored(ctx: Context) -> Iterator[Finding]:
     """A section of the config or credentials file is silently ignored or misread by botocore.
 
@@ -538,7 +538,7 @@ def _action(ig: IgnoredSection, it: bool = False) -> str:
     return f"rename {header} to [{ig.suggestion}]"
 
 
-@rule("SSO105", "sso-session-not-found", Severity.ERROR, needs=("config",))
+@rule("SSO105", "sso-session-not-found", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def sso_session_not_found(ctx: Context) -> Iterator[Finding]:
     """A profile refers to an `[sso-session]` that does not exist.
 
@@ -762,7 +762,7 @@ def missing_sso_region(ctx: Context) -> Iterator[Finding]:
                                 "<home region>")
 
 
-@rule("SSO108", "incomplete-sso-profile", Severity.ERROR, needs=("config", "env"))
+@rule("SSO108", "incomplete-sso-profile", Severity.ERROR, needs=("config", "env"), requires=("parsed_config",))
 def incomplete_sso_profile(ctx: Context) -> Iterator[Finding]:
     """An SSO profile lacks `sso_account_id` or `sso_role_name`, or a selected profile can only log in.
 
@@ -840,7 +840,7 @@ def incomplete_sso_profile(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO109", "inconsistent-sso-values", Severity.ERROR, needs=("config",))
+@rule("SSO109", "inconsistent-sso-values", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def inconsistent_sso_values(ctx: Context) -> Iterator[Finding]:
     """A profile repeats a key of its sso-session, with a different value (or the same one).
 
@@ -925,7 +925,7 @@ def inconsistent_sso_values(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO110", "legacy-sso-profile", Severity.INFO, needs=("config",))
+@rule("SSO110", "legacy-sso-profile", Severity.INFO, needs=("config",), requires=("parsed_config",))
 def legacy_sso_profile(ctx: Context) -> Iterator[Finding]:
     """A profile configures SSO inline (legacy) instead of through an `[sso-session]`.
 
@@ -1022,7 +1022,7 @@ def _new_session_name(url: str, taken: set[str]) -> str:
     return candidate
 
 
-@rule("SSO116", "duplicate-default-profile", Severity.WARNING, needs=("config",))
+@rule("SSO116", "duplicate-default-profile", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def duplicate_default_profile(ctx: Context) -> Iterator[Finding]:
     """The config file has both `[default]` and `[profile default]`.
 
@@ -1122,7 +1122,7 @@ def credential_sources(cfg: AwsConfig, p: Profile) -> list[tuple[str, Value]]:
     return out
 
 
-@rule("SSO117", "conflicting-credential-sources", Severity.WARNING, needs=("config",))
+@rule("SSO117", "conflicting-credential-sources", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def conflicting_credential_sources(ctx: Context) -> Iterator[Finding]:
     """An SSO profile also configures another way to get credentials.
 
@@ -1200,7 +1200,7 @@ def conflicting_credential_sources(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO118", "static-keys-alongside-sso", Severity.WARNING, needs=("config",))
+@rule("SSO118", "static-keys-alongside-sso", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def static_keys_alongside_sso(ctx: Context) -> Iterator[Finding]:
     """The credentials file holds long-lived access keys next to your SSO setup.
 

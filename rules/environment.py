@@ -84,7 +84,7 @@ def env_credentials_override(ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("SSO302", "web-identity-override", Severity.WARNING, needs=("env", "config"))
+@rule("SSO302", "web-identity-override", Severity.WARNING, needs=("env", "config"), requires=("profile",))
 def web_identity_override(ctx: Context) -> Iterator[Finding]:
     """Web-identity variables in the environment take precedence over the selected SSO profile.
 

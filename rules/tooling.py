@@ -192,7 +192,7 @@ def aws_cli_v1(ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("SSO403", "cli-without-sso-session", Severity.ERROR, needs=("cli", "config", "env"))
+@rule("SSO403", "cli-without-sso-session", Severity.ERROR, needs=("cli", "config", "env"), requires=("parsed_config",))
 def cli_without_sso_session(ctx: Context) -> Iterator[Finding]:
     """The AWS CLI is older than 2.9.0 but the config uses `[sso-session]` sections.
 
@@ -312,7 +312,8 @@ def _browser_blocker(env: LoginEnv) -> tuple[Evidence, str] | None:
     return None
 
 
-@rule("SSO406", "headless-pkce-login", Severity.WARNING, needs=("cli", "login_env", "config", "env"))
+@rule("SSO406", "headless-pkce-login", Severity.WARNING, needs=("cli", "login_env", "config", "env"),
+      requires=("parsed_config", "sso_profile"))
 def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
     """A selected profile will log in through a browser (PKCE) where no usable browser is.
 
@@ -372,7 +373,8 @@ def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("SSO407", "cli-partition-regression", Severity.WARNING, needs=("cli", "config", "env"))
+@rule("SSO407", "cli-partition-regression", Severity.WARNING, needs=("cli", "config", "env"),
+      requires=("parsed_config", "sso_profile"))
 def cli_partition_regression(ctx: Context) -> Iterator[Finding]:
     """The AWS CLI version has known login bugs for China, GovCloud and EUSC start URLs.
 
@@ -412,7 +414,8 @@ def cli_partition_regression(ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("SSO408", "vanity-url-needs-newer-cli", Severity.WARNING, needs=("cli", "config", "env"))
+@rule("SSO408", "vanity-url-needs-newer-cli", Severity.WARNING, needs=("cli", "config", "env"),
+      requires=("parsed_config", "sso_profile"))
 def vanity_url_needs_newer_cli(ctx: Context) -> Iterator[Finding]:
     """A start URL on your own domain needs AWS CLI 2.35.13 or later.
 

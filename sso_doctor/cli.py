@@ -221,8 +221,10 @@ def check(
         sys.stdout.write(text)
         sys.stdout.flush()
     if write_baseline is not None:
-        typer.echo(f"sso-doctor: wrote {len(outcome.report.findings)} finding(s) to the baseline {write_baseline}",
-                   err=True)
+        from sso_doctor.text import plural
+
+        typer.echo(f"sso-doctor: wrote {plural(len(outcome.report.findings), 'finding')} to the baseline "
+                   f"{write_baseline}", err=True)
     raise typer.Exit(outcome.exit_code)
 
 

@@ -81,6 +81,12 @@ def _run_one(rule: Rule, ctx: Context, sink: list[Finding] | None = None) -> Rul
     budget still reports what it had found."""
     start = time.perf_counter()
     try:
+        if rule.requires:
+            from sso_doctor.requirements import unmet
+
+            reason = unmet(rule, ctx)
+            if reason:
+                return RuleResult(rule, Status.SKIPPED, reason=reason, duration_ms=_ms(start))
         if sink is None:
             findings = tuple(rule.check(ctx))
         else:

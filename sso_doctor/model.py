@@ -48,6 +48,9 @@ class Status(str, enum.Enum):
 # What a rule needs from the machine. Rules that need "network" or "api" are skipped by --offline.
 NEEDS = frozenset({"config", "token_cache", "env", "cli", "login_env", "ca_bundle", "network", "api", "admin"})
 ONLINE_NEEDS = frozenset({"network", "api"})
+# Facts a rule depends on (sso_doctor/requirements.py checks them before the rule runs): when one did
+# not hold, the rule is skipped with the reason, never passed vacuously.
+REQUIRES = frozenset({"parsed_config", "profile", "sso_profile", "proxy", "resolved", "connection", "tls", "http"})
 
 AREAS = {
     "0": ("engine", "Engine"),
@@ -154,11 +157,15 @@ class Rule:
     needs: frozenset[str]
     check_fn: CheckFn = field(repr=False, compare=False)
     title: str = ""
+    requires: tuple[str, ...] = ()  # checked in this order; the first that fails is the skip reason
 
     def __post_init__(self) -> None:
         unknown = self.needs - NEEDS
         if unknown:
             raise ValueError(f"{self.id}: unknown needs {sorted(unknown)}")
+        unknown_facts = set(self.requires) - REQUIRES
+        if unknown_facts:
+            raise ValueError(f"{self.id}: unknown requires {sorted(unknown_facts)}")
 
     @property
     def area(self) -> str:
@@ -209,11 +216,16 @@ class Rule:
         return list(self.check_fn(ctx) or ())
 
 
-def rule(id: str, slug: str, severity: Severity, *, needs: Iterable[str] = ()) -> Callable[[CheckFn], Rule]:
-    """Decorator turning a check function into a Rule. Registers nothing: list it in RULES."""
+def rule(id: str, slug: str, severity: Severity, *, needs: Iterable[str] = (),
+         requires: Iterable[str] = ()) -> Callable[[CheckFn], Rule]:
+    """Decorator turning a check function into a Rule. Registers nothing: list it in RULES.
+
+    `requires` names the facts the check depends on (REQUIRES): when one did not hold in a run, the
+    engine skips the rule with the reason instead of letting it pass vacuously."""
 
     def wrap(fn: CheckFn) -> Rule:
-        return Rule(id=id, slug=slug, severity=severity, needs=frozenset(needs), check_fn=fn)
+        return Rule(id=id, slug=slug, severity=severity, needs=frozenset(needs), check_fn=fn,
+                    requires=tuple(requires))
 
     return wrap
 
