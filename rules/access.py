@@ -119,7 +119,7 @@ def token_rejected(ctx: Context) -> Iterator[Finding]:
             f'"{a.list_accounts.message}".',
             fix("Sign out and log in again.", f"aws sso logout && aws sso login --profile {_q(a.profile)}"),
             subject=key, location=Location(path=a.cache_file) if a.cache_file else None,
-            evidence={"code": a.list_accounts.code, "http_status": a.list_accounts.status or ""},
+            evidence={"code": a.list_accounts.code, "http_status": a.list_accounts.status},
         )
 
 
@@ -168,7 +168,7 @@ def account_not_assigned(ctx: Context) -> Iterator[Finding]:
             f'Profile "{a.profile}" uses account {a.account_id}, which its user cannot access; {have}.',
             fix("Use an account you are assigned to, or get an assignment in this one.", *commands),
             subject=a.profile, location=_location(ctx, a.profile, "sso_account_id"),
-            evidence={"accounts": ", ".join(shown) or "none"},
+            evidence={"accounts": list(shown)},
         )
 
 
@@ -217,7 +217,7 @@ def role_not_assigned(ctx: Context) -> Iterator[Finding]:
             f'Profile "{a.profile}" asks for role "{a.role_name}" in account {acct}, which its user does not '
             f"have there; {have}.",
             f, subject=a.profile, location=_location(ctx, a.profile, "sso_role_name"),
-            evidence={"roles": ", ".join(ordered) or "none"},
+            evidence={"roles": list(ordered)},
         )
 
 
@@ -262,7 +262,7 @@ def role_credentials_denied(ctx: Context) -> Iterator[Finding]:
                        f"--permission-set-arn <arn of {a.role_name}> --target-id {a.account_id} "
                        "--target-type AWS_ACCOUNT")),
             subject=a.profile, location=_location(ctx, a.profile, "sso_role_name"),
-            evidence={"code": call.code, "http_status": call.status or ""},
+            evidence={"code": call.code, "http_status": call.status},
         )
 
 
@@ -312,7 +312,7 @@ def caller_identity_mismatch(ctx: Context) -> Iterator[Finding]:
                     manual(f"aws configure set sso_account_id {a.caller_account} --profile {_q(a.profile)}"),
                     manual("or unset an AWS_ENDPOINT_URL_STS / endpoint_url override that points elsewhere")),
                 subject=a.profile, location=_location(ctx, a.profile, "sso_account_id"),
-                evidence={"returned_account": a.caller_account, "arn": a.caller_arn or ""},
+                evidence={"returned_account": a.caller_account, "arn": a.caller_arn},
             )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Sequence
@@ -214,7 +213,7 @@ def _group(items: Iterable[tuple[object, Profile]]) -> dict[object, list[Profile
 
 def _profiles_evidence(profiles: Sequence[Profile], **extra: str) -> dict[str, str]:
     """Evidence naming every profile a finding covers (the message names only the first few)."""
-    return {"profiles": json.dumps([p.name for p in profiles]), **extra}
+    return {"profiles": [p.name for p in profiles], **extra}
 
 
 def _subject_phrase(profiles: Sequence[Profile]) -> str:
@@ -511,7 +510,7 @@ def section_ignored(ctx: Context) -> Iterator[Finding]:
                 "Rename the sections so botocore reads them.", *commands),
             subject=first.name or first.section.header,
             location=_section_location(path, first.section),
-            evidence={"sections": json.dumps([ig.section.header for ig in items])},
+            evidence={"sections": [ig.section.header for ig in items]},
         )
 
 
@@ -643,7 +642,7 @@ def _missing_sso_key(ctx: Context, the_rule: Rule, key: str, what: str, placehol
                 "aws configure sso-session"),
             subject=session.name,
             location=_section_location(session.path, session.section),
-            evidence=_profiles_evidence(broken, missing=key),
+            evidence=_profiles_evidence(broken, missing=[key]),
         )
 
     for credentials, profiles in _group(legacy).items():
@@ -666,7 +665,7 @@ def _missing_sso_key(ctx: Context, the_rule: Rule, key: str, what: str, placehol
             severity=None if credentials else Severity.WARNING,
             subject=first.name,
             location=_profile_location(cfg, first),
-            evidence=_profiles_evidence(profiles, missing=key),
+            evidence=_profiles_evidence(profiles, missing=[key]),
         )
 
 
@@ -836,7 +835,7 @@ def incomplete_sso_profile(ctx: Context) -> Iterator[Finding]:
             severity=None if is_selected else Severity.WARNING,
             subject=first.name,
             location=_profile_location(cfg, first),
-            evidence=_profiles_evidence(profiles, missing=", ".join(missing)),
+            evidence=_profiles_evidence(profiles, missing=list(missing)),
         )
 
 
@@ -1072,7 +1071,7 @@ def duplicate_default_profile(ctx: Context) -> Iterator[Finding]:
                        f"{winner.line}), then delete [{loser.header}]")),
             subject="default",
             location=_section_location(cfg.config.path, loser),
-            evidence={"lost_keys": ", ".join(lost)},
+            evidence={"lost_keys": list(lost)},
         )
 
 

@@ -563,7 +563,7 @@ def start_url_unreachable(ctx: Context) -> Iterator[Finding]:
             fix("Use the AWS access portal URL exactly as the IAM Identity Center console shows it.",
                 manual(cmd)),
             subject=session or t.profiles[0], location=loc,
-            evidence={"status": r.response.status, "location": r.response.location or ""},
+            evidence={"status": r.response.status, "location": r.response.location},
         )
 
 

@@ -499,7 +499,7 @@ def unparseable_cli_version(ctx: Context) -> Iterator[Finding]:
         fix("See what this aws is and try it yourself, then reinstall AWS CLI v2.", "type -a aws", "aws --version",
             *install_v2_commands(ctx, exe)),
         location=Location(path=exe.path),
-        evidence={"exit code": str(exe.exit_code)} if exe.exit_code is not None else {},
+        evidence={"exit code": exe.exit_code} if exe.exit_code is not None else {},
     )
 
 

@@ -161,6 +161,13 @@ def check(
     isolated: Annotated[
         bool, typer.Option("--isolated", help="Ignore the user and project settings files.")
     ] = False,
+    settings_file: Annotated[
+        Optional[Path],
+        typer.Option("--settings", help="Apply this settings file (.sso-doctor.toml, or a pyproject.toml's "
+                     "[tool.sso-doctor]) in place of the project file. A project file found in the working "
+                     "directory applies only when linting files; a check of this machine uses project settings "
+                     "only when given here.", show_default=False),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show passing and skipped checks, evidence "
                                           "and tracebacks.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="One line per finding, nothing else.")] = False,
@@ -171,7 +178,8 @@ def check(
     ] = None,
 ) -> None:
     """Check this machine's AWS SSO setup (or lint the given AWS config files) and print what is wrong,
-    with the commands that fix it. Settings: [tool.sso-doctor] in pyproject.toml or .sso-doctor.toml."""
+    with the commands that fix it. Settings: the user file, and [tool.sso-doctor] in pyproject.toml or
+    .sso-doctor.toml when linting files (--settings FILE for a check of this machine)."""
     from sso_doctor import runner
     from sso_doctor import settings as settings_mod
 
@@ -198,6 +206,7 @@ def check(
             baseline=str(baseline) if baseline else None,
             write_baseline=str(write_baseline) if write_baseline else None,
             isolated=isolated,
+            settings_file=str(settings_file) if settings_file else None,
         )
         if show_settings:
             resolved = runner.resolve_settings(request)

@@ -116,7 +116,8 @@ class Finding:
     fix: Fix
     subject: str | None = None
     location: Location = field(default_factory=Location)
-    evidence: tuple[tuple[str, str], ...] = ()
+    # values keep their types (str, int, float, bool, None, or a tuple of those): JSON shows them as such
+    evidence: tuple[tuple[str, Any], ...] = ()
     detail: str | None = None  # extra text shown with -v only (e.g. a traceback)
 
     @property
@@ -130,6 +131,17 @@ class Finding:
     @property
     def area(self) -> str:
         return area_of(self.rule_id)
+
+
+def evidence_value(value: Any) -> Any:
+    """An evidence value as data: scalars keep their type, sequences become tuples (JSON arrays), anything
+    else its text. Findings stay hashable."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return tuple(evidence_value(v) for v in items)
+    return str(value)
 
 
 def area_of(rule_id: str) -> str:
@@ -194,12 +206,13 @@ class Rule:
         subject: str | None = None,
         location: Location | None = None,
         severity: Severity | None = None,
-        evidence: Sequence[tuple[str, str]] | dict[str, Any] = (),
+        evidence: Sequence[tuple[str, Any]] | dict[str, Any] = (),
         detail: str | None = None,
     ) -> Finding:
         """Make a finding of this rule; severity defaults to the rule's own."""
         if isinstance(evidence, dict):
-            evidence = tuple((str(k), str(v)) for k, v in evidence.items())
+            evidence = tuple(evidence.items())
+        evidence = tuple((str(k), evidence_value(v)) for k, v in evidence)
         return Finding(
             rule_id=self.id,
             slug=self.slug,

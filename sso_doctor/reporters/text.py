@@ -33,7 +33,8 @@ def _finding_lines(f: Finding, opts: RenderOptions) -> list[str]:
     lines.extend(f"        {line}" for line in command_lines(f, opts.shell))
     if opts.verbose:
         for k, v in f.evidence:
-            lines.append(f"      · {k}: {v}")
+            shown = ", ".join(str(x) for x in v) if isinstance(v, tuple) else ("-" if v is None else v)
+            lines.append(f"      · {k}: {shown}")
         if f.detail:
             lines.extend("      | " + ln for ln in f.detail.rstrip().splitlines())
     return lines
