@@ -388,6 +388,16 @@ def cli_partition_regression(ctx: Context) -> Iterator[Finding]:
     2.35.13 started following vanity start URLs and deriving `sso_region`; it broke logins outside the
     commercial partition. 2.35.15, 2.36.1 and 2.36.4 fixed the China, EUSC and GovCloud cases.
 
+    Source: the AWS CLI v2 changelog, https://github.com/aws/aws-cli/blob/v2/CHANGELOG.rst
+    - 2.35.13: "enhancement:sso: Add support for vanity URLs as SSO start URLs. The CLI now follows
+      redirects to discover the AWS-owned IAM Identity Center endpoint and derives the SSO region
+      automatically."
+    - 2.35.15: "bugfix:``sso``: Fix SSO login failure for non-commercial partition URLs (China and EUSC)"
+    - 2.36.1: "bugfix:``sso``: Fix SSO login failure in the EUSC partition by adding the issuer domain
+      ``identitycenter.amazonaws.eu`` to the SSO start URL resolver allowlist."
+    - 2.36.4: "bugfix:``sso``: Fix SSO login failure in the GovCloud partition by adding the issuer
+      domain ``identitycenter.us-gov.amazonaws.com`` to the SSO start URL resolver allowlist."
+
     ## How to fix
     Upgrade to 2.36.4 or later:
 
@@ -429,6 +439,11 @@ def vanity_url_needs_newer_cli(ctx: Context) -> Iterator[Finding]:
     Such a vanity URL only redirects to the real access portal. CLIs before 2.35.13 do not follow the
     redirect: they send the vanity URL to IAM Identity Center as is, and the login fails or the token
     is cached under a URL no SDK will look for.
+
+    Source: the AWS CLI v2 changelog, https://github.com/aws/aws-cli/blob/v2/CHANGELOG.rst
+    - 2.35.13: "enhancement:sso: Add support for vanity URLs as SSO start URLs. The CLI now follows
+      redirects to discover the AWS-owned IAM Identity Center endpoint and derives the SSO region
+      automatically."
 
     ## How to fix
     Put the portal URL from the IAM Identity Center console into the config, or upgrade the CLI:

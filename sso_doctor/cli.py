@@ -254,18 +254,21 @@ def list_rules(
     from sso_doctor.rules import ALL_RULES
 
     if output_format == Format.json:
+        from sso_doctor.reporters.json_report import SCHEMA_VERSION
+
         rows = [
             {"id": r.id, "slug": r.slug, "severity": r.severity.label, "area": r.area,
-             "needs": sorted(r.needs), "summary": r.summary}
+             "needs": sorted(r.needs), "requires": list(r.requires), "summary": r.summary}
             for r in ALL_RULES
         ]
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(json.dumps({"schema_version": SCHEMA_VERSION, "tool": {"name": "sso-doctor", "version": __version__},
+                               "rules": rows}, indent=2))
         return
-    width = max(len(r.slug) for r in ALL_RULES)
-    typer.echo(f"{'ID':<7} {'SLUG':<{width}} {'SEVERITY':<8} {'NEEDS':<22} SUMMARY")
-    for r in ALL_RULES:
-        needs = ",".join(sorted(r.needs)) or "-"
-        typer.echo(f"{r.id:<7} {r.slug:<{width}} {r.severity.label:<8} {needs:<22} {r.summary}")
+    table = [("ID", "SLUG", "SEVERITY", "NEEDS", "SUMMARY")]
+    table += [(r.id, r.slug, r.severity.label, ",".join(sorted(r.needs)) or "-", r.summary) for r in ALL_RULES]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    for row in table:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4])
 
 
 @app.command()
