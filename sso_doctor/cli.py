@@ -23,7 +23,7 @@ app = typer.Typer(
     help="Diagnose AWS IAM Identity Center (AWS SSO) setups: config files, token cache, environment, "
     "network and access. Every finding comes with the command that fixes it.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,  # never print locals: they can hold tokens
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
@@ -41,6 +41,28 @@ class FailOn(str, enum.Enum):
 class Format(str, enum.Enum):
     text = "text"
     json = "json"
+
+
+class Color(str, enum.Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+def use_color(choice: str, env: os._Environ[str] | dict[str, str], is_tty: bool) -> bool:
+    """--color always/never decide; auto: NO_COLOR (set, non-empty) turns colour off, FORCE_COLOR (set,
+    not "0") turns it on, else colour only on a terminal that is not TERM=dumb (no-color.org,
+    force-color.org)."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if env.get("NO_COLOR"):
+        return False
+    force = env.get("FORCE_COLOR")
+    if force is not None and force.strip().lower() not in ("0", "false", "no"):
+        return True
+    return is_tty and env.get("TERM") != "dumb"
 
 
 class UsageProblem(Exception):
@@ -74,7 +96,8 @@ def _version_callback(value: bool) -> None:
 def _root(
     version: Annotated[
         Optional[bool],
-        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit."),
+        typer.Option("--version", "-V", callback=_version_callback, is_eager=True,
+                     help="Show the version and exit."),
     ] = None,
 ) -> None:
     """Diagnose AWS IAM Identity Center (AWS SSO) setups."""
@@ -170,7 +193,12 @@ def check(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show passing and skipped checks, evidence "
                                           "and tracebacks.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="One line per finding, nothing else.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="One line per finding, nothing else: "
+                                        "path:line:col: SSO123 message.")] = False,
+    color: Annotated[
+        Color, typer.Option("--color", help="Colour the text report: auto (on a terminal, unless NO_COLOR is set; "
+                            "FORCE_COLOR forces it), always or never.")
+    ] = Color.auto,
     redact: Annotated[
         Optional[bool],
         typer.Option("--redact/--no-redact", help="Replace account ids, start URLs, user and host names with "
@@ -212,15 +240,15 @@ def check(
             resolved = runner.resolve_settings(request)
             typer.echo(settings_mod.show_json(resolved) if fmt == "json" else settings_mod.show(resolved), nl=False)
             raise typer.Exit(0)
-        outcome = runner.check(request)
+        from sso_doctor import progress
+
+        with progress.shown():
+            outcome = runner.check(request)
     except (UsageProblem, runner.RequestError) as e:
         raise _die(str(e)) from None
 
-    color = (
-        fmt == "text" and output is None and sys.stdout.isatty()
-        and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-    )
-    text = outcome.render(color=color)
+    colored = fmt == "text" and use_color(color.value, os.environ, output is None and sys.stdout.isatty())
+    text = outcome.render(color=colored)
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")
@@ -242,6 +270,30 @@ def _split(values: Optional[list[str]]) -> tuple[str, ...]:
     for v in values or ():
         out.extend(p.strip() for p in v.split(",") if p.strip())
     return tuple(out)
+
+
+class Shell(str, enum.Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+    pwsh = "pwsh"
+
+
+@app.command("completion")
+def completion_command(
+    shell: Annotated[Shell, typer.Argument(help="The shell to complete in.")],
+) -> None:
+    """Print the shell completion script (typer's) for bash, zsh, fish or PowerShell.
+
+    bash: `sso-doctor completion bash > ~/.local/share/bash-completion/completions/sso-doctor`;
+    zsh: `sso-doctor completion zsh > "${fpath[1]}/_sso-doctor"`; fish: `sso-doctor completion fish >
+    ~/.config/fish/completions/sso-doctor.fish`; PowerShell: `sso-doctor completion powershell >> $PROFILE`.
+    (`sso-doctor --install-completion` does this for the shell you run.)"""
+    from typer.completion import get_completion_script
+
+    typer.echo(get_completion_script(prog_name="sso-doctor", complete_var="_SSO_DOCTOR_COMPLETE",
+                                     shell=shell.value))
 
 
 @app.command("rules")
@@ -353,15 +405,21 @@ def discover(
                       "(default: the profile's region).")] = None,
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     session_name: Annotated[str, typer.Option("--session-name", help="Name for the generated [sso-session].")] = "my-sso",
+    timeout: Annotated[
+        Optional[float],
+        typer.Option("--timeout", min=0.1, help="Time budget in seconds for all the AWS calls together, as for "
+                     "`check`. [default: 30]", show_default=False),
+    ] = None,
 ) -> None:
     """Find the Identity Center instance, its portal URL, accounts and permission sets, and print a
     ready [sso-session] block for ~/.aws/config."""
     import json
 
-    from sso_doctor import admin
+    from sso_doctor import admin, progress
 
     try:
-        found = admin.discover(profile, region)
+        with progress.shown():
+            found = admin.discover(profile, region, budget=timeout or admin.DEFAULT_BUDGET)
     except admin.AdminError as e:
         raise _die(str(e)) from None
     block = found.sso_session_block(session_name)
@@ -411,17 +469,23 @@ def triage(
                       "(default: the profile's region).")] = None,
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show passing checks too.")] = False,
+    timeout: Annotated[
+        Optional[float],
+        typer.Option("--timeout", min=0.1, help="Time budget in seconds for all the AWS calls of the walk together, "
+                     "as for `check`. [default: 30]", show_default=False),
+    ] = None,
 ) -> None:
     """Find out why a user can't use a permission set on an account, and print the command that fixes it."""
     import json
 
-    from sso_doctor import admin, runner
+    from sso_doctor import admin, progress, runner
 
     request = admin.TriageRequest(profile, region, user, account, permission_set)
-    outcome = runner.check(runner.CheckRequest(
-        output_format=output_format.value, verbose=verbose, extra={"triage": request}, now=_now_from_env(),
-        # a project's select/ignore is about `check`; triage always runs its own rules
-        isolated=True, select=("SSO7",)))
+    with progress.shown():
+        outcome = runner.check(runner.CheckRequest(
+            output_format=output_format.value, verbose=verbose, extra={"triage": request}, now=_now_from_env(),
+            # a project's select/ignore is about `check`; triage always runs its own rules
+            isolated=True, select=("SSO7",), timeout=timeout or admin.DEFAULT_BUDGET))
     facts = outcome.context.triage
     if facts.error and not facts.checked:
         raise _die(facts.error)

@@ -148,7 +148,7 @@ class Context:
             raise SkipRule("only `sso-doctor triage` runs the administrator checks")
         from sso_doctor import admin
 
-        return admin.triage(request)
+        return admin.triage(request, budget=max(0.1, self.settings.timeout))
 
     # --- SSO token cache (loaders/token_cache.py) -----------------------------------------------------
 

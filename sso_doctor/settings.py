@@ -153,14 +153,25 @@ def user_config_path(env: Mapping[str, str], platform: str = sys.platform) -> Pa
     return Path(home) / ".config" / "sso-doctor" / "config.toml"
 
 
-def find_project_file(start: Path) -> SettingsFile | None:
-    """The nearest `.sso-doctor.toml`, or `pyproject.toml` that has a [tool.sso-doctor] table."""
+def find_project_file(start: Path, parse: bool = True) -> SettingsFile | None:
+    """The nearest `.sso-doctor.toml`, or `pyproject.toml` that has a [tool.sso-doctor] table.
+
+    parse=False (a file that will not be applied, only mentioned): look for the table's header in the
+    text instead of parsing TOML, so a machine check never pays for tomllib nor fails on a broken file."""
     for folder in (start, *start.parents):
         candidate = folder / PROJECT_FILE
         if candidate.is_file():
             return SettingsFile("project", candidate, None, True)
         pyproject = folder / PYPROJECT
         if pyproject.is_file():
+            if not parse:
+                try:
+                    text = pyproject.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                if "[tool.sso-doctor" in text:
+                    return SettingsFile("project", pyproject, "[tool.sso-doctor]", True)
+                continue
             data = _read_toml(pyproject)
             if isinstance(data.get("tool"), dict) and "sso-doctor" in data["tool"]:
                 return SettingsFile("project", pyproject, "[tool.sso-doctor]", True)
@@ -386,12 +397,8 @@ def resolve(
         files.append(given)
         levels.append((f"settings file {given.describe()} (--settings)", _from_file(given, v)))
     elif not isolated:
-        try:
-            found_project = find_project_file(cwd)
-        except SettingsError:
-            if project:
-                raise
-            found_project = None  # a broken file that this run would not use cannot stop a machine check
+        # a file this run will not apply is only looked for, never parsed: it cannot stop a machine check
+        found_project = find_project_file(cwd, parse=project)
         if found_project is not None and project:
             files.append(found_project)
             levels.append((f"project file {found_project.describe()}", _from_file(found_project, v)))
