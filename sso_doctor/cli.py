@@ -380,9 +380,12 @@ def _explain_error_text(text: str) -> None:
 @app.command("sessions")
 def sessions_command(
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show each cache file (its SHA-1 name), "
+                                          "region, start URL and client registration.")] = False,
 ) -> None:
-    """List every sso-session, legacy start URL and cached SSO token: its cache file, start URL, region,
-    profiles, expiry, and whether botocore can refresh it. Read-only; never prints a token."""
+    """A table of every sso-session, legacy start URL, profile pointing at a missing sso-session and cached
+    SSO token: state, expiry, whether botocore can refresh it, the profiles, and the exact login command.
+    Read-only; never prints a token."""
     from sso_doctor import sessions
     from sso_doctor.context import Context
 
@@ -390,7 +393,7 @@ def sessions_command(
         ctx = Context(now=_now_from_env())
     except UsageProblem as e:
         raise _die(str(e)) from None
-    sys.stdout.write(sessions.render(ctx, output_format.value))
+    sys.stdout.write(sessions.render(ctx, output_format.value, verbose=verbose))
     sys.stdout.flush()
 
 
