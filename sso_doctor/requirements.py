@@ -43,8 +43,11 @@ def _profile(ctx: Context) -> str | None:
         return "no SSO profile in the config files (--all-profiles)"
     names = ctx.selected_names
     if ctx.selection_source == "default" and tuple(names) == ("default",):
-        return ('no profile to check: none was selected (--profile, AWS_PROFILE) and there is no '
-                '[default] profile')
+        cfg = ctx.config
+        if not cfg.config.exists and not cfg.credentials.exists:
+            return "no AWS config or credentials file, see SSO002"
+        why = "no profile selected (--profile, AWS_PROFILE) and no [default] profile"
+        return f"{why}, see SSO123" if cfg.sso_profiles else why
     word = "profile" if len(names) == 1 else "profiles"
     return f"{word} {_names(names)} not found, see SSO104"
 
