@@ -338,6 +338,10 @@ def explain(
     if r is not None:
         needs = ", ".join(sorted(r.needs)) or "nothing"
         typer.echo(f"{r.id} {r.slug} (default severity: {r.severity.label}; needs: {needs})\n")
+        if r.requires:
+            from sso_doctor.requirements import describe
+
+            typer.echo("Runs only when " + "; ".join(describe(x) for x in r.requires) + ".\n")
         typer.echo(r.doc)
         return
     if re.fullmatch(r"(?i)sso\d{1,4}|[a-z0-9]+(-[a-z0-9]+)+", what.strip()):

@@ -197,3 +197,21 @@ def test_a_group_where_nothing_ran_is_skipped_not_passed():
     assert "[-] Access with the cached token (skipped: network unreachable, see SSO501)" in text
     assert "[✓] Network (1 of 2 checks skipped: no TLS handshake took place, see SSO502)" in text
     assert "No problems found in the checks that ran, but 3 checks could not run" in text
+
+
+def test_every_dependency_is_known_and_explained():
+    from typer.testing import CliRunner
+
+    from sso_doctor.cli import app
+    from sso_doctor.model import REQUIRES
+    from sso_doctor.requirements import CHECKS, describe
+    from sso_doctor.rules import ALL_RULES
+
+    assert set(CHECKS) == REQUIRES
+    assert all(describe(name) for name in REQUIRES)
+    # every online rule depends on something the network probes establish, or says itself why it skips
+    for r in ALL_RULES:
+        if r.online:
+            assert "sso_profile" in r.requires, r.id
+    out = CliRunner().invoke(app, ["explain", "SSO504"]).stdout
+    assert "Runs only when" in out and "a TLS handshake took place" in out
