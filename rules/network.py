@@ -567,8 +567,7 @@ def start_url_unreachable(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO508", "sso-region-not-home", Severity.ERROR, needs=NEEDS,
-      requires=("parsed_config", "sso_profile", "resolved"))
+@rule("SSO508", "sso-region-not-home", Severity.ERROR, needs=NEEDS, requires=("parsed_config", "sso_profile"))
 def sso_region_not_home(ctx: Context) -> Iterator[Finding]:
     """`sso_region` is not the region of the IAM Identity Center instance behind the start URL.
 

@@ -142,6 +142,8 @@ def run(
         else:
             offline_rules.append(r)
 
+    # what this run's online rules need: a dependency on the probes is checked only when they run anyway
+    ctx.scheduled_needs = frozenset().union(*(r.needs for r in online_rules))
     # Online rules start first, on their own threads: they mostly wait on the network, so their budget
     # runs while the offline rules work, and a black-holed host costs no more than --timeout in total.
     online = _start_online(online_rules, ctx) if online_rules else None

@@ -107,6 +107,8 @@ def _reached(result, stage: str) -> bool:
 
 def _network(stage: str) -> Callable[[Context], str | None]:
     def check(ctx: Context) -> str | None:
+        if not _probing(ctx):
+            return None  # no SSO5xx rule in this run: do not start probes nobody asked for
         try:
             results = ctx.online.probe_results()
         except SkipRule:
@@ -120,6 +122,12 @@ def _network(stage: str) -> Callable[[Context], str | None]:
 
     check.__doc__ = f"Some probed host got as far as {stage!r}."
     return check
+
+
+def _probing(ctx: Context) -> bool:
+    """Whether this run probes the network anyway (an SSO5xx rule is selected and online)."""
+    needs = ctx.scheduled_needs
+    return needs is None or "network" in needs
 
 
 def _proxy(ctx: Context) -> str | None:

@@ -27,8 +27,10 @@ def _online_rule_ids() -> list[str]:
 
 @pytest.fixture(scope="module")
 def network_down(tmp_path_factory):
-    """The same machine rendered in every format, with the network down."""
-    home = write_home(tmp_path_factory.mktemp("down") / "home", START_URL, {"dev": ("111111111111", "Admin")})
+    """The same machine rendered in every format, with the network down. No cached token: a valid one
+    would let SSO508 prove the home region offline (a real pass, not a vacuous one)."""
+    home = write_home(tmp_path_factory.mktemp("down") / "home", START_URL, {"dev": ("111111111111", "Admin")},
+                      token=None)
     env = guarded_env(base_env(home))
     prefix = unshare_prefix()
     runs = {fmt: sso_doctor(["check", "--format", fmt, "--timeout", "3", *(["-v"] if fmt == "text" else [])], env,
@@ -56,6 +58,7 @@ def test_network_down_every_online_rule_is_skipped_with_a_reason(network_down):
                 "SSO605", "SSO606"):
         assert rules[rid]["reason"] == "network unreachable, see SSO501", rid
     assert rules["SSO503"]["reason"].startswith("no proxy is used")
+    assert "the OIDC endpoint could not be reached" in rules["SSO508"]["reason"]
     # nothing online passed
     assert not [rid for rid in _online_rule_ids() if rules[rid]["status"] == "passed"]
     assert run.doc["summary"]["rules_skipped"] == sum(1 for r in rules.values() if r["status"] == "skipped")
