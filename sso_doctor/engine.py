@@ -144,6 +144,8 @@ def run(
 
     # what this run's online rules need: a dependency on the probes is checked only when they run anyway
     ctx.scheduled_needs = frozenset().union(*(r.needs for r in online_rules))
+    # Slow machine facts (an `aws --version` that must run) start now, so they overlap the config load.
+    ctx.prefetch(frozenset().union(*(r.needs for r in offline_rules)) if offline_rules else frozenset())
     # Online rules start first, on their own threads: they mostly wait on the network, so their budget
     # runs while the offline rules work, and a black-holed host costs no more than --timeout in total.
     online = _start_online(online_rules, ctx) if online_rules else None
@@ -151,6 +153,7 @@ def run(
     for r in offline_rules:
         progress.note(f"{r.id} {r.slug}", deadline)
         results[r.id] = _run_one(r, ctx)
+    ctx.join_prefetch()
     if online is not None:
         results.update(_collect_online(online, ctx))
 
