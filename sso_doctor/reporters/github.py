@@ -70,7 +70,7 @@ def render(report: Report, options: RenderOptions) -> str:
     lines = [annotation(f, options, fail_on) for f in report.findings]
     s = report.summary
     # A plain closing line for the log (not a command).
-    blocked = sum(1 for r in report.results if could_not_run(r))
+    blocked = sum(1 for r in report.results if could_not_run(r) and not (r.reason or "").startswith("not run with --offline"))
     lines.append(f"sso-doctor: {plural(s.errors, 'error')}, {plural(s.warnings, 'warning')}, "
                  f"{plural(s.infos, 'info')}; {plural(s.rules_run, 'check')} run, {s.rules_skipped} skipped"
                  + (f" ({blocked} could not run)" if blocked else ""))
