@@ -79,6 +79,8 @@ class Context:
         self.env: Mapping[str, str] = dict(os.environ if env is None else env)
         self.now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
         self.secrets = Secrets()
+        # the needs of the online rules of this run (set by the engine); None: not known
+        self.scheduled_needs: frozenset[str] | None = None
 
     # --- the machine ------------------------------------------------------------------------------
 
@@ -166,7 +168,7 @@ class Context:
 
         # the secrets of this machine are registered first, so no error of the walk can echo them
         _ = (self.environment, self.config)
-        return admin.triage(request, self.secrets)
+        return admin.triage(request, budget=max(0.1, self.settings.timeout), secrets=self.secrets)
 
     # --- SSO token cache (loaders/token_cache.py) -----------------------------------------------------
 
