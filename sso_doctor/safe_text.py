@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from sso_doctor.fixes import Command, Edit
-from sso_doctor.model import Finding, Fix, Location, Report, RuleResult
+from sso_doctor.model import Finding, Fix, Location, Report
 
 StrFn = Callable[[str], str]
 
@@ -99,7 +99,7 @@ def map_finding(f: Finding, fn: StrFn, *, steps: StrFn | None, detail: StrFn | N
         subject=_opt(f.subject, fn),
         location=Location(_opt(loc.path, fn), loc.line, _opt(loc.section, fn), _opt(loc.key, fn),
                           _opt(loc.env_var, fn), _opt(loc.endpoint, fn)),
-        evidence=tuple((fn(k), fn(v)) for k, v in f.evidence),
+        evidence=tuple((deep(k, fn), deep(v, fn)) for k, v in f.evidence),
         detail=_opt(f.detail, detail or fn),
     )
 
@@ -108,8 +108,8 @@ def map_report(report: Report, fn: StrFn, *, steps: StrFn | None, detail: StrFn 
     """The report with `fn` applied to every string value, `steps` to fix-command arguments (None: left
     as they are) and `detail` to the -v details (default `fn`)."""
     results = tuple(
-        RuleResult(r.rule, r.status, tuple(map_finding(f, fn, steps=steps, detail=detail) for f in r.findings),
-                   _opt(r.reason, fn), r.duration_ms)
+        replace(r, findings=tuple(map_finding(f, fn, steps=steps, detail=detail) for f in r.findings),
+                reason=_opt(r.reason, fn))
         for r in report.results
     )
-    return Report(report.tool_version, deep(report.inputs, fn), results, report.duration_ms)
+    return replace(report, inputs=deep(report.inputs, fn), results=results)
