@@ -19,6 +19,7 @@ from sso_doctor.redact import Secrets
 
 if TYPE_CHECKING:  # the loaders themselves are imported on first use, inside each property
     from sso_doctor.loaders import ca_bundle, cli_version, environment, login_env, token_cache
+    from sso_doctor.platform import Platform
 
 
 SECRET_CONFIG_KEYS = ("aws_secret_access_key", "aws_session_token", "aws_security_token")
@@ -39,18 +40,6 @@ class RunSettings:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _home_from(env: Mapping[str, str]) -> str | None:
-    """HOME as os.path.expanduser finds it: $HOME, else the password database."""
-    if env.get("HOME"):
-        return env["HOME"]
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.getuid()).pw_dir or None
-    except (KeyError, ImportError, OSError):
-        return None
-
-
 class Context:
     """Facts about the machine for one run, loaded on first use."""
 
@@ -68,8 +57,23 @@ class Context:
     # --- the machine ------------------------------------------------------------------------------
 
     @cached_property
+    def os(self) -> Platform:
+        """Home, paths, shell and OS facts for this run (sso_doctor/platform.py), from env + platform."""
+        from sso_doctor.platform import Platform
+
+        return Platform(self.platform, self.env)
+
+    @cached_property
     def home(self) -> str | None:
-        return _home_from(self.env)
+        """`~` as botocore expands it on this OS (Windows: %USERPROFILE%, never $HOME), as the host
+        opens it; None when the OS cannot tell."""
+        home = self.os.home
+        return str(self.os.host_path(home)) if home else None
+
+    @property
+    def shell(self) -> str:
+        """The shell fix commands are rendered for: `extra["shell"]` (--shell), else the detected one."""
+        return str(self.settings.extra.get("shell") or self.os.shell)
 
     @cached_property
     def config(self) -> aws_config.AwsConfig:
@@ -78,7 +82,7 @@ class Context:
             env["AWS_CONFIG_FILE"] = self.settings.config_file
         if self.settings.credentials_file:
             env["AWS_SHARED_CREDENTIALS_FILE"] = self.settings.credentials_file
-        config = aws_config.load(env, self.home)
+        config = aws_config.load(env, self.home, self.os.with_env(env))
         # Static keys in the files are secrets too: registered for the output's second line of defence.
         for profile in config.profiles.values():
             if profile.values.keys().isdisjoint(SECRET_CONFIG_KEYS):
@@ -130,10 +134,8 @@ class Context:
         return tuple(aws_config.resolve_sso(p, cfg.sso_sessions) for p in self.selected_profiles() if p.has_sso_keys)
 
     def show_path(self, path: object) -> str:
-        """A path for a message: ~/... under HOME, else as is."""
-        from sso_doctor.text import tilde
-
-        return tilde(str(path), self.home)
+        """A path for a message, in the user's own form: ~/... (POSIX), %USERPROFILE%\\... (Windows)."""
+        return self.os.show(path)
 
     def is_selected(self, profile_name: str) -> bool:
         return profile_name in self.selected_names
@@ -157,7 +159,7 @@ class Context:
         """~/.aws/sso/cache and ~/.aws/cli/cache; every secret read is registered with ctx.secrets."""
         from sso_doctor.loaders import token_cache  # imported here so this block merges on its own
 
-        return token_cache.load(self.home, self.secrets)
+        return token_cache.load(self.home, self.secrets, self.os)
 
     @cached_property
     def token_assessment(self) -> tuple:

@@ -125,19 +125,13 @@ class Settings:
 # --- where the files are -----------------------------------------------------------------------------
 
 
-def user_config_path(env: Mapping[str, str], platform: str = sys.platform) -> Path | None:
-    """The per-user settings file for this platform (it may not exist)."""
-    if env.get("XDG_CONFIG_HOME"):
-        return Path(env["XDG_CONFIG_HOME"]) / "sso-doctor" / "config.toml"
-    if platform.startswith("win"):
-        base = env.get("APPDATA")
-        return Path(base) / "sso-doctor" / "config.toml" if base else None
-    home = env.get("HOME")
-    if not home:
-        return None
-    if platform == "darwin":
-        return Path(home) / "Library" / "Application Support" / "sso-doctor" / "config.toml"
-    return Path(home) / ".config" / "sso-doctor" / "config.toml"
+def user_config_path(env: Mapping[str, str], platform: str | None = None) -> Path | None:
+    """The per-user settings file for this platform (it may not exist): sso_doctor.platform decides."""
+    from sso_doctor.platform import for_run
+
+    plat = for_run(env, platform)
+    found = plat.user_settings_file()
+    return plat.host_path(found) if found else None
 
 
 def find_project_file(start: Path) -> SettingsFile | None:
@@ -335,7 +329,7 @@ def resolve(
     cwd: Path,
     rules: Sequence[Rule],
     isolated: bool = False,
-    platform: str = sys.platform,
+    platform: str | None = None,
 ) -> Settings:
     """Merge every level into one Settings. Raises SettingsError for anything that cannot be used."""
     v = _Validator(rules)
