@@ -43,6 +43,20 @@ class Format(str, enum.Enum):
     json = "json"
 
 
+class Shell(str, enum.Enum):
+    """The shells fix commands are rendered for (sso_doctor.fixes.SHELLS)."""
+
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+    cmd = "cmd"
+
+
+_SHELL_HELP = ("Write fix commands for this shell (bash, zsh, fish, powershell, cmd). Default: detected "
+               "(Windows: the parent process, Git Bash, PSModulePath, ComSpec; elsewhere $SHELL).")
+
+
 class UsageProblem(Exception):
     """A problem with what the user asked for: exit 2 with a one-line message."""
 
@@ -169,6 +183,7 @@ def check(
         typer.Option("--redact/--no-redact", help="Replace account ids, start URLs, user and host names with "
                      "stable placeholders (default: on for markdown, off otherwise). Secrets are always masked."),
     ] = None,
+    shell: Annotated[Optional[Shell], typer.Option("--shell", help=_SHELL_HELP, show_default=False)] = None,
 ) -> None:
     """Check this machine's AWS SSO setup (or lint the given AWS config files) and print what is wrong,
     with the commands that fix it. Settings: [tool.sso-doctor] in pyproject.toml or .sso-doctor.toml."""
@@ -198,6 +213,7 @@ def check(
             baseline=str(baseline) if baseline else None,
             write_baseline=str(write_baseline) if write_baseline else None,
             isolated=isolated,
+            shell=shell.value if shell is not None else None,
         )
         if show_settings:
             resolved = runner.resolve_settings(request)
@@ -261,6 +277,7 @@ def list_rules(
 def explain(
     what: Annotated[str, typer.Argument(help="A rule id (SSO201), a slug (not-logged-in), or an error message "
                                         "you saw, in quotes.")],
+    shell: Annotated[Optional[Shell], typer.Option("--shell", help=_SHELL_HELP, show_default=False)] = None,
 ) -> None:
     """Show a rule's documentation, or tell which rules explain a pasted error message."""
     import re
@@ -271,8 +288,12 @@ def explain(
     r = find(what)
     if r is not None:
         needs = ", ".join(sorted(r.needs)) or "nothing"
+        from sso_doctor import fixes
+        from sso_doctor.platform import for_run
+
+        chosen = shell.value if shell is not None else for_run(os.environ).shell
         typer.echo(f"{r.id} {r.slug} (default severity: {r.severity.label}; needs: {needs})\n")
-        typer.echo(r.doc)
+        typer.echo(fixes.render_doc(r.doc, chosen))
         return
     if re.fullmatch(r"(?i)sso\d{1,4}|[a-z0-9]+(-[a-z0-9]+)+", what.strip()):
         hint = did_you_mean(what, [x.id for x in ALL_RULES] + [x.slug for x in ALL_RULES])

@@ -75,18 +75,19 @@ def _locations(f: Finding, cwd: str | None) -> list[dict[str, Any]]:
     return [location]
 
 
-def _result(f: Finding, rule_index: dict[str, int], cwd: str | None) -> dict[str, Any]:
+def _result(f: Finding, rule_index: dict[str, int], cwd: str | None, shell: str = "bash") -> dict[str, Any]:
     locations = _locations(f, cwd)
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
         "level": LEVEL[f.severity],
-        "message": {"text": finding_text(f)},
+        "message": {"text": finding_text(f, shell)},
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {
             "severity": f.severity.label,
             "subject": f.subject,
             "fix": {"summary": f.fix.summary,
-                    "commands": [{"command": c.text, "safe": c.safe} for c in f.fix.commands]},
+                    "commands": [{"command": c.render(shell), "safe": c.safe_in(shell)} for c in f.fix.commands],
+                    "shell": shell},
         },
     }
     if f.rule_id in rule_index:
@@ -115,7 +116,7 @@ def to_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
             "rules": [rule_descriptor(r) for r in rules],
         }},
         "invocations": [invocation],
-        "results": [_result(f, rule_index, options.cwd) for f in report.findings],
+        "results": [_result(f, rule_index, options.cwd, options.shell) for f in report.findings],
         "properties": {"inputs": report.inputs},
     }
     if options.cwd:
