@@ -18,7 +18,7 @@ from sso_doctor.model import SkipRule
 from sso_doctor.redact import Secrets
 
 if TYPE_CHECKING:  # the loaders themselves are imported on first use, inside each property
-    from sso_doctor.loaders import ca_bundle, cli_version, environment, login_env, token_cache
+    from sso_doctor.loaders import ca_bundle, cli_version, environment, login_env, os_trust, token_cache
     from sso_doctor.platform import Platform
 
 
@@ -189,6 +189,14 @@ class Context:
 
         profiles = self.config.profiles
         return ca_bundle.load(self.env, [(n, profiles.get(n)) for n in self.selected_names], cwd=os.getcwd())
+
+    @cached_property
+    def os_trust_store(self) -> os_trust.OsTrustStore:
+        """The OS certificate store (Windows ROOT/CA, macOS System keychains), read on first use and
+        time-boxed; tests only: `extra["os_trust_store"]` or SSO_DOCTOR_OS_TRUST_STORE name a PEM file."""
+        from sso_doctor.loaders import os_trust
+
+        return os_trust.load(self.platform, self.env, injected=self.settings.extra.get("os_trust_store"))
 
     # --- AWS CLI on PATH and login environment (loaders/cli_version.py, loaders/login_env.py) ---------
 

@@ -22,7 +22,7 @@ SHELLS = ("bash", "zsh", "fish", "powershell", "cmd")
 POSIX_SHELLS = frozenset({"bash", "zsh", "sh"})
 DEFAULT_SHELL = "bash"
 
-Op = Literal["run", "setenv", "unsetenv", "sh", "setenv_persistent", "mkdir"]
+Op = Literal["run", "setenv", "unsetenv", "sh", "setenv_persistent", "mkdir", "native"]
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # characters that make a POSIX line more than "a program and its arguments"
@@ -38,7 +38,9 @@ class Command:
     - unsetenv: (NAME, ...);
     - sh: (a POSIX shell line,), for pipelines, redirections and substitutions;
     - setenv_persistent: (NAME, value): set it now and for every new shell (rc file, setx, set -Ux);
-    - mkdir: (folder,): create a folder and its parents, fine if it exists.
+    - mkdir: (folder,): create a folder and its parents, fine if it exists;
+    - native: (shells, line): a line written for the named shells only (comma-separated, e.g.
+      "bash,zsh,fish" or "powershell"), such as a PowerShell pipeline; shown with ✎ elsewhere.
 
     An argument that starts with `$HOME` (`$HOME/.aws/ca-bundle.pem`) means the user's home folder
     and renders as each shell names it: `"$HOME/…"` (POSIX, fish, PowerShell's automatic $HOME),
@@ -64,6 +66,8 @@ class Command:
             return False
         if self.op == "sh":
             return _shell_family(shell) == "posix"
+        if self.op == "native":
+            return shell in self.args[0].split(",")
         if self.op == "run" and shell in ("powershell", "cmd") and self.args and self.args[0] in POSIX_ONLY_PROGRAMS:
             return False  # `chmod`, `cat >`, `rm -f`… mean nothing (or something else) there
         if any(_home_rest(a) is not None and not _plain_rest(_home_rest(a)) for a in self.args):
@@ -130,6 +134,12 @@ def sh(line: str, *, safe: bool = True, comment: str | None = None) -> Command:
 def setenv_persistent(name: str, value: str, *, safe: bool = True, comment: str | None = None) -> Command:
     """Set a variable in this shell and in every new one (the user's rc file, setx, fish universal)."""
     return Command("setenv_persistent", (name, value), safe, comment)
+
+
+def native(shells: str | tuple[str, ...], line: str, *, safe: bool = True, comment: str | None = None) -> Command:
+    """A line in one shell's own syntax (`shells`: the shells that run it as written)."""
+    names = shells.split(",") if isinstance(shells, str) else list(shells)
+    return Command("native", (",".join(names), line), safe, comment)
 
 
 def mkdir(folder: str, *, safe: bool = True, comment: str | None = None) -> Command:
@@ -225,6 +235,8 @@ def _shell_family(shell: str) -> str:
 
 def render(c: Command, shell: str = DEFAULT_SHELL) -> str:
     fam = _shell_family(shell)
+    if c.op == "native":
+        return c.args[1] + (f"   # {c.comment}" if c.comment else "")
     text = _posix(c, shell) if fam == "posix" or fam not in _RENDER else _RENDER[fam](c)
     if c.comment:
         text += f"   & REM {c.comment}" if fam == "cmd" else f"   # {c.comment}"
