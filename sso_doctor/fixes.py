@@ -22,7 +22,7 @@ SHELLS = ("bash", "zsh", "fish", "powershell", "cmd")
 POSIX_SHELLS = frozenset({"bash", "zsh", "sh"})
 DEFAULT_SHELL = "bash"
 
-Op = Literal["run", "setenv", "unsetenv", "sh", "setenv_persistent", "mkdir", "native"]
+Op = Literal["run", "setenv", "unsetenv", "sh", "setenv_persistent", "mkdir", "native", "remove"]
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # characters that make a POSIX line more than "a program and its arguments"
@@ -39,6 +39,7 @@ class Command:
     - sh: (a POSIX shell line,), for pipelines, redirections and substitutions;
     - setenv_persistent: (NAME, value): set it now and for every new shell (rc file, setx, set -Ux);
     - mkdir: (folder,): create a folder and its parents, fine if it exists;
+    - remove: (file,): delete one file;
     - native: (shells, line): a line written for the named shells only (comma-separated, e.g.
       "bash,zsh,fish" or "powershell"), such as a PowerShell pipeline; shown with ✎ elsewhere.
 
@@ -212,6 +213,8 @@ def parse(text: str, safe: bool = True) -> Command:
             return Command("setenv", (name, value), safe, comment)
     if words[0] == "unset" and len(words) > 1 and all(_ENV_NAME.match(w) for w in words[1:]):
         return Command("unsetenv", tuple(words[1:]), safe, comment)
+    if words[0] == "rm" and len(words) == 2 and not words[1].startswith("-"):
+        return Command("remove", (words[1],), safe, comment)
     if words[0] == "mkdir" and len(words) == 3 and words[1] == "-p":
         return Command("mkdir", (words[2],), safe, comment)
     if words[0] in ("export", "unset", "cd", "source", "."):
@@ -257,6 +260,8 @@ def _posix(c: Command, shell: str = "bash") -> str:
         return f"{line} && echo {shlex.quote(line)} >> {_rc_file(shell)}"
     if c.op == "mkdir":
         return f"mkdir -p {_posix_quote(c.args[0])}"
+    if c.op == "remove":
+        return f"rm {_posix_quote(c.args[0])}"
     if c.op == "unsetenv":
         return "unset " + " ".join(c.args)
     return c.args[0]
@@ -292,6 +297,8 @@ def _fish(c: Command) -> str:
         return f"set -Ux {c.args[0]} {_fish_quote(c.args[1])}"
     if c.op == "mkdir":
         return f"mkdir -p {_fish_quote(c.args[0])}"
+    if c.op == "remove":
+        return f"rm {_fish_quote(c.args[0])}"
     if c.op == "unsetenv":
         return "; ".join(f"set -e {n}" for n in c.args)
     return c.args[0]
@@ -329,6 +336,8 @@ def _powershell(c: Command) -> str:
                 f'[Environment]::SetEnvironmentVariable("{name}", $env:{name}, "User")')
     if c.op == "mkdir":
         return f"New-Item -ItemType Directory -Force -Path {_ps_quote(c.args[0])} | Out-Null"
+    if c.op == "remove":
+        return f"Remove-Item -LiteralPath {_ps_quote(c.args[0])}"
     if c.op == "unsetenv":
         return "Remove-Item " + ", ".join(f"Env:{n}" for n in c.args)
     return c.args[0]
@@ -367,6 +376,8 @@ def _cmd(c: Command) -> str:
         if c.op == "setenv_persistent":  # setx: the user's environment, for new windows
             return f'{now} & setx {name} "{value}"'
         return now
+    if c.op == "remove":
+        return f"del {_cmd_quote(c.args[0])}"
     if c.op == "mkdir":
         folder = _cmd_quote(c.args[0])
         return f"if not exist {folder} mkdir {folder}"
