@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-from sso_doctor import fixes
 from sso_doctor.context import Context
 from sso_doctor.loaders.ca_bundle import (
     SOURCE_CERTIFI,
@@ -380,8 +379,7 @@ def ca_variable_ignored(ctx: Context) -> Iterator[Finding]:
             continue
         if var in _IGNORED_CA_FIX:
             # a POSIX shell can name the variable; the others get its value
-            commands: list[str | Command] = [_IGNORED_CA_FIX[var] if ctx.shell in ("bash", "zsh")
-                                             else fixes.setenv("AWS_CA_BUNDLE", value)]
+            commands: list[str | Command] = [_IGNORED_CA_FIX[var]]
         else:
             commands = [manual('cat "$SSL_CERT_DIR"/*.pem > "$HOME/.aws/ca-bundle.pem" && '
                                'export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"')]

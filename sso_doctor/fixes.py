@@ -22,7 +22,7 @@ SHELLS = ("bash", "zsh", "fish", "powershell", "cmd")
 POSIX_SHELLS = frozenset({"bash", "zsh", "sh"})
 DEFAULT_SHELL = "bash"
 
-Op = Literal["run", "setenv", "unsetenv", "sh", "setenv_persistent", "mkdir", "native", "remove"]
+Op = Literal["run", "setenv", "unsetenv", "sh", "setenv_persistent", "mkdir", "native", "remove", "copyenv"]
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # characters that make a POSIX line more than "a program and its arguments"
@@ -40,6 +40,8 @@ class Command:
     - setenv_persistent: (NAME, value): set it now and for every new shell (rc file, setx, set -Ux);
     - mkdir: (folder,): create a folder and its parents, fine if it exists;
     - remove: (file,): delete one file;
+    - copyenv: (NAME, FROM): set NAME to the value of the variable FROM (never printed: it may hold a
+      proxy password);
     - native: (shells, line): a line written for the named shells only (comma-separated, e.g.
       "bash,zsh,fish" or "powershell"), such as a PowerShell pipeline; shown with ✎ elsewhere.
 
@@ -73,7 +75,7 @@ class Command:
             return False  # `chmod`, `cat >`, `rm -f`… mean nothing (or something else) there
         if any(_home_rest(a) is not None and not _plain_rest(_home_rest(a)) for a in self.args):
             return False
-        if shell == "cmd":
+        if shell == "cmd" and self.op != "copyenv":
             return not any(_cmd_unsafe(a) for a in self.args if _home_rest(a) is None)
         return True
 
@@ -202,6 +204,9 @@ def parse(text: str, safe: bool = True) -> Command:
     if not words:
         return Command("sh", (body,), safe, comment)
     # `$`, `*` and friends inside single quotes are literal: look at the unquoted skeleton only
+    m = re.fullmatch(r'export ([A-Za-z_][A-Za-z0-9_]*)=("?)\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?\2', body)
+    if m:  # `export HTTPS_PROXY="$ALL_PROXY"`: one variable from another
+        return Command("copyenv", (m.group(1), m.group(3)), safe, comment)
     skeleton = re.sub(r"'[^']*'", "''", body)
     # `"$HOME/.aws/b.pem"` names the home folder, which every shell can say: not POSIX-only syntax
     skeleton = re.sub(r'(?<![\\\w])\$(?:HOME\b|\{HOME\})(?=/|"|\s|\Z)', "", skeleton)
@@ -262,6 +267,8 @@ def _posix(c: Command, shell: str = "bash") -> str:
         return f"mkdir -p {_posix_quote(c.args[0])}"
     if c.op == "remove":
         return f"rm {_posix_quote(c.args[0])}"
+    if c.op == "copyenv":
+        return f'export {c.args[0]}="${c.args[1]}"'
     if c.op == "unsetenv":
         return "unset " + " ".join(c.args)
     return c.args[0]
@@ -299,6 +306,8 @@ def _fish(c: Command) -> str:
         return f"mkdir -p {_fish_quote(c.args[0])}"
     if c.op == "remove":
         return f"rm {_fish_quote(c.args[0])}"
+    if c.op == "copyenv":
+        return f'set -gx {c.args[0]} "${c.args[1]}"'
     if c.op == "unsetenv":
         return "; ".join(f"set -e {n}" for n in c.args)
     return c.args[0]
@@ -338,6 +347,8 @@ def _powershell(c: Command) -> str:
         return f"New-Item -ItemType Directory -Force -Path {_ps_quote(c.args[0])} | Out-Null"
     if c.op == "remove":
         return f"Remove-Item -LiteralPath {_ps_quote(c.args[0])}"
+    if c.op == "copyenv":
+        return f"$env:{c.args[0]} = $env:{c.args[1]}"
     if c.op == "unsetenv":
         return "Remove-Item " + ", ".join(f"Env:{n}" for n in c.args)
     return c.args[0]
@@ -378,6 +389,8 @@ def _cmd(c: Command) -> str:
         return now
     if c.op == "remove":
         return f"del {_cmd_quote(c.args[0])}"
+    if c.op == "copyenv":  # `%NAME%` expands on purpose here
+        return f'set "{c.args[0]}=%{c.args[1]}%"'
     if c.op == "mkdir":
         folder = _cmd_quote(c.args[0])
         return f"if not exist {folder} mkdir {folder}"
