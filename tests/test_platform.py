@@ -263,3 +263,18 @@ def test_explain_renders_the_fix_section_for_the_shell():
 def test_host_path_maps_backslashes_only_when_windows_is_emulated():
     assert Platform("win32", {}).host_path("/tmp/u\\.aws\\sso\\cache") == Path("/tmp/u/.aws/sso/cache")
     assert Platform("linux", {}).host_path("/tmp/a\\b") == Path("/tmp/a\\b")  # a legal POSIX name
+
+
+def test_ci_workflow_runs_the_readme_commands_on_three_oses():
+    import re
+
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    wf = yaml.safe_load((root / ".github" / "workflows" / "ci.yml").read_text())
+    job = wf["jobs"]["test"]
+    assert set(job["strategy"]["matrix"]["os"]) == {"ubuntu-latest", "macos-latest", "windows-latest"}
+    runs = [s["run"] for s in job["steps"] if "run" in s]
+    readme = (root / "README.md").read_text()
+    test_command = re.search(r"To run the tests:\n\n```sh\n(.+)\n```", readme).group(1)
+    assert " && ".join(runs) == test_command
