@@ -196,7 +196,7 @@ class Context:
         time-boxed; tests only: `extra["os_trust_store"]` or SSO_DOCTOR_OS_TRUST_STORE name a PEM file."""
         from sso_doctor.loaders import os_trust
 
-        return os_trust.load(self.platform, self.env, injected=self.settings.extra.get("os_trust_store"))
+        return os_trust.load(self.os, injected=self.settings.extra.get("os_trust_store"))
 
     # --- AWS CLI on PATH and login environment (loaders/cli_version.py, loaders/login_env.py) ---------
 

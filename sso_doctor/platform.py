@@ -39,6 +39,10 @@ def is_windows(name: str) -> bool:
     return name.startswith("win")
 
 
+def _family(name: str) -> str:
+    return "win32" if is_windows(name) else "linux" if name.startswith("linux") else name
+
+
 class _WindowsEnviron(dict):
     """os.environ as Windows has it: variable names are case-insensitive (stored upper-case)."""
 
@@ -118,7 +122,8 @@ class Platform:
 
     @property
     def emulated(self) -> bool:
-        return is_windows(self.name) != is_windows(self.host)
+        """True when the run is about another OS than the one Python runs on (tests)."""
+        return _family(self.name) != _family(self.host)
 
     @cached_property
     def path(self) -> types.ModuleType:

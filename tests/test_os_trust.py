@@ -14,6 +14,7 @@ import pytest
 import trustme
 
 from sso_doctor.loaders import os_trust
+from sso_doctor.platform import Platform
 
 
 @pytest.fixture(scope="module")
@@ -52,21 +53,21 @@ def test_injected_file_stands_for_the_os_store(cas, tmp_path):
     path = tmp_path / "store.pem"
     path.write_bytes(public.cert_pem.bytes() + b"garbage\n-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n"
                      + corp.cert_pem.bytes())
-    store = os_trust.load("win32", {"SSO_DOCTOR_OS_TRUST_STORE": str(path)})
+    store = os_trust.load(Platform("win32", {"SSO_DOCTOR_OS_TRUST_STORE": str(path)}))
     assert store.read and len(store.certs) == 2 and store.label == "the Windows certificate store"
-    missing = os_trust.load("darwin", {"SSO_DOCTOR_OS_TRUST_STORE": str(tmp_path / "nope.pem")})
+    missing = os_trust.load(Platform("darwin", {"SSO_DOCTOR_OS_TRUST_STORE": str(tmp_path / "nope.pem")}))
     assert not missing.read and "cannot read" in missing.problem
 
 
 @pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="this host has a real OS store to read")
 @pytest.mark.parametrize("platform", ["win32", "darwin"])
 def test_an_emulated_os_store_is_not_read_and_says_why(platform):
-    store = os_trust.load(platform, {})
+    store = os_trust.load(Platform(platform, {}))
     assert not store.read and "emulated" in store.problem
 
 
 def test_linux_has_no_separate_os_store():
-    store = os_trust.load("linux", {})
+    store = os_trust.load(Platform("linux", {}))
     assert not store.read and store.certs == ()
 
 
@@ -101,5 +102,5 @@ def test_macos_security_that_hangs_or_is_missing_gives_a_reason():
 
 @pytest.mark.skipif(sys.platform != "win32", reason="ssl.enum_certificates exists on Windows only")
 def test_real_windows_store_is_enumerated():
-    store = os_trust.load("win32", {})
+    store = os_trust.load(Platform("win32", {}))
     assert store.read and store.certs  # every Windows machine has roots

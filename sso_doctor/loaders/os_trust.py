@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sso_doctor.platform import Platform
 
 SECURITY_TIMEOUT = 3.0  # seconds per keychain
 SERVER_AUTH = "1.3.6.1.5.5.7.3.1"
@@ -144,19 +147,16 @@ def _macos(run: Callable[..., subprocess.CompletedProcess]) -> OsTrustStore:
     return OsTrustStore("darwin", _label("darwin"), tuple(certs), True)
 
 
-def load(platform: str, env: Mapping[str, str], injected: str | None = None,
+def load(plat: Platform, injected: str | None = None,
          run: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> OsTrustStore:
-    """The OS trust store of `platform`, read only when it is the host's own OS (or injected)."""
-    injected = injected or env.get("SSO_DOCTOR_OS_TRUST_STORE")
+    """The OS trust store of the run's OS, read only when it is the host's own OS (or injected)."""
+    platform = plat.name
+    injected = injected or plat.env.get("SSO_DOCTOR_OS_TRUST_STORE")
     if injected:
         return _from_file(injected, platform)
-    if platform.startswith("win"):
-        if sys.platform != "win32":
-            return OsTrustStore(platform, _label(platform), problem="Windows is emulated on another OS")
-        return _windows()
-    if platform == "darwin":
-        if sys.platform != "darwin":
-            return OsTrustStore(platform, _label(platform), problem="macOS is emulated on another OS")
-        return _macos(run)
+    if platform.startswith("win") or platform == "darwin":
+        if plat.emulated:
+            return OsTrustStore(platform, _label(platform), problem=f"{plat.label} is emulated on another OS")
+        return _windows() if platform.startswith("win") else _macos(run)
     return OsTrustStore(platform, _label(platform), problem="only Windows and macOS have an OS store apart from "
                         "the system bundle file")
