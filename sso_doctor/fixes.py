@@ -274,9 +274,13 @@ def _posix(c: Command, shell: str = "bash") -> str:
     return c.args[0]
 
 
+def _has_placeholder(a: str) -> bool:
+    return bool(re.search(r"<[^<>]+>", a))
+
+
 def _posix_quote(a: str) -> str:
-    # placeholders (`<profile>`) and `$HOME`-style values in manual steps read better unquoted
-    if re.fullmatch(r"<[^<>]+>", a):
+    # a value with `<placeholders>` is for a person to fill in (never `$`): quoting it reads worse
+    if _has_placeholder(a) and shlex.quote(re.sub(r"<[^<>]+>", "x", a)) == re.sub(r"<[^<>]+>", "x", a):
         return a
     rest = _home_rest(a)
     if rest is not None and _plain_rest(rest):
@@ -288,9 +292,7 @@ def _fish_quote(a: str) -> str:
     rest = _home_rest(a)
     if rest is not None and _plain_rest(rest):
         return f'"$HOME{rest}"'
-    if a and re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", a):
-        return a
-    if re.fullmatch(r"<[^<>]+>", a):
+    if a and re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", re.sub(r"<[^<>]+>", "x", a)):
         return a
     return "'" + a.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -317,9 +319,9 @@ def _ps_quote(a: str) -> str:
     rest = _home_rest(a)
     if rest is not None and _plain_rest(rest):
         return f'"$HOME{rest}"'  # PowerShell's automatic $HOME: the user profile folder on every OS
-    if a and re.fullmatch(r"[A-Za-z0-9_@%+=:,./\\-]+", a) and not a.startswith("-") or re.fullmatch(r"--?[A-Za-z0-9-]+", a):
-        return a
-    if re.fullmatch(r"<[^<>]+>", a):
+    # `,` makes an array and a leading `@` splats in PowerShell: such words are quoted
+    bare = re.sub(r"<[^<>]+>", "x", a)
+    if bare and re.fullmatch(r"[A-Za-z0-9_%+=:./\\-]+", bare):
         return a
     return "'" + a.replace("'", "''") + "'"
 
