@@ -255,6 +255,33 @@ NEW_BUNDLE = "$HOME/.aws/ca-bundle.pem"
 CORP_ROOT = "$HOME/.aws/corp-root"  # + .pem (macOS, cmd's certutil -encode) or .cer (certutil -store)
 
 
+def _bundle_of(ctx: Context, sources: list[str], target: str = NEW_BUNDLE, *, pem: str | None = None,
+               safe: bool = True) -> Command:
+    """One command, in the user's shell, that writes `sources` (files; `pem`: a certificate given
+    inline, last) into `target` (a "$HOME/…" path): cat (POSIX, fish), Get-Content/Set-Content
+    (PowerShell), copy /b (cmd)."""
+    from sso_doctor import fixes
+
+    shell = ctx.shell
+    rest = target[len("$HOME"):]
+    if shell == "powershell":
+        q = lambda p: "'" + p.replace("'", "''") + "'"  # noqa: E731
+        parts = [f"(Get-Content -Raw {q(p)})" for p in sources]
+        if pem is not None:
+            parts.append("@'\n" + pem + "\n'@")
+        return fixes.native("powershell", f'Set-Content -Encoding ascii -Path "$HOME{rest}" -Value '
+                            f"({' + '.join(parts)})", safe=safe)
+    if shell == "cmd" and pem is None:
+        win_target = "%USERPROFILE%" + rest.replace("/", "\\")
+        return fixes.native("cmd", "copy /b " + "+".join(f'"{p}"' for p in sources) + f' "{win_target}"', safe=safe)
+    quoted = " ".join(p if p.startswith("<") and p.endswith(">") else shlex.quote(p) for p in sources)
+    if pem is not None:
+        return fixes.sh(f"cat {quoted} - > \"{target}\" <<'EOF'\n{pem}\nEOF", safe=safe)
+    # fish reads '…' like POSIX unless it holds a backslash or a quote
+    fish = "" if any(c in "".join(sources) for c in "\\'") else ",fish"
+    return fixes.native("bash,zsh" + fish, f'cat {quoted} > "{target}"', safe=safe)
+
+
 def _os_store_verdict(ctx: Context, diag) -> tuple[str, list[str | Command] | None]:
     """On Windows and macOS: does the OS store (which browsers and curl use) trust the issuer botocore
     rejects? (a sentence for the message, and the commands that export that root into a bundle with
@@ -383,7 +410,7 @@ def tls_interception(ctx: Context) -> Iterator[Finding]:
             pem = diag.root.pem.strip()
             commands = [
                 'mkdir -p "$HOME/.aws"',
-                f"cat {shlex.quote(public)} - > \"{target_bundle}\" <<'EOF'\n{pem}\nEOF",
+                _bundle_of(ctx, [public], target_bundle, pem=pem),
                 Command("setenv_persistent", ("AWS_CA_BUNDLE", target_bundle)),
             ]
         else:
@@ -398,8 +425,8 @@ def tls_interception(ctx: Context) -> Iterator[Finding]:
                        f"your browser, then add it to certifi's roots and point botocore at the result.")
             commands = [
                 'mkdir -p "$HOME/.aws"',
-                manual(f'cat {shlex.quote(public)} <path to the "{diag.issuer}" root .pem> > "{target_bundle}"'),
-                f'export AWS_CA_BUNDLE="{target_bundle}"',
+                _bundle_of(ctx, [public, f'<path to the "{diag.issuer}" root .pem>'], target_bundle, safe=False),
+                Command("setenv_persistent", ("AWS_CA_BUNDLE", target_bundle)),
             ]
         evidence = {"issuer": diag.issuer, "openssl": diag.openssl_message,
                     "chain": " <- ".join(c.subject for c in diag.chain) or "unknown",
@@ -473,7 +500,7 @@ def tls_failure(ctx: Context) -> Iterator[Finding]:
                    f'"{diag.issuer}" that signs {name} ({who}): {detail}.')
             f = fix("Add certifi's public roots to the bundle and point botocore at the result.",
                     'mkdir -p "$HOME/.aws"',
-                    f'cat {shlex.quote(public)} {shlex.quote(t.ca_bundle or "")} > "$HOME/.aws/ca-bundle.pem"',
+                    _bundle_of(ctx, [public, t.ca_bundle or ""]),
                     'export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"')
             loc = Location(env_var="AWS_CA_BUNDLE" if t.ca_source == "AWS_CA_BUNDLE" else None, endpoint=t.url)
         elif kind == "ca-bundle":
