@@ -276,7 +276,9 @@ def list_rules(
 @app.command()
 def explain(
     what: Annotated[str, typer.Argument(help="A rule id (SSO201), a slug (not-logged-in), or an error message "
-                                        "you saw, in quotes.")],
+                                        "you saw, in quotes; `-` reads the message (or a whole terminal "
+                                        "session) from stdin.")],
+    output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     shell: Annotated[Optional[Shell], typer.Option("--shell", help=_SHELL_HELP, show_default=False)] = None,
 ) -> None:
     """Show a rule's documentation, or tell which rules explain a pasted error message."""
@@ -285,8 +287,18 @@ def explain(
     from sso_doctor.rules import ALL_RULES, find
     from sso_doctor.text import did_you_mean
 
-    r = find(what)
+    if what == "-":
+        raw = sys.stdin.buffer.read()
+        what = raw.decode("utf-8", errors="replace")
+        if not what.strip():
+            raise _die("nothing on stdin: paste the error message, then end with Ctrl-D.")
+    r = find(what.strip()) if len(what) < 100 else None
     if r is not None:
+        if output_format == Format.json:
+            _echo_json({"schema_version": 1, "tool": _tool(), "kind": "rule", "rule": {
+                "id": r.id, "slug": r.slug, "severity": r.severity.label, "area": r.area,
+                "needs": sorted(r.needs), "summary": r.summary, "doc": r.doc}})
+            return
         needs = ", ".join(sorted(r.needs)) or "nothing"
         from sso_doctor import fixes
         from sso_doctor.platform import for_run
@@ -298,35 +310,99 @@ def explain(
     if re.fullmatch(r"(?i)sso\d{1,4}|[a-z0-9]+(-[a-z0-9]+)+", what.strip()):
         hint = did_you_mean(what, [x.id for x in ALL_RULES] + [x.slug for x in ALL_RULES])
         raise _die(f"no rule is called {what!r}.{hint} `sso-doctor rules` lists them.")
-    _explain_error_text(what)
+    _explain_error_text(what, output_format)
 
 
-def _explain_error_text(text: str) -> None:
-    from sso_doctor import error_texts
+def _tool() -> dict[str, str]:
+    return {"name": "sso-doctor", "version": __version__}
+
+
+def _echo_json(doc: object) -> None:
+    import json
+
+    typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+def _explain_error_text(text: str, output_format: Format = Format.text) -> None:
+    from sso_doctor import error_match
     from sso_doctor.rules import by_id
-    from sso_doctor.text import shell_quote
 
-    matches = error_texts.match(text)
-    if not matches:
-        typer.echo("sso-doctor does not recognise this message as an AWS SSO problem.")
-        typer.echo("Run `sso-doctor check` to look for problems anyway, or `sso-doctor rules` for what it checks.")
-        raise typer.Exit(1)
     rules = by_id()
-    seen: list[str] = []
+    result = error_match.explain(text)
+    command = error_match.redact_pasted(result.pasted.command) if result.pasted.command else None
+    next_check = error_match.next_check(result, rules) if result.recognised else None
+    if output_format == Format.json:
+        _echo_json({
+            "schema_version": 1, "tool": _tool(), "kind": "error_text",
+            "recognised": result.recognised, "profile": result.pasted.profile, "command": command,
+            "next": next_check, "recognition_threshold": error_match.RECOGNISED,
+            "candidates": [
+                {"rule": c.rule, "slug": rules[c.rule].slug if c.rule in rules else "",
+                 "summary": rules[c.rule].summary if c.rule in rules else "", "confidence": c.confidence,
+                 "pattern": c.pattern, "source": c.src, "cause": c.cause, "excerpt": c.excerpt}
+                for c in result.candidates
+            ],
+        })
+        raise typer.Exit(0 if result.recognised else 1)
+
+    def label(rule_id: str) -> str:
+        rule = rules.get(rule_id)
+        return f"{rule_id} {rule.slug}: {rule.summary}" if rule else rule_id
+
+    if not result.recognised:
+        typer.echo("sso-doctor does not recognise this message as an AWS SSO problem.")
+        if result.candidates:
+            typer.echo("\nNearest known messages (none matched; shown for orientation only):")
+            for c in result.candidates:
+                typer.echo(f"    {label(c.rule)} (confidence {c.confidence:.2f})")
+        typer.echo("\nRun `sso-doctor check` to look for problems anyway, or `sso-doctor rules` for what it checks.")
+        raise typer.Exit(1)
     typer.echo("This message is explained by, most likely first:\n")
-    for m in matches:
-        typer.echo(f"- {m.known.cause}")
-        for rule_id in m.known.rules:
-            if rule_id in seen:
-                continue
-            seen.append(rule_id)
-            rule = rules.get(rule_id)
-            label = f"{rule_id} {rule.slug}: {rule.summary}" if rule else rule_id
-            typer.echo(f"    {label}")
-    profile = next((m.profile for m in matches if m.profile), None) or error_texts.profile_in(text)
-    check = "sso-doctor check" + (f" --profile {shell_quote(profile)}" if profile else "")
-    typer.echo(f"\nConfirm on this machine:\n    {check}")
-    typer.echo(f"Details of a rule:\n    sso-doctor explain {seen[0]}")
+    for c in result.candidates:
+        typer.echo(f"- {label(c.rule)} (confidence {c.confidence:.2f})")
+    causes = list(dict.fromkeys(c.cause for c in result.candidates))
+    typer.echo("\nWhy this message happens:")
+    for cause in causes:
+        typer.echo(f"    {cause}")
+    if result.pasted.command:
+        typer.echo(f"\nThe failing command: {command}")
+    typer.echo(f"\nConfirm on this machine:\n    {next_check}")
+    typer.echo(f"Details of a rule:\n    sso-doctor explain {result.candidates[0].rule}")
+
+
+@app.command(
+    "run",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "allow_interspersed_args": False},
+    options_metavar="[--online] -- CMD [ARGS]...",
+)
+def run_command(
+    ctx: typer.Context,
+    online: Annotated[bool, typer.Option("--online", help="Let the diagnosis use the network (portal, "
+                                         "endpoints). Default: offline.")] = False,
+) -> None:
+    """Run a command (`sso-doctor run -- CMD [ARGS...]`) exactly as it is; when it fails with an AWS SSO
+    error, print on stderr which rule explains it, checked for the profile it used, with the fix. Exits
+    with the command's own exit code; on success it adds nothing."""
+    from sso_doctor import wrap
+
+    argv = list(ctx.args)
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if not argv:
+        raise _die("give the command to run after `--`, e.g. `sso-doctor run -- aws s3 ls`.")
+    result = wrap.run(argv, online=online)
+    if result.signal:
+        # end the way the command ended, so a shell or CI runner sees the same signal
+        import signal as _signal
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            _signal.signal(result.signal, _signal.SIG_DFL)
+            os.kill(os.getpid(), result.signal)
+        except (OSError, ValueError):
+            pass
+    raise typer.Exit(result.code)
 
 
 # --- sessions (token cache overview) ---------------------------------------------------------------
