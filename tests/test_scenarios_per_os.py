@@ -46,15 +46,21 @@ PER_OS: dict[tuple[str, str], dict] = {
         'rm -r \\"$HOME/.aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json\\"']}},
     ("win32", "sso206-truncated-json"): {"contains": {"SSO206": [
         'rm \\"$HOME/.aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json\\"']}},
-    ("win32", "sso207-world-readable-token"): {"contains": {"SSO207": [
-        'chmod 700 \\"$HOME/.aws/sso/cache\\" && chmod 600 \\"$HOME/.aws/sso/cache\\"/*.json']}},
+    # POSIX permission bits mean nothing on Windows (NTFS ACLs decide): SSO207 is skipped there
+    ("win32", "sso207-world-readable-token"): {"findings": [], "rules": {"SSO207": "skipped"}, "contains": {}},
+    # a Notepad UTF-16 file: on Windows the fix is Notepad's own "Save as UTF-8", not iconv
+    ("win32", "sso102-notepad-unicode-utf16"): {"contains": {"SSO102": ["then file > save as with encoding"]}},
     # the AWS CLI installs differently: the MSI on Windows, the pkg on macOS (the Linux zip elsewhere)
     ("win32", "sso401-no-aws-on-path"): {"contains": {"SSO401": ["msiexec.exe /i https://awscli.amazonaws.com/awscliv2.msi"]}},
+    # the scenario's install is the Linux installer's /usr/local/bin/aws, which Windows never looks at
+    ("win32", "sso401-v2-installed-but-not-on-path"): {"contains": {"SSO401": [
+        "msiexec.exe /i https://awscli.amazonaws.com/awscliv2.msi"]}},
     ("darwin", "sso401-no-aws-on-path"): {"contains": {"SSO401": ["sudo installer -pkg awscliv2.pkg -target /"]}},
     ("darwin", "sso404-device-code-only"): {"contains": {"SSO404": ["sudo installer -pkg awscliv2.pkg -target /"]}},
     # a Mac needs no DISPLAY for a browser, and WSL is a Linux
     ("darwin", "sso406-linux-without-display"): {"findings": [], "rules": {"SSO406": "passed"}, "contains": {}},
     ("darwin", "sso406-wsl-without-browser"): {"findings": [], "rules": {"SSO406": "passed"}, "contains": {}},
+    ("darwin", "sso406-wsl-device-code-no-browser"): {"findings": [], "rules": {"SSO406": "passed"}, "contains": {}},
 }
 
 # Whole groups that cannot run under an emulated OS, and why.
