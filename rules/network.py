@@ -265,7 +265,7 @@ def _bundle_of(ctx: Context, sources: list[str], target: str = NEW_BUNDLE, *, pe
     shell = ctx.shell
     rest = target[len("$HOME"):]
     if shell == "powershell":
-        q = lambda p: "'" + p.replace("'", "''") + "'"  # noqa: E731
+        q = lambda p: "'" + p.replace("'", "''") + "'"
         parts = [f"(Get-Content -Raw {q(p)})" for p in sources]
         if pem is not None:
             parts.append("@'\n" + pem + "\n'@")

@@ -18,7 +18,14 @@ from sso_doctor.model import SkipRule
 from sso_doctor.redact import Secrets
 
 if TYPE_CHECKING:  # the loaders themselves are imported on first use, inside each property
-    from sso_doctor.loaders import ca_bundle, cli_version, environment, login_env, os_trust, token_cache
+    from sso_doctor.loaders import (
+        ca_bundle,
+        cli_version,
+        environment,
+        login_env,
+        os_trust,
+        token_cache,
+    )
     from sso_doctor.platform import Platform
 
 

@@ -19,7 +19,6 @@ bad severities and wrong types are errors (exit 2) that name the file or variabl
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path

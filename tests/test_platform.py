@@ -30,8 +30,8 @@ import botocore.session
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from scenarios import FIXTURES
+
 from sso_doctor.platform import Platform, detect_shell
 
 PATHMOD = {"win32": ntpath, "darwin": posixpath, "linux": posixpath}

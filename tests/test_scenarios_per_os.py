@@ -22,9 +22,9 @@ import re
 import sys
 
 import pytest
+from scenarios import all_scenarios, normalise, prepare, sort_key, validate_report
 from typer.testing import CliRunner
 
-from scenarios import all_scenarios, normalise, prepare, sort_key, validate_report
 from sso_doctor import fixes
 from sso_doctor.cli import app
 

@@ -37,7 +37,7 @@ class StoreCert:
     @property
     def sha1(self) -> str:
         """The Windows thumbprint (certutil and Cert:\\ use it)."""
-        return hashlib.sha1(self.der).hexdigest().upper()  # noqa: S324 - an identifier, not security
+        return hashlib.sha1(self.der).hexdigest().upper()  # an identifier, not security
 
     @property
     def sha256(self) -> str:
@@ -58,7 +58,7 @@ def issuer_in_store(store: OsTrustStore, top_pem: str, root_sha256: str | None =
     certificate of a chain, given as PEM. None when the store holds neither."""
     from cryptography import x509
 
-    from sso_doctor.probes.tls import _issued_by  # noqa: PLC2701 - one definition of "issued by"
+    from sso_doctor.probes.tls import _issued_by  # one definition of "issued by"
 
     for c in store.certs:
         if root_sha256 and c.sha256 == root_sha256:
