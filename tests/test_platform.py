@@ -160,12 +160,25 @@ SYSTEM_MODULES = r"C:\Program Files\WindowsPowerShell\Modules;C:\WINDOWS\system3
     ("linux", {}, None, "bash"),
 ])
 def test_shell_detection(platform, env, parent, want):
-    assert detect_shell(Platform(platform, env), parent=parent)[0] == want
+    # parent "" = no parent shell known (on a real Windows host the real parent would be asked)
+    assert detect_shell(Platform(platform, env), parent="" if parent is None else parent)[0] == want
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="the parent-process walk exists on Windows only")
+def test_real_windows_parent_shell_is_found_or_none():
+    from sso_doctor.platform import SHELLS, _windows_parent_shell
+
+    assert _windows_parent_shell() in (*SHELLS, None)
 
 
 # --- acceptance: Windows + Git Bash HOME, through the real CLI ---------------------------------------
 
 VALID_HOME = FIXTURES / "sso201-near-miss-token-under-session-key" / "home"
+
+
+# On a real Windows host the shell comes from the parent process (the CI's bash), not from the env the
+# tests set: there the PowerShell acceptance asks for PowerShell explicitly.
+AS_POWERSHELL = ["--shell", "powershell"] if sys.platform == "win32" else []
 
 
 def _run(env: dict[str, str], *args: str) -> tuple[int, str]:
@@ -198,12 +211,12 @@ def test_acceptance_windows_reads_userprofile_not_home_like_botocore(windows_use
     env = {"SSO_DOCTOR_PLATFORM": "win32", "USERPROFILE": str(profile), "HOME": str(gitbash),
            "AWS_PROFILE": "dev", "PSModulePath": PS_MODULES}
     # SSO207 (POSIX file modes) is left out: its Windows semantics are #14.5, not path resolution
-    code, out = _run(env, "--format", "json", "--select", "SSO1,SSO2", "--ignore", "SSO207")
+    code, out = _run(env, "--format", "json", "--select", "SSO1,SSO2", "--ignore", "SSO207", *AS_POWERSHELL)
     doc = json.loads(out)
     # botocore on Windows, with this env, reads exactly these files
     config, credentials, cache = botocore_paths("win32", env)
-    assert doc["inputs"]["config_file"] == config.replace("\\", "/") == str(profile / ".aws" / "config")
-    assert doc["inputs"]["credentials_file"] == credentials.replace("\\", "/")
+    assert Path(doc["inputs"]["config_file"]) == Path(config.replace("\\", "/")) == profile / ".aws" / "config"
+    assert Path(doc["inputs"]["credentials_file"]) == Path(credentials.replace("\\", "/"))
     assert cache.startswith(str(profile))
     assert "dev" in botocore_profiles("win32", env)  # botocore itself finds the profile there …
     assert "dev" not in botocore_profiles("linux", env)  # … which $HOME (the Git Bash folder) lacks
@@ -221,13 +234,13 @@ def test_acceptance_windows_fixes_are_powershell_and_paths_are_userprofile(windo
     profile, gitbash = windows_user
     env = {"SSO_DOCTOR_PLATFORM": "win32", "USERPROFILE": str(profile), "HOME": str(gitbash),
            "AWS_PROFILE": "dve", "PSModulePath": PS_MODULES, "ComSpec": r"C:\WINDOWS\system32\cmd.exe"}
-    _code, out = _run(env, "--format", "json")
+    _code, out = _run(env, "--format", "json", *AS_POWERSHELL)
     doc = json.loads(out)
     commands = [c["command"] for f in doc["findings"] for c in f["fix"]["commands"]]
     assert commands, "the typo must give a fix"
     assert not [c for c in commands if c.startswith(("export ", "unset ")) or " export " in c or "unset " in c]
     assert '$env:AWS_PROFILE = "dev"' in commands
-    _code, text = _run(env)
+    _code, text = _run(env, *AS_POWERSHELL)
     assert r"%USERPROFILE%\.aws\config" in text and "~/.aws" not in text
     # cmd when asked for, the same setup
     _code, out = _run(env, "--format", "json", "--shell", "cmd")
@@ -240,7 +253,7 @@ def test_acceptance_windows_fixes_are_powershell_and_paths_are_userprofile(windo
                                         ("powershell", '$env:AWS_PROFILE = "dev"')])
 def test_every_format_renders_for_the_chosen_shell(windows_user, shell, line):
     profile, _ = windows_user
-    env = {"HOME": str(profile), "AWS_PROFILE": "dve"}
+    env = {"HOME": str(profile), "USERPROFILE": str(profile), "AWS_PROFILE": "dve"}
     for fmt in ("text", "json", "sarif", "github", "junit", "markdown"):
         _code, out = _run(env, "--format", fmt, "--shell", shell, "--no-redact")
         forms = (line, json.dumps(line)[1:-1], html.escape(line), line.replace('"', "&quot;"))
