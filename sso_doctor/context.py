@@ -213,6 +213,37 @@ class Context:
         root = str(self.settings.extra.get("root") or self.env.get("SSO_DOCTOR_ROOT") or "/")
         return login_env.load(self.env, root=root, platform=self.platform)
 
+    # --- other consumers of ~/.aws: SDKs, tools, IDE toolkits (loaders/consumers.py) ------------------
+
+    def start_consumers(self) -> None:
+        """Launch the executed version probes now so they overlap the config load (the engine calls this)."""
+        self._consumer_probes  # noqa: B018
+
+    @cached_property
+    def _consumer_probes(self) -> Any:
+        from sso_doctor.loaders import consumers
+
+        cwd = self.settings.extra.get("cwd") or self.env.get("SSO_DOCTOR_CWD")
+        if not cwd:
+            try:
+                cwd = os.getcwd()
+            except OSError:
+                cwd = ""
+        return consumers.start(self.env, home=self.home, cwd=str(cwd), platform=self.platform,
+                               offline=self.settings.offline)
+
+    @cached_property
+    def consumers(self) -> Any:
+        """Other consumers found here (Python envs, lock files, tools on PATH, IDE toolkits) and the
+        credential_process helpers of the selected profiles."""
+        helpers = []
+        if self.config.config.state != "unparseable":
+            for p in self.selected_profiles():
+                v = p.values.get("credential_process")
+                if v is not None and isinstance(v.value, str):
+                    helpers.append((p.name, v.value, str(v.path), v.line))
+        return self._consumer_probes.result(helpers)
+
     # --- online: probes and portal access (probes/) -----------------------------------------------------
 
     @cached_property

@@ -1,0 +1,426 @@
+"""SSO8xx: other consumers of the same ~/.aws on this machine (SDKs, tools, IDE toolkits, helpers), offline.
+
+Every version boundary comes from the knowledge base (sso_doctor/data/consumers.toml), each with its
+public source; a consumer without a sourced boundary is never judged. Rules run nothing themselves:
+`ctx.consumers` holds what the loader found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from packaging.version import InvalidVersion, Version
+
+from sso_doctor.context import Context
+from sso_doctor.loaders.aws_config import SsoSettings
+from sso_doctor.loaders.consumers import Consumer, Found, knowledge
+from sso_doctor.model import Finding, Location, SkipRule, Severity, fix, manual, rule
+from sso_doctor.text import name_list, shell_quote
+
+# Where one environment holds several Python consumers, the one a person runs is reported.
+_PY_PREFERENCE = ("awscli-v1", "botocore", "boto3")
+
+
+def _v(text: str | None) -> Version | None:
+    if not text:
+        return None
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _found(ctx: Context) -> list[tuple[Found, Consumer, Version]]:
+    """Consumers found here with a known entry and a readable version, one Python consumer per place."""
+    kb = knowledge()
+    found = [f for f in ctx.consumers.found if f.consumer in kb and _v(f.version) is not None]
+    places: dict[str, list[Found]] = {}
+    for f in found:
+        if f.consumer in _PY_PREFERENCE:
+            places.setdefault(f.detail or f.path, []).append(f)
+    keep = []
+    for f in found:
+        if f.consumer in _PY_PREFERENCE:
+            here = {g.consumer for g in places[f.detail or f.path]}
+            first = next(c for c in _PY_PREFERENCE if c in here)
+            if f.consumer != first:
+                continue
+        keep.append((f, kb[f.consumer], _v(f.version)))  # type: ignore[arg-type]
+    return keep
+
+
+def _where(ctx: Context, f: Found) -> str:
+    shown = ctx.show_path(f.path)
+    if f.how.startswith(("virtualenv", "conda", "python3")):
+        return f"the {f.how} {ctx.show_path(f.detail)}"
+    return f"{shown}:{f.line}" if f.line else shown
+
+
+def _loc(f: Found) -> Location:
+    return Location(path=f.path, line=f.line)
+
+
+def _lacks_sso_session(c: Consumer, v: Version) -> str | None:
+    """The first version with [sso-session] support when v predates it, else None."""
+    since = _v(c.since("sso_session"))
+    if since is not None and v < since:
+        return str(since)
+    for fact in c.facts_of("sso_session_missing"):
+        through = _v(fact.get("through"))
+        if through is not None and v <= through:
+            return f"a release after {through}"
+    return None
+
+
+def _lacks_sso(c: Consumer, v: Version) -> str | None:
+    since = _v(c.since("sso"))
+    return str(since) if since is not None and v < since else None
+
+
+def _session_only(ctx: Context) -> list[SsoSettings]:
+    """Selected profiles that name an sso-session and rely on it for the start URL and region."""
+    return [s for s in ctx.selected_sso() if s.session_name and s.profile.uses_sso_credentials
+            and not (s.profile.has("sso_start_url") and s.profile.has("sso_region"))]
+
+
+def _hybrid(ctx: Context) -> list[SsoSettings]:
+    """Selected profiles that name an sso-session and also repeat sso_start_url and sso_region."""
+    return [s for s in ctx.selected_sso() if s.session_name and s.profile.uses_sso_credentials
+            and s.profile.has("sso_start_url") and s.profile.has("sso_region")]
+
+
+def _upgrade_steps(ctx: Context, f: Found, c: Consumer, minimum: str) -> tuple:
+    """The upgrade in the consumer's own ecosystem: a command where it is right as printed, else an edit."""
+    dist = {"botocore": "botocore", "boto3": "boto3", "awscli-v1": "awscli", "aws2-wrap": "aws2-wrap"}.get(c.id)
+    exact = minimum[0].isdigit()
+    if dist and f.how.startswith("virtualenv"):
+        return (f"{shell_quote(f.detail + '/bin/python')} -m pip install -U {shell_quote(f'{dist}>={minimum}')}",) \
+            if exact else (manual(f"upgrade {dist} in {f.detail}"),)
+    if dist and f.how.startswith(("conda", "python3")):
+        return (manual(f"{f.detail}/bin/python -m pip install -U '{dist}>={minimum}'"),)
+    if dist and f.how == "lock file":
+        return (manual(f"raise {dist} to >={minimum} in {f.path} (line {f.line}) and re-lock"),)
+    if c.id == "aws-sdk-js-v3":
+        return (manual(f"upgrade the project's @aws-sdk/* packages so @aws-sdk/credential-provider-sso is >= {minimum}, "
+                       f"e.g. npm install @aws-sdk/credential-providers@^{minimum} (and each @aws-sdk/client-* in "
+                       f"package.json), then check {f.path}"),)
+    if c.id == "aws-sdk-go":
+        return (manual(f"go get github.com/aws/aws-sdk-go@v{minimum} && go mod tidy   # in {ctx.show_path(f.path)}'s module"),)
+    if c.id == "terraform-provider-aws":
+        return (manual(f'raise required_providers aws version (source "hashicorp/aws") to {minimum}, then '
+                       f"terraform init -upgrade in {ctx.show_path(f.path)}'s directory"),)
+    if c.upgrade:
+        return (manual(c.upgrade.replace("{min}", minimum)),)
+    return (manual(f"upgrade {c.name} to {minimum} or later"),)
+
+
+def _workarounds(ctx: Context, s: SsoSettings) -> tuple:
+    """Ways to keep an old consumer working with the profile: a legacy-form twin, or credential_process."""
+    p = s.profile.name
+    steps = [manual(
+        f"a legacy-form twin profile for the old consumer (no sso_session): [profile {p}-legacy] with "
+        f"sso_start_url = {s.start_url or '<start URL>'}, sso_region = {s.region or '<region>'}, "
+        f"sso_account_id = {s.get('sso_account_id') or '<account>'}, sso_role_name = {s.get('sso_role_name') or '<role>'}; "
+        f"then aws sso login --profile {p}-legacy and use AWS_PROFILE={p}-legacy with that tool")]
+    try:
+        exe = ctx.aws_cli.active
+    except Exception:  # noqa: BLE001 - a workaround is optional; the finding stands without it
+        exe = None
+    if exe is not None and exe.version is not None and exe.version >= Version("2.9.0"):
+        steps.append(manual(
+            f"or a profile that reads credentials through the AWS CLI v2 here: [profile {p}-process] with "
+            f"credential_process = aws configure export-credentials --profile {p} --format process"))
+    return tuple(steps)
+
+
+@rule("SSO801", "consumer-without-sso-session", Severity.ERROR, needs=("config", "consumers"))
+def consumer_without_sso_session(ctx: Context) -> Iterator[Finding]:
+    """A tool or SDK found here predates `[sso-session]` and a selected profile relies on one.
+
+    ## What it checks
+    Every consumer found on this machine (Python environments, the working directory's lock files,
+    tools on PATH) whose version is older than the first release with `[sso-session]` support, from
+    the knowledge base, while a selected profile names `sso_session` and does not repeat
+    `sso_start_url`/`sso_region` itself.
+
+    ## Why it matters
+    `aws sso login` and the AWS CLI v2 work, but that tool reads the profile as a legacy SSO profile,
+    finds no start URL or region and fails, e.g. botocore < 1.29.10: `The profile "dev" is configured to
+    use SSO but is missing required configuration: sso_region, sso_start_url`.
+
+    ## How to fix
+    Upgrade it in its own ecosystem (`pip install -U 'botocore>=1.29.10'`, raise the npm/Go/Terraform
+    dependency), or give it a legacy-form twin profile, or a profile with
+    `credential_process = aws configure export-credentials --profile P --format process`.
+
+    ## Example
+        ✗ SSO801 consumer-without-sso-session: botocore 1.29.9 in the virtualenv (VIRTUAL_ENV) ~/proj/.venv
+          predates [sso-session] support (1.29.10)
+    """
+    profiles = _session_only(ctx)
+    if not profiles:
+        return
+    names = [s.profile.name for s in profiles]
+    for f, c, v in _found(ctx):
+        if _lacks_sso(c, v):
+            continue  # SSO802: it knows no SSO at all
+        minimum = _lacks_sso_session(c, v)
+        if minimum is None:
+            continue
+        error = c.error_sso_session.replace("{profile}", names[0]) if c.error_sso_session else ""
+        yield consumer_without_sso_session.finding(
+            f"{c.name} {v} in {_where(ctx, f)} predates [sso-session] support ({minimum}): the selected "
+            f"profile{'s' if len(names) > 1 else ''} {name_list(names)} use{'' if len(names) > 1 else 's'} "
+            f"sso_session, so this tool fails to load {'them' if len(names) > 1 else 'it'}"
+            + (f" with: {error}" if error else "") + ".",
+            fix(f"Upgrade {c.name} to {minimum} or later, or give it a profile form it understands.",
+                *_upgrade_steps(ctx, f, c, minimum), *_workarounds(ctx, profiles[0])),
+            subject=c.id, location=_loc(f), evidence={"consumer": c.id, "version": str(v), "found": f.how},
+        )
+
+
+@rule("SSO802", "consumer-without-sso", Severity.ERROR, needs=("config", "consumers"))
+def consumer_without_sso(ctx: Context) -> Iterator[Finding]:
+    """A tool or SDK found here predates SSO profiles altogether.
+
+    ## What it checks
+    Consumers whose version is older than their first release with the SSO credential provider (from
+    the knowledge base: botocore 1.17.0, AWS SDK for Go v1 1.37.0, ...) while a selected profile uses SSO.
+
+    ## Why it matters
+    Such a tool ignores `sso_account_id`/`sso_role_name` and finds no credentials at all
+    (`Unable to locate credentials`, `NoCredentialProviders`), whatever the login state.
+
+    ## How to fix
+    Upgrade it in its own ecosystem, e.g. `pip install -U 'botocore>=1.29.10'`.
+
+    ## Example
+        ✗ SSO802 consumer-without-sso: botocore 1.16.0 in ~/proj/requirements.txt:3 predates SSO profiles (1.17.0)
+    """
+    profiles = [s for s in ctx.selected_sso() if s.profile.uses_sso_credentials]
+    if not profiles:
+        return
+    names = [s.profile.name for s in profiles]
+    for f, c, v in _found(ctx):
+        minimum = _lacks_sso(c, v)
+        if minimum is None:
+            continue
+        target = c.since("sso_session") if any(s.session_name for s in profiles) and c.since("sso_session") else minimum
+        yield consumer_without_sso.finding(
+            f"{c.name} {v} in {_where(ctx, f)} predates SSO profiles ({minimum}): it cannot load the selected "
+            f"profile{'s' if len(names) > 1 else ''} {name_list(names)} and reports no credentials found.",
+            fix(f"Upgrade {c.name} to {target} or later.", *_upgrade_steps(ctx, f, c, target)),
+            subject=c.id, location=_loc(f), evidence={"consumer": c.id, "version": str(v), "found": f.how},
+        )
+
+
+@rule("SSO803", "consumer-missing-sso-module", Severity.ERROR, needs=("config", "consumers"))
+def consumer_missing_sso_module(ctx: Context) -> Iterator[Finding]:
+    """A project here uses an AWS SDK that needs separate SSO modules, and lacks them.
+
+    ## What it checks
+    The working directory's Java build files (`software.amazon.awssdk` artifacts in pom.xml or
+    build.gradle[.kts]) and .NET projects (`AWSSDK.*` in *.csproj / packages.lock.json): the AWS SDK
+    for Java 2.x loads SSO profiles only with the `sso` module (and `ssooidc` for sso-session
+    profiles); the AWS SDK for .NET needs `AWSSDK.SSO` and `AWSSDK.SSOOIDC`.
+
+    ## Why it matters
+    The code compiles and runs, and fails at the first call: `To use Sso related properties in the
+    'dev' profile, the 'sso' service module must be on the class path.`
+
+    ## How to fix
+    Add the module: `software.amazon.awssdk:sso` / `ssooidc`, or `dotnet add package AWSSDK.SSO`.
+
+    ## Example
+        ✗ SSO803 consumer-missing-sso-module: the Java project ~/proj/pom.xml:12 lacks software.amazon.awssdk:ssooidc
+    """
+    sso = [s for s in ctx.selected_sso() if s.profile.uses_sso_credentials]
+    if not sso:
+        return
+    uses_session = any(s.session_name for s in sso)
+    kb = knowledge()
+    for f in ctx.consumers.found:
+        c = kb.get(f.consumer)
+        if c is None or f.consumer not in ("aws-sdk-java-v2", "aws-sdk-net"):
+            continue
+        present = {m.lower() for m in f.modules}
+        if f.consumer == "aws-sdk-java-v2" and "aws-sdk-java" in present:
+            continue  # the bundle artifact carries every service module
+        for fact in c.facts_of("module"):
+            module = str(fact.get("name"))
+            if fact.get("for") == "sso-session" and not uses_session:
+                continue
+            if module.lower() in present:
+                continue
+            profile = sso[0].profile.name
+            if f.consumer == "aws-sdk-java-v2":
+                what = f"software.amazon.awssdk:{module}"
+                text = str(fact.get("text") or "").replace("{profile}", profile)
+                steps = (manual(f"add the dependency software.amazon.awssdk:{module} to {f.path} (Maven: "
+                                f"<dependency><groupId>software.amazon.awssdk</groupId><artifactId>{module}"
+                                f"</artifactId></dependency>; Gradle: implementation(\"software.amazon.awssdk:{module}\"))"),)
+            else:
+                what = module
+                text = ""
+                steps = ((f"dotnet add {shell_quote(f.path)} package {module}",) if f.path.lower().endswith(".csproj")
+                         else (manual(f"dotnet add <project>.csproj package {module}"),))
+            yield consumer_missing_sso_module.finding(
+                f"The {'Java' if f.consumer == 'aws-sdk-java-v2' else '.NET'} project {_where(ctx, f)} uses "
+                f"{c.name} without {what}, which SSO profiles such as {profile!r} need"
+                + (f"; it fails with: {text}" if text else "") + ".",
+                fix(f"Add {what} to the project.", *steps),
+                subject=f"{c.id}:{module}", location=_loc(f), evidence={"consumer": c.id, "missing": module},
+            )
+
+
+@rule("SSO804", "consumer-known-sso-bug", Severity.WARNING, needs=("config", "consumers"))
+def consumer_known_sso_bug(ctx: Context) -> Iterator[Finding]:
+    """A tool or SDK found here is in a version range with a documented SSO bug.
+
+    ## What it checks
+    Each consumer's version against the knowledge base's bug ranges (from the first affected
+    version up to, not including, the fixed one), each with its changelog line or issue, while a
+    selected profile uses SSO.
+
+    ## Why it matters
+    These bugs break SSO in ways that look like a configuration problem: the wrong profile's token,
+    a crash while resolving the profile, a failed token refresh.
+
+    ## How to fix
+    Move to the fixed version in that ecosystem (`pip install -U 'botocore>=1.29.75'`, `go get ...`).
+
+    ## Example
+        ! SSO804 consumer-known-sso-bug: AWS SDK for Go v1 1.44.300 in ~/proj/go.mod:5 has a known SSO bug
+    """
+    sso = [s for s in ctx.selected_sso() if s.profile.uses_sso_credentials]
+    if not sso:
+        return
+    for f, c, v in _found(ctx):
+        for fact in c.facts_of("bug"):
+            start, end = _v(fact.get("from")), _v(fact.get("to"))
+            if start is None or end is None or not (start <= v < end):
+                continue
+            yield consumer_known_sso_bug.finding(
+                f"{c.name} {v} in {_where(ctx, f)} has a documented SSO bug fixed in {end}: {fact.get('text')} "
+                f"(source: {fact.source}).",
+                fix(f"Upgrade {c.name} to {end} or later.", *_upgrade_steps(ctx, f, c, str(end))),
+                subject=f"{c.id}:{start}-{end}", location=_loc(f),
+                evidence={"consumer": c.id, "version": str(v), "fixed_in": str(end)},
+            )
+
+
+@rule("SSO805", "credential-helper-broken", Severity.ERROR, needs=("config", "consumers"))
+def credential_helper_broken(ctx: Context) -> Iterator[Finding]:
+    """The `credential_process` program of a selected profile is missing, not executable, or too old.
+
+    ## What it checks
+    The program named first in each selected profile's `credential_process` (split like botocore
+    does, without a shell: no `~` or `$VAR` expansion): found on PATH or at its path, executable,
+    and for known helpers (aws2-wrap) new enough for sso-session profiles.
+
+    ## Why it matters
+    botocore starts that program for every credential lookup; a missing one fails with
+    `[Errno 2] No such file or directory`, a non-executable one with `[Errno 13] Permission denied`.
+
+    ## How to fix
+    Install the helper, fix the path (absolute, no `~`), `chmod +x` it, or upgrade it.
+
+    ## Example
+        ✗ SSO805 credential-helper-broken: profile "ci" runs aws2-wrap, which is not on PATH
+    """
+    kb = knowledge()
+    session_profiles = {s.profile.name for s in ctx.selected_sso() if s.session_name}
+    for h in ctx.consumers.helpers:
+        loc = Location(path=h.config_path, line=h.line, section=f"profile {h.profile}", key="credential_process")
+        if h.state == "missing":
+            tilde = " (botocore does not expand ~ or $VARS: use an absolute path)" if h.program.startswith(("~", "$")) else ""
+            yield credential_helper_broken.finding(
+                f"Profile {h.profile!r} runs {h.program!r} through credential_process, which is "
+                f"{'not at that path' if '/' in h.program else 'not on PATH'}{tilde}; every credential lookup "
+                f"fails with: [Errno 2] No such file or directory: {h.program!r}.",
+                fix("Install the helper or point credential_process at its absolute path.",
+                    manual(f"install {h.program} or set credential_process in [profile {h.profile}] to its absolute path")),
+                subject=h.profile, location=loc, evidence={"program": h.program},
+            )
+        elif h.state == "not-executable":
+            yield credential_helper_broken.finding(
+                f"Profile {h.profile!r} runs {ctx.show_path(h.resolved)} through credential_process, but it is not "
+                f"executable; every credential lookup fails with: [Errno 13] Permission denied: {h.resolved!r}.",
+                fix("Make the helper executable.", f"chmod +x {shell_quote(h.resolved or h.program)}"),
+                subject=h.profile, location=loc, evidence={"program": h.program},
+            )
+        elif h.state == "unparseable":
+            yield credential_helper_broken.finding(
+                f"Profile {h.profile!r} has a credential_process value botocore cannot split into a command "
+                f"(an unbalanced quote or an empty value).",
+                fix("Fix the quoting of credential_process.", manual(f"edit credential_process in [profile {h.profile}]")),
+                subject=h.profile, location=loc,
+            )
+        elif h.consumer and h.version and session_profiles:
+            c = kb.get(h.consumer)
+            v = _v(h.version)
+            if c is None or v is None:
+                continue
+            minimum = _lacks_sso_session(c, v)
+            if minimum is None:
+                continue
+            yield credential_helper_broken.finding(
+                f"Profile {h.profile!r} runs {c.name} {v} through credential_process; it predates [sso-session] "
+                f"support ({minimum}) and the selected profiles {name_list(sorted(session_profiles))} use sso_session"
+                + (f" (it fails with: {c.error_sso_session})" if c.error_sso_session else "") + ".",
+                fix(f"Upgrade {c.name}.", manual((c.upgrade or "upgrade it").replace("{min}", minimum))),
+                subject=h.profile, location=loc, evidence={"program": h.program, "version": str(v)},
+            )
+
+
+@rule("SSO806", "consumer-legacy-cache-key", Severity.WARNING, needs=("config", "consumers"))
+def consumer_legacy_cache_key(ctx: Context) -> Iterator[Finding]:
+    """A consumer here reads a hybrid profile as a legacy one and looks for the token under its start URL.
+
+    ## What it checks
+    Selected profiles that name an sso-session and also repeat `sso_start_url`/`sso_region` (a common
+    workaround for old tools), while a consumer found here predates `[sso-session]` support.
+
+    ## Why it matters
+    That consumer loads the profile as a legacy SSO profile and reads
+    `~/.aws/sso/cache/<sha1(start URL)>.json`. `aws sso login --sso-session S` (and `--profile` of
+    this profile) writes `<sha1(S)>.json` instead, so the old tool keeps saying the SSO session has
+    expired or is invalid right after a successful login.
+
+    ## How to fix
+    Upgrade the consumer; or log in once through a legacy-form profile (no sso_session) so the
+    start-URL key exists too.
+
+    ## Example
+        ! SSO806 consumer-legacy-cache-key: botocore 1.29.9 reads profile "dev" with the start-URL cache key
+    """
+    profiles = _hybrid(ctx)
+    if not profiles:
+        return
+    names = [s.profile.name for s in profiles]
+    for f, c, v in _found(ctx):
+        if _lacks_sso(c, v):
+            continue
+        minimum = _lacks_sso_session(c, v)
+        if minimum is None:
+            continue
+        yield consumer_legacy_cache_key.finding(
+            f"{c.name} {v} in {_where(ctx, f)} predates [sso-session] support ({minimum}) and reads the hybrid "
+            f"profile{'s' if len(names) > 1 else ''} {name_list(names)} as legacy SSO: it looks for the token under "
+            f"the start-URL cache key, which `aws sso login` with the sso-session does not write.",
+            fix(f"Upgrade {c.name} to {minimum} or later, or log in through a legacy-form profile too.",
+                *_upgrade_steps(ctx, f, c, minimum), *_workarounds(ctx, profiles[0])),
+            subject=c.id, location=_loc(f), evidence={"consumer": c.id, "version": str(v)},
+        )
+
+
+RULES = (
+    consumer_without_sso_session,
+    consumer_without_sso,
+    consumer_missing_sso_module,
+    consumer_known_sso_bug,
+    credential_helper_broken,
+    consumer_legacy_cache_key,
+)
+
+__all__ = ["RULES", "SkipRule"]
