@@ -273,6 +273,24 @@ def consumer_missing_sso_module(ctx: Context) -> Iterator[Finding]:
             )
 
 
+def _bug_applies(ctx: Context, when: str | None) -> bool:
+    """Whether this run's selection meets the condition under which a documented bug shows."""
+    if not when:
+        return True
+    if when == "sso-session":
+        return any(s.session_name for s in ctx.selected_sso())
+    if when == "profile-from-env":
+        return ctx.selection_source in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+    if when == "source-profile-to-sso-session":
+        profiles = ctx.config.profiles
+        for p in ctx.selected_profiles():
+            source = profiles.get(p.get("source_profile") or "")
+            if source is not None and source.sso_session:
+                return True
+        return False
+    return False  # a condition this version of sso-doctor does not know: never guess
+
+
 @rule("SSO804", "consumer-known-sso-bug", Severity.WARNING, needs=("config", "consumers"))
 def consumer_known_sso_bug(ctx: Context) -> Iterator[Finding]:
     """A tool or SDK found here is in a version range with a documented SSO bug.
@@ -298,7 +316,7 @@ def consumer_known_sso_bug(ctx: Context) -> Iterator[Finding]:
     for f, c, v in _found(ctx):
         for fact in c.facts_of("bug"):
             start, end = _v(fact.get("from")), _v(fact.get("to"))
-            if start is None or end is None or not (start <= v < end):
+            if start is None or end is None or not (start <= v < end) or not _bug_applies(ctx, fact.get("when")):
                 continue
             yield consumer_known_sso_bug.finding(
                 f"{c.name} {v} in {_where(ctx, f)} has a documented SSO bug fixed in {end}: {fact.get('text')} "

@@ -142,3 +142,33 @@ def profile_in(text: str) -> str | None:
         if m:
             return m.group(1)
     return None
+
+
+# --- other consumers (SSO8xx): their own wording, from their sources (sso_doctor/data/consumers.toml
+# cites each). Kept in their own block and placed first: they are more specific than the entries above.
+CONSUMER_ERRORS: tuple[KnownError, ...] = (
+    _k(r"is configured to use SSO but is missing required configuration: sso_region, sso_start_url",
+       ("SSO801", "SSO106", "SSO107"),
+       "A tool or SDK that predates [sso-session] (botocore < 1.29.10, AWS SDK for Go v1 < 1.44.298, the "
+       "Terraform AWS provider 4.45.0 and older, terragrunt < 0.53.1) read a profile that takes its start URL "
+       "and region from an sso-session. `sso-doctor check` names which one is installed here."),
+    _k(r"Profile is configured with invalid SSO credentials\. Required parameters \"sso_account_id\", "
+       r"\"sso_region\", \"sso_role_name\", \"sso_start_url\"",
+       ("SSO801", "SSO108"),
+       "AWS SDK for JavaScript v3: @aws-sdk/credential-provider-sso older than 3.209.0 knows no sso_session; or "
+       "the profile lacks one of the four keys."),
+    _k(r"the 'sso' service module must be on the class path|the 'ssooidc' service module must be on the class path",
+       ("SSO803",),
+       "AWS SDK for Java 2.x: the project lacks the software.amazon.awssdk `sso` module (every SSO profile) or "
+       "`ssooidc` (sso-session profiles)."),
+    _k(r"Assembly AWSSDK\.SSO(?:OIDC)? could not be found or loaded", ("SSO803",),
+       "AWS SDK for .NET: SSO profiles need the AWSSDK.SSO and AWSSDK.SSOOIDC packages in the project."),
+    _k(r"'NoneType' object has no attribute 'get_frozen_token'", ("SSO804",),
+       "botocore 1.29.10 to 1.29.74 (AWS CLI v2 before its fix for aws/aws-cli#7496): a role profile whose "
+       "source_profile uses an sso-session loads the wrong profile's token provider."),
+    _k(r"is not using role-based, session-based, process-based, or basic credentials", ("SSO801",),
+       "AWS Toolkit for JetBrains without sso-session support read a profile that uses sso_session."),
+    _k(r"'sso_start_url' not found in profile", ("SSO805", "SSO801"),
+       "aws2-wrap older than 1.3.1 knows no [sso-session] sections."),
+)
+KNOWN = CONSUMER_ERRORS + KNOWN
