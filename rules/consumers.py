@@ -146,7 +146,7 @@ def consumer_without_sso_session(ctx: Context) -> Iterator[Finding]:
     ## Why it matters
     `aws sso login` and the AWS CLI v2 work, but that tool reads the profile as a legacy SSO profile,
     finds no start URL or region and fails, e.g. botocore < 1.29.10: `The profile "dev" is configured to
-    use SSO but is missing required configuration: sso_region, sso_start_url`.
+    use SSO but is missing required configuration: sso_start_url, sso_region`.
 
     ## How to fix
     Upgrade it in its own ecosystem (`pip install -U 'botocore>=1.29.10'`, raise the npm/Go/Terraform

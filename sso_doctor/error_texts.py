@@ -147,7 +147,9 @@ def profile_in(text: str) -> str | None:
 # --- other consumers (SSO8xx): their own wording, from their sources (sso_doctor/data/consumers.toml
 # cites each). Kept in their own block and placed first: they are more specific than the entries above.
 CONSUMER_ERRORS: tuple[KnownError, ...] = (
-    _k(r"is configured to use SSO but is missing required configuration: sso_region, sso_start_url",
+    # botocore/awscli v1 print "sso_start_url, sso_region"; the Go SDK v1 (terraform, ...) the other order
+    _k(r"is configured to use SSO but is missing required configuration: "
+       r"(?:sso_region, sso_start_url|sso_start_url, sso_region)",
        ("SSO801", "SSO106", "SSO107"),
        "A tool or SDK that predates [sso-session] (botocore < 1.29.10, AWS SDK for Go v1 < 1.44.298, the "
        "Terraform AWS provider 4.45.0 and older, terragrunt < 0.53.1) read a profile that takes its start URL "
