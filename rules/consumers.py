@@ -32,8 +32,11 @@ def _v(text: str | None) -> Version | None:
 
 def _found(ctx: Context) -> list[tuple[Found, Consumer, Version]]:
     """Consumers found here with a known entry and a readable version, one Python consumer per place."""
+    candidates = [f for f in ctx.consumers.found if _v(f.version) is not None]
+    if not candidates:
+        return []  # nothing to judge: the knowledge base is not even read
     kb = knowledge()
-    found = [f for f in ctx.consumers.found if f.consumer in kb and _v(f.version) is not None]
+    found = [f for f in candidates if f.consumer in kb]
     places: dict[str, list[Found]] = {}
     for f in found:
         if f.consumer in _PY_PREFERENCE:
@@ -238,10 +241,11 @@ def consumer_missing_sso_module(ctx: Context) -> Iterator[Finding]:
     if not sso:
         return
     uses_session = any(s.session_name for s in sso)
-    kb = knowledge()
-    for f in ctx.consumers.found:
+    projects = [f for f in ctx.consumers.found if f.consumer in ("aws-sdk-java-v2", "aws-sdk-net")]
+    kb = knowledge() if projects else {}
+    for f in projects:
         c = kb.get(f.consumer)
-        if c is None or f.consumer not in ("aws-sdk-java-v2", "aws-sdk-net"):
+        if c is None:
             continue
         present = {m.lower() for m in f.modules}
         if f.consumer == "aws-sdk-java-v2" and "aws-sdk-java" in present:
@@ -346,7 +350,6 @@ def credential_helper_broken(ctx: Context) -> Iterator[Finding]:
     ## Example
         ✗ SSO805 credential-helper-broken: profile "ci" runs aws2-wrap, which is not on PATH
     """
-    kb = knowledge()
     session_profiles = {s.profile.name for s in ctx.selected_sso() if s.session_name}
     for h in ctx.consumers.helpers:
         loc = Location(path=h.config_path, line=h.line, section=f"profile {h.profile}", key="credential_process")
@@ -375,7 +378,7 @@ def credential_helper_broken(ctx: Context) -> Iterator[Finding]:
                 subject=h.profile, location=loc,
             )
         elif h.consumer and h.version and session_profiles:
-            c = kb.get(h.consumer)
+            c = knowledge().get(h.consumer)
             v = _v(h.version)
             if c is None or v is None:
                 continue

@@ -21,7 +21,6 @@ import stat
 import subprocess
 import threading
 import time
-import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -110,6 +109,7 @@ class Consumer:
 @cache
 def knowledge() -> dict[str, Consumer]:
     """The knowledge base shipped in sso_doctor/data/consumers.toml, loaded on first use."""
+    import tomllib  # only when a consumer was found: a plain check of a bare machine never reads the file
     from importlib import resources
 
     doc = tomllib.loads(resources.files("sso_doctor").joinpath("data/consumers.toml").read_text("utf-8"))
