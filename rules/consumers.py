@@ -7,17 +7,20 @@ public source; a consumer without a sourced boundary is never judged. Rules run 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from packaging.version import InvalidVersion, Version
 
 from sso_doctor.context import Context
 from sso_doctor.loaders.aws_config import SsoSettings
 from sso_doctor.loaders.consumers import Consumer, Found, knowledge
-from sso_doctor.model import Finding, Location, SkipRule, Severity, fix, manual, rule
+from sso_doctor.model import Finding, Location, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
 
 # Where one environment holds several Python consumers, the one a person runs is reported.
+URL = re.compile(r"https://[^\s);]+")
 _PY_PREFERENCE = ("awscli-v1", "botocore", "boto3")
 
 
@@ -63,15 +66,27 @@ def _loc(f: Found) -> Location:
     return Location(path=f.path, line=f.line)
 
 
-def _lacks_sso_session(c: Consumer, v: Version) -> str | None:
-    """The first version with [sso-session] support when v predates it, else None."""
+class Gap(NamedTuple):
+    """What a consumer version lacks: the version that brings it (None when no release is sourced) and why."""
+
+    target: str | None
+    why: str
+
+    @property
+    def upgrade_to(self) -> str:
+        return f"{self.target} or later" if self.target else "a current release"
+
+
+def _lacks_sso_session(c: Consumer, v: Version) -> Gap | None:
+    """Why v has no [sso-session] support, or None when it has it or nothing sourced says otherwise."""
     since = _v(c.since("sso_session"))
     if since is not None and v < since:
-        return str(since)
+        return Gap(str(since), f"support came in {since}")
     for fact in c.facts_of("sso_session_missing"):
         through = _v(fact.get("through"))
         if through is not None and v <= through:
-            return f"a release after {through}"
+            return Gap(None, f"{through} is publicly reported without it: {URL.search(fact.source).group(0)}"
+                       if URL.search(fact.source) else f"{through} is publicly reported without it")
     return None
 
 
@@ -92,29 +107,33 @@ def _hybrid(ctx: Context) -> list[SsoSettings]:
             and s.profile.has("sso_start_url") and s.profile.has("sso_region")]
 
 
-def _upgrade_steps(ctx: Context, f: Found, c: Consumer, minimum: str) -> tuple:
+def _upgrade_steps(ctx: Context, f: Found, c: Consumer, target: str | None) -> tuple:
     """The upgrade in the consumer's own ecosystem: a command where it is right as printed, else an edit."""
     dist = {"botocore": "botocore", "boto3": "boto3", "awscli-v1": "awscli", "aws2-wrap": "aws2-wrap"}.get(c.id)
-    exact = minimum[0].isdigit()
+    shown = ctx.show_path(f.path)
+    spec = f"{dist}>={target}" if dist and target else dist
+    if dist and f.how.startswith("virtualenv") and ctx.platform == "win32":
+        return (manual(f'{f.detail}\\Scripts\\python.exe -m pip install -U "{spec}"'),)
     if dist and f.how.startswith("virtualenv"):
-        return (f"{shell_quote(f.detail + '/bin/python')} -m pip install -U {shell_quote(f'{dist}>={minimum}')}",) \
-            if exact else (manual(f"upgrade {dist} in {f.detail}"),)
+        return (f"{shell_quote(f.detail + '/bin/python')} -m pip install -U {shell_quote(spec or dist)}",)
     if dist and f.how.startswith(("conda", "python3")):
-        return (manual(f"{f.detail}/bin/python -m pip install -U '{dist}>={minimum}'"),)
+        return (manual(f"{f.detail}/bin/python -m pip install -U '{spec}'"),)
     if dist and f.how == "lock file":
-        return (manual(f"raise {dist} to >={minimum} in {f.path} (line {f.line}) and re-lock"),)
+        return (manual(f"raise {dist} to {'>=' + target if target else 'a current release'} in {shown} "
+                       f"(line {f.line}) and re-lock"),)
     if c.id == "aws-sdk-js-v3":
-        return (manual(f"upgrade the project's @aws-sdk/* packages so @aws-sdk/credential-provider-sso is >= {minimum}, "
-                       f"e.g. npm install @aws-sdk/credential-providers@^{minimum} (and each @aws-sdk/client-* in "
-                       f"package.json), then check {f.path}"),)
-    if c.id == "aws-sdk-go":
-        return (manual(f"go get github.com/aws/aws-sdk-go@v{minimum} && go mod tidy   # in {ctx.show_path(f.path)}'s module"),)
+        return (manual(f"upgrade the project's @aws-sdk/* packages so @aws-sdk/credential-provider-sso is >= {target}, "
+                       f"e.g. npm install @aws-sdk/credential-providers@^{target} (and each @aws-sdk/client-* in "
+                       f"package.json), then check {shown}"),)
+    if c.id == "aws-sdk-go" and target:
+        return (manual(f"go get github.com/aws/aws-sdk-go@v{target} && go mod tidy   # in the module of {shown}"),)
     if c.id == "terraform-provider-aws":
-        return (manual(f'raise required_providers aws version (source "hashicorp/aws") to {minimum}, then '
-                       f"terraform init -upgrade in {ctx.show_path(f.path)}'s directory"),)
-    if c.upgrade:
-        return (manual(c.upgrade.replace("{min}", minimum)),)
-    return (manual(f"upgrade {c.name} to {minimum} or later"),)
+        return (manual(f'raise the version constraint of required_providers aws (source "hashicorp/aws") to '
+                       f"{'>= ' + target if target else 'a current release'}, then run terraform init -upgrade "
+                       f"in the directory of {shown}"),)
+    if c.upgrade and target:
+        return (manual(c.upgrade.replace("{min}", target)),)
+    return (manual(f"upgrade {c.name} to {'version ' + target + ' or later' if target else 'a current release'}"),)
 
 
 def _workarounds(ctx: Context, s: SsoSettings) -> tuple:
@@ -167,17 +186,17 @@ def consumer_without_sso_session(ctx: Context) -> Iterator[Finding]:
     for f, c, v in _found(ctx):
         if _lacks_sso(c, v):
             continue  # SSO802: it knows no SSO at all
-        minimum = _lacks_sso_session(c, v)
-        if minimum is None:
+        gap = _lacks_sso_session(c, v)
+        if gap is None:
             continue
-        error = c.error_sso_session.replace("{profile}", names[0]) if c.error_sso_session else ""
+        error = c.error_sso_session.replace("{profile}", names[0]).rstrip(".") if c.error_sso_session else ""
         yield consumer_without_sso_session.finding(
-            f"{c.name} {v} in {_where(ctx, f)} predates [sso-session] support ({minimum}): the selected "
+            f"{c.name} {v} in {_where(ctx, f)} has no [sso-session] support ({gap.why}): the selected "
             f"profile{'s' if len(names) > 1 else ''} {name_list(names)} use{'' if len(names) > 1 else 's'} "
             f"sso_session, so this tool fails to load {'them' if len(names) > 1 else 'it'}"
             + (f" with: {error}" if error else "") + ".",
-            fix(f"Upgrade {c.name} to {minimum} or later, or give it a profile form it understands.",
-                *_upgrade_steps(ctx, f, c, minimum), *_workarounds(ctx, profiles[0])),
+            fix(f"Upgrade {c.name} to {gap.upgrade_to}, or give it a profile form it understands.",
+                *_upgrade_steps(ctx, f, c, gap.target), *_workarounds(ctx, profiles[0])),
             subject=c.id, location=_loc(f), evidence={"consumer": c.id, "version": str(v), "found": f.how},
         )
 
@@ -382,14 +401,16 @@ def credential_helper_broken(ctx: Context) -> Iterator[Finding]:
             v = _v(h.version)
             if c is None or v is None:
                 continue
-            minimum = _lacks_sso_session(c, v)
-            if minimum is None:
+            gap = _lacks_sso_session(c, v)
+            if gap is None:
                 continue
             yield credential_helper_broken.finding(
-                f"Profile {h.profile!r} runs {c.name} {v} through credential_process; it predates [sso-session] "
-                f"support ({minimum}) and the selected profiles {name_list(sorted(session_profiles))} use sso_session"
+                f"Profile {h.profile!r} runs {c.name} {v} through credential_process; it has no [sso-session] "
+                f"support ({gap.why}) and the selected profiles {name_list(sorted(session_profiles))} use sso_session"
                 + (f" (it fails with: {c.error_sso_session})" if c.error_sso_session else "") + ".",
-                fix(f"Upgrade {c.name}.", manual((c.upgrade or "upgrade it").replace("{min}", minimum))),
+                fix(f"Upgrade {c.name} to {gap.upgrade_to}.",
+                    manual(c.upgrade.replace("{min}", gap.target) if c.upgrade and gap.target
+                           else f"upgrade {c.name}")),
                 subject=h.profile, location=loc, evidence={"program": h.program, "version": str(v)},
             )
 
@@ -422,15 +443,15 @@ def consumer_legacy_cache_key(ctx: Context) -> Iterator[Finding]:
     for f, c, v in _found(ctx):
         if _lacks_sso(c, v):
             continue
-        minimum = _lacks_sso_session(c, v)
-        if minimum is None:
+        gap = _lacks_sso_session(c, v)
+        if gap is None:
             continue
         yield consumer_legacy_cache_key.finding(
-            f"{c.name} {v} in {_where(ctx, f)} predates [sso-session] support ({minimum}) and reads the hybrid "
+            f"{c.name} {v} in {_where(ctx, f)} has no [sso-session] support ({gap.why}) and reads the hybrid "
             f"profile{'s' if len(names) > 1 else ''} {name_list(names)} as legacy SSO: it looks for the token under "
             f"the start-URL cache key, which `aws sso login` with the sso-session does not write.",
-            fix(f"Upgrade {c.name} to {minimum} or later, or log in through a legacy-form profile too.",
-                *_upgrade_steps(ctx, f, c, minimum), *_workarounds(ctx, profiles[0])),
+            fix(f"Upgrade {c.name} to {gap.upgrade_to}, or log in through a legacy-form profile too.",
+                *_upgrade_steps(ctx, f, c, gap.target), *_workarounds(ctx, profiles[0])),
             subject=c.id, location=_loc(f), evidence={"consumer": c.id, "version": str(v)},
         )
 

@@ -9,17 +9,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 import time
 from pathlib import Path
 
 import pytest
 from packaging.version import Version
+from sso_doctor.rules import ALL_RULES
+from test_scenarios import run_cli
 
 from sso_doctor import error_texts
 from sso_doctor.loaders import consumers as loader
-from sso_doctor.rules import ALL_RULES
-from test_scenarios import run_cli
 
 KINDS = {"sso", "sso_session", "sso_session_missing", "token_refresh", "cache_key", "module", "bug", "error_text"}
 URL = re.compile(r"https://[^\s)]+")
@@ -61,13 +60,15 @@ def test_the_knowledge_base_ships_in_the_package_and_loads_lazily(tmp_path):
              "from sso_doctor.loaders import consumers\nprint(consumers.knowledge.cache_info().currsize)")
     (tmp_path / ".aws").mkdir()
     env = {"HOME": str(tmp_path), "PATH": str(tmp_path), "SSO_DOCTOR_CWD": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True,
+                         check=False)
     assert out.stdout.strip().splitlines()[-1] == "0", out.stderr  # nothing found: the file is never read
     (tmp_path / "requirements.txt").write_text("botocore==1.29.9\n")
     (tmp_path / ".aws" / "config").write_text("[profile dev]\nsso_session = corp\nsso_account_id = 1\n"
                                               "sso_role_name = r\n")
     env["AWS_PROFILE"] = "dev"
-    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", probe], env=env, cwd=tmp_path, capture_output=True, text=True,
+                         check=False)
     assert out.stdout.strip().splitlines()[-1] == "1", out.stderr
 
 
@@ -81,14 +82,14 @@ def test_every_error_text_of_a_consumer_is_explained_by_an_sso8_rule():
 
 
 @pytest.mark.parametrize("message,first", [
-    ('Error: configuring Terraform AWS Provider: loading configuration: profile "dev" is configured to use SSO but '
-     "is missing required configuration: sso_region, sso_start_url", "SSO801"),
+    (('Error: configuring Terraform AWS Provider: loading configuration: profile "dev" is configured to use SSO '
+      "but is missing required configuration: sso_region, sso_start_url"), "SSO801"),
     ('The profile "dev" is configured to use SSO but is missing required configuration: sso_start_url, sso_region',
      "SSO801"),
-    ('CredentialsProviderError: Profile is configured with invalid SSO credentials. Required parameters '
-     '"sso_account_id", "sso_region", "sso_role_name", "sso_start_url". Got sso_session', "SSO801"),
-    ("java.lang.IllegalStateException: To use SSO OIDC related properties in the 'dev' profile, the 'ssooidc' "
-     "service module must be on the class path.", "SSO803"),
+    (('CredentialsProviderError: Profile is configured with invalid SSO credentials. Required parameters '
+      '"sso_account_id", "sso_region", "sso_role_name", "sso_start_url". Got sso_session'), "SSO801"),
+    (("java.lang.IllegalStateException: To use SSO OIDC related properties in the 'dev' profile, the 'ssooidc' "
+      "service module must be on the class path."), "SSO803"),
     ("Get-ORGAccountList : Assembly AWSSDK.SSO could not be found or loaded.", "SSO803"),
     ("AttributeError: 'NoneType' object has no attribute 'get_frozen_token'", "SSO804"),
 ])

@@ -23,7 +23,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from test_scenarios import run_cli
 
 CACHE = Path(os.environ.get("SSO_DOCTOR_TEST_CACHE")
@@ -74,7 +73,7 @@ def _pip_target(name: str, packages: list[str]) -> Path:
     venv.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     r = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps",
-                        "--target", str(venv / SITE), *packages], capture_output=True, text=True, timeout=600)
+                        "--target", str(venv / SITE), *packages], capture_output=True, text=True, timeout=600, check=False)
     if r.returncode != 0:
         pytest.skip(f"cannot install {packages} from PyPI: {r.stderr.strip()[-300:]}")
     (venv / ".complete").write_text("ok")
@@ -111,7 +110,7 @@ def npm_projects() -> dict[str, Path]:
             (project / "package.json").write_text('{"name": "probe", "version": "1.0.0", "private": true}\n')
             r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error",
                                 f"@aws-sdk/credential-provider-sso@{version}"], cwd=project, capture_output=True,
-                               text=True, timeout=600)
+                               text=True, timeout=600, check=False)
             if r.returncode != 0:
                 pytest.skip(f"cannot install @aws-sdk/credential-provider-sso@{version} from npm: {r.stderr[-300:]}")
             (project / ".complete").write_text("ok")
@@ -169,7 +168,7 @@ BOTOCORE_PROBE = textwrap.dedent("""
 
 def _ask_botocore(venv: Path, home: Path, via: str = "botocore") -> dict:
     r = subprocess.run([str(venv / "bin" / "python"), "-c", BOTOCORE_PROBE, "dev", via], env=_consumer_env(home),
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60, check=False)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
 
@@ -231,7 +230,8 @@ def test_boto3_and_awscli_v1_agree(side, cli_venvs, tmp_path):
     venv = cli_venvs[side]
     via_boto3 = _ask_botocore(venv, home, via="boto3")
     cli = subprocess.run([str(venv / "bin" / "python"), "-m", "awscli", "sts", "get-caller-identity"],
-                         env={**_consumer_env(home), "AWS_PROFILE": "dev"}, capture_output=True, text=True, timeout=120)
+                         env={**_consumer_env(home), "AWS_PROFILE": "dev"}, capture_output=True, text=True, timeout=120,
+                         check=False)
     doc = _check(home, VIRTUAL_ENV=str(venv))
     if side == "old":
         assert via_boto3["verdict"] == "config-error"
@@ -258,7 +258,7 @@ def test_js_v3_credential_provider_sso_agrees(side, npm_projects, tmp_path):
               'fromSSO({ profile: "dev" })().then(() => console.log(JSON.stringify({verdict: "loaded"})))'
               '.catch((e) => console.log(JSON.stringify({verdict: "error", message: e.message})));')
     r = subprocess.run(["node", "-e", script], cwd=project, env=_consumer_env(home), capture_output=True, text=True,
-                       timeout=60)
+                       timeout=60, check=False)
     real = json.loads(r.stdout)
     assert real["verdict"] == "error"  # no token exists: neither side may get further
     rejects_profile = real["message"].startswith("Profile is configured with invalid SSO credentials")

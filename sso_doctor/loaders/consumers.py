@@ -20,7 +20,6 @@ import signal
 import stat
 import subprocess
 import threading
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -47,17 +46,8 @@ PYTHON_DISTS = {  # dist-info name (normalised) -> knowledge-base id
 }
 
 
-class Probe(NamedTuple):
-    """A tool that must be executed to learn its version."""
-
-    consumer: str
-    argv: tuple[str, ...]
-    parse: str  # "terraform-json" or "semver"
-    offline_safe: bool = True  # False: no known opt-out of its network call; not run with --offline
-
-
 TOOLS: dict[str, tuple[str, tuple[str, ...], str, bool]] = {
-    # command: (consumer, args, parse, offline_safe); None args = version read statically
+    # command: (consumer, version args, how to parse, offline_safe: runnable with --offline)
     "terraform": ("terraform", ("version", "-json"), "terraform-json", True),
     "terragrunt": ("terragrunt", ("--version",), "semver", True),
     "pulumi": ("pulumi", ("version",), "semver", True),
@@ -65,6 +55,7 @@ TOOLS: dict[str, tuple[str, tuple[str, ...], str, bool]] = {
     "granted": ("granted", ("--version",), "semver", False),
     "session-manager-plugin": ("session-manager-plugin", ("--version",), "semver", True),
 }
+# Read without running them: a console script's dist-info, an npm package.json.
 STATIC_TOOLS = {"sam": "sam-cli", "eb": "eb-cli", "aws2-wrap": "aws2-wrap", "cdk": "cdk", "assume": "granted"}
 
 
