@@ -189,7 +189,7 @@ def consumer_without_sso_session(ctx: Context) -> Iterator[Finding]:
         gap = _lacks_sso_session(c, v)
         if gap is None:
             continue
-        error = c.error_sso_session.replace("{profile}", names[0]).rstrip(".") if c.error_sso_session else ""
+        error = c.error_text("sso-session", names[0]).rstrip(".")
         yield consumer_without_sso_session.finding(
             f"{c.name} {v} in {_where(ctx, f)} has no [sso-session] support ({gap.why}): the selected "
             f"profile{'s' if len(names) > 1 else ''} {name_list(names)} use{'' if len(names) > 1 else 's'} "
@@ -229,8 +229,9 @@ def consumer_without_sso(ctx: Context) -> Iterator[Finding]:
             continue
         target = c.since("sso_session") if any(s.session_name for s in profiles) and c.since("sso_session") else minimum
         yield consumer_without_sso.finding(
-            f"{c.name} {v} in {_where(ctx, f)} predates SSO profiles ({minimum}): it cannot load the selected "
-            f"profile{'s' if len(names) > 1 else ''} {name_list(names)} and reports no credentials found.",
+            f"{c.name} {v} in {_where(ctx, f)} predates SSO profiles ({minimum}): it ignores the SSO settings of "
+            f"the selected profile{'s' if len(names) > 1 else ''} {name_list(names)} and finds no credentials"
+            + (f" ({c.error_text('no-sso', names[0])})" if c.error_text("no-sso", names[0]) else "") + ".",
             fix(f"Upgrade {c.name} to {target} or later.", *_upgrade_steps(ctx, f, c, target)),
             subject=c.id, location=_loc(f), evidence={"consumer": c.id, "version": str(v), "found": f.how},
         )
@@ -407,7 +408,8 @@ def credential_helper_broken(ctx: Context) -> Iterator[Finding]:
             yield credential_helper_broken.finding(
                 f"Profile {h.profile!r} runs {c.name} {v} through credential_process; it has no [sso-session] "
                 f"support ({gap.why}) and the selected profiles {name_list(sorted(session_profiles))} use sso_session"
-                + (f" (it fails with: {c.error_sso_session})" if c.error_sso_session else "") + ".",
+                + (f" (it fails with: {c.error_text('sso-session', h.profile)})"
+                   if c.error_text("sso-session", h.profile) else "") + ".",
                 fix(f"Upgrade {c.name} to {gap.upgrade_to}.",
                     manual(c.upgrade.replace("{min}", gap.target) if c.upgrade and gap.target
                            else f"upgrade {c.name}")),

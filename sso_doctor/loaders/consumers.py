@@ -84,8 +84,14 @@ class Consumer:
     find: str = ""
     version: str = ""
     note: str = ""
-    error_sso_session: str = ""
     facts: tuple[Fact, ...] = ()
+
+    def error_text(self, case: str, profile: str) -> str:
+        """What this consumer prints in that case (a sourced error_text fact), or ""."""
+        for f in self.facts_of("error_text"):
+            if f.get("case") == case:
+                return str(f.get("text")).replace("{profile}", profile)
+        return ""
 
     def facts_of(self, kind: str) -> list[Fact]:
         return [f for f in self.facts if f.kind == kind]
@@ -109,8 +115,7 @@ def knowledge() -> dict[str, Consumer]:
         facts = tuple(Fact(str(f.get("kind")), dict(f)) for f in c.get("fact", []))
         out[c["id"]] = Consumer(
             id=c["id"], name=c.get("name", c["id"]), ecosystem=c.get("ecosystem", ""), upgrade=c.get("upgrade", ""),
-            find=c.get("find", ""), version=c.get("version", ""), note=c.get("note", ""),
-            error_sso_session=c.get("error_sso_session", ""), facts=facts,
+            find=c.get("find", ""), version=c.get("version", ""), note=c.get("note", ""), facts=facts,
         )
     return out
 
