@@ -15,7 +15,7 @@ from packaging.version import InvalidVersion, Version
 
 from sso_doctor.context import Context
 from sso_doctor.loaders.aws_config import SsoSettings
-from sso_doctor.loaders.consumers import Consumer, Found, knowledge
+from sso_doctor.loaders.consumers import USER_SITE, Consumer, Found, knowledge
 from sso_doctor.model import Finding, Location, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
 
@@ -57,6 +57,8 @@ def _found(ctx: Context) -> list[tuple[Found, Consumer, Version]]:
 
 def _where(ctx: Context, f: Found) -> str:
     shown = ctx.show_path(f.path)
+    if f.how == USER_SITE:
+        return f"the {f.how} {ctx.show_path(f.detail)}"
     if f.how.startswith(("virtualenv", "conda", "python3")):
         return f"the {f.how} {ctx.show_path(f.detail)}"
     return f"{shown}:{f.line}" if f.line else shown
@@ -116,6 +118,8 @@ def _upgrade_steps(ctx: Context, f: Found, c: Consumer, target: str | None) -> t
         return (manual(f'{f.detail}\\Scripts\\python.exe -m pip install -U "{spec}"'),)
     if dist and f.how.startswith("virtualenv"):
         return (f"{shell_quote(f.detail + '/bin/python')} -m pip install -U {shell_quote(spec or dist)}",)
+    if dist and f.how == USER_SITE:
+        return (manual(f"python3 -m pip install --user -U '{spec}'"),)
     if dist and f.how.startswith(("conda", "python3")):
         return (manual(f"{f.detail}/bin/python -m pip install -U '{spec}'"),)
     if dist and f.how == "lock file":

@@ -180,6 +180,16 @@ def test_python_environments_from_metadata_never_imported(tmp_path):
                    ("botocore", "1.29.9", "virtualenv (VIRTUAL_ENV)")]
 
 
+def test_user_site_packages_of_the_python3_on_path(tmp_path):
+    prefix = tmp_path / "py"
+    _write(prefix / "bin" / "python3", "#!/bin/sh\n", 0o755)
+    home = tmp_path / "home"
+    _write(home / ".local" / "lib" / "python3.11" / "site-packages" / "botocore-1.29.0.dist-info" / "METADATA",
+           "Version: 1.29.0\n")
+    found = _found(tmp_path, {"PATH": str(prefix / "bin")}).found
+    assert [(f.consumer, f.version, f.how) for f in found] == [("botocore", "1.29.0", loader.USER_SITE)]
+
+
 def test_static_versions_of_console_scripts_cdk_and_ide_toolkits(tmp_path):
     env_prefix = tmp_path / "samenv"
     _write(env_prefix / "pyvenv.cfg", "home = /usr/bin\n")

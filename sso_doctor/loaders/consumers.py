@@ -236,7 +236,7 @@ def _which(name: str, env: Mapping[str, str], platform: str) -> str | None:
     return None
 
 
-def _python_envs(env: Mapping[str, str], platform: str) -> list[tuple[str, str]]:
+def _python_envs(env: Mapping[str, str], platform: str, home: str | None) -> list[tuple[str, str]]:
     """(how, prefix) of the Python environments a user's tools run in."""
     envs = []
     if env.get("VIRTUAL_ENV"):
@@ -245,8 +245,17 @@ def _python_envs(env: Mapping[str, str], platform: str) -> list[tuple[str, str]]
         envs.append(("conda environment (CONDA_PREFIX)", env["CONDA_PREFIX"]))
     py = _which("python3", env, platform)
     if py:
-        envs.append(("python3 on PATH", _prefix_of(py)))
+        prefix = _prefix_of(py)
+        envs.append(("python3 on PATH", prefix))
+        if prefix == "/usr":
+            envs.append(("python3 on PATH", "/usr/local"))  # where Debian's pip installs
+        if home and not (Path(prefix) / "pyvenv.cfg").exists():
+            # `pip install --user`: seen by that python3 outside a virtualenv
+            envs.append((USER_SITE, os.path.join(home, ".local")))
     return envs
+
+
+USER_SITE = "user site-packages (pip install --user)"
 
 
 def _prefix_of(interpreter: str) -> str:
@@ -257,9 +266,9 @@ def _prefix_of(interpreter: str) -> str:
     return str(Path(os.path.realpath(interpreter)).parent.parent)
 
 
-def _scan_python(env: Mapping[str, str], platform: str) -> list[Found]:
+def _scan_python(env: Mapping[str, str], platform: str, home: str | None = None) -> list[Found]:
     found, seen = [], set()
-    for how, prefix in _python_envs(env, platform):
+    for how, prefix in _python_envs(env, platform, home):
         for site in _site_dirs(prefix):
             real = os.path.realpath(site)
             if real in seen:
@@ -594,7 +603,7 @@ class Pending:
         config path, line) of every credential_process to judge."""
         with self._lock:
             if self._result is None:
-                found = [*_scan_python(self.env, self.platform), *_scan_project(self.cwd), *_scan_ides(self.home),
+                found = [*_scan_python(self.env, self.platform, self.home), *_scan_project(self.cwd), *_scan_ides(self.home),
                          *self.static]
                 runs = list(self.not_run)
                 for r in self.running:
