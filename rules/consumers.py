@@ -33,11 +33,20 @@ def _v(text: str | None) -> Version | None:
         return None
 
 
+NO_SSO_PROFILE = "no selected profile uses SSO credentials"
+
+
+def _nothing_found(ctx: Context) -> str:
+    where = ctx.show_path(ctx.consumers.cwd) if ctx.consumers.cwd else "the working directory"
+    return (f"no other tool or SDK with a readable version was found (Python environments, lock files in {where}, "
+            f"tools on PATH)")
+
+
 def _found(ctx: Context) -> list[tuple[Found, Consumer, Version]]:
     """Consumers found here with a known entry and a readable version, one Python consumer per place."""
     candidates = [f for f in ctx.consumers.found if _v(f.version) is not None]
     if not candidates:
-        return []  # nothing to judge: the knowledge base is not even read
+        raise SkipRule(_nothing_found(ctx))  # nothing to judge: the knowledge base is not even read
     kb = knowledge()
     found = [f for f in candidates if f.consumer in kb]
     places: dict[str, list[Found]] = {}
@@ -185,7 +194,7 @@ def consumer_without_sso_session(ctx: Context) -> Iterator[Finding]:
     """
     profiles = _session_only(ctx)
     if not profiles:
-        return
+        raise SkipRule("no selected profile takes its start URL and region from an sso-session")
     names = [s.profile.name for s in profiles]
     for f, c, v in _found(ctx):
         if _lacks_sso(c, v):
@@ -225,7 +234,7 @@ def consumer_without_sso(ctx: Context) -> Iterator[Finding]:
     """
     profiles = [s for s in ctx.selected_sso() if s.profile.uses_sso_credentials]
     if not profiles:
-        return
+        raise SkipRule(NO_SSO_PROFILE)
     names = [s.profile.name for s in profiles]
     for f, c, v in _found(ctx):
         minimum = _lacks_sso(c, v)
@@ -263,10 +272,12 @@ def consumer_missing_sso_module(ctx: Context) -> Iterator[Finding]:
     """
     sso = [s for s in ctx.selected_sso() if s.profile.uses_sso_credentials]
     if not sso:
-        return
+        raise SkipRule(NO_SSO_PROFILE)
     uses_session = any(s.session_name for s in sso)
     projects = [f for f in ctx.consumers.found if f.consumer in ("aws-sdk-java-v2", "aws-sdk-net")]
-    kb = knowledge() if projects else {}
+    if not projects:
+        raise SkipRule(f"no Java or .NET AWS SDK project in {ctx.show_path(ctx.consumers.cwd) or 'the working directory'}")
+    kb = knowledge()
     for f in projects:
         c = kb.get(f.consumer)
         if c is None:
@@ -340,7 +351,7 @@ def consumer_known_sso_bug(ctx: Context) -> Iterator[Finding]:
     """
     sso = [s for s in ctx.selected_sso() if s.profile.uses_sso_credentials]
     if not sso:
-        return
+        raise SkipRule(NO_SSO_PROFILE)
     for f, c, v in _found(ctx):
         for fact in c.facts_of("bug"):
             start, end = _v(fact.get("from")), _v(fact.get("to"))
@@ -375,6 +386,8 @@ def credential_helper_broken(ctx: Context) -> Iterator[Finding]:
         ✗ SSO805 credential-helper-broken: profile "ci" runs aws2-wrap, which is not on PATH
     """
     session_profiles = {s.profile.name for s in ctx.selected_sso() if s.session_name}
+    if not ctx.consumers.helpers:
+        raise SkipRule("no selected profile uses credential_process")
     for h in ctx.consumers.helpers:
         loc = Location(path=h.config_path, line=h.line, section=f"profile {h.profile}", key="credential_process")
         if h.state == "missing":
@@ -444,7 +457,7 @@ def consumer_legacy_cache_key(ctx: Context) -> Iterator[Finding]:
     """
     profiles = _hybrid(ctx)
     if not profiles:
-        return
+        raise SkipRule("no selected profile names an sso-session and repeats sso_start_url and sso_region")
     names = [s.profile.name for s in profiles]
     for f, c, v in _found(ctx):
         if _lacks_sso(c, v):
