@@ -259,6 +259,17 @@ def test_probes_run_side_by_side_and_a_hung_one_is_killed(tmp_path):
     assert "stopped" in runs["session-manager-plugin"].reason
 
 
+def test_a_tool_that_never_stops_talking_is_capped_and_stopped(tmp_path):
+    bindir = tmp_path / "bin"
+    _write(bindir / "pulumi", "#!/bin/sh\necho v3.1.0\nexec /usr/bin/yes\n", 0o755)
+    started = time.monotonic()
+    result = loader.start({"PATH": str(bindir)}, home=None, cwd=str(tmp_path), platform="linux", offline=True,
+                          timeout=1.0).result()
+    assert time.monotonic() - started < 2.5
+    (run,) = result.probes
+    assert run.state == "hung" and run.version is None  # no version from a tool that was stopped
+
+
 def test_offline_no_child_runs_with_a_known_way_to_phone_home(tmp_path):
     """--offline: terraform gets CHECKPOINT_DISABLE=1, pulumi PULUMI_SKIP_UPDATE_CHECK, and granted (no known
     switch for its update check) is not executed at all; nothing else is executed."""

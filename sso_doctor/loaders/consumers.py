@@ -15,11 +15,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import selectors
 import shlex
 import signal
 import stat
 import subprocess
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -511,6 +513,9 @@ def _child_env(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def _run(r: _Running, env: dict[str, str], timeout: float) -> None:
+    """Run one probe on this thread: output kept up to MAX_OUTPUT (the rest read and dropped, so a chatty
+    tool can neither fill memory nor block on a full pipe), its whole process group killed at the deadline."""
+    deadline = time.monotonic() + timeout
     try:
         proc = subprocess.Popen([r.path, *r.argv], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, env=env, start_new_session=os.name == "posix",
@@ -519,22 +524,70 @@ def _run(r: _Running, env: dict[str, str], timeout: float) -> None:
         r.reason = f"it cannot be started ({e.strerror or type(e).__name__})"
         return
     try:
-        out, _ = proc.communicate(timeout=timeout)
-        r.output = out[:MAX_OUTPUT]
-        r.state = "ok" if proc.returncode == 0 else "failed"
-        if proc.returncode != 0:
-            r.reason = f"it exited with code {proc.returncode}"
-    except subprocess.TimeoutExpired:
+        _collect(proc, r, deadline, timeout)
+    except Exception as e:  # noqa: BLE001 - a probe's own failure must never leave its process running
+        if proc.poll() is None:
+            _stop(proc, r, timeout)
+        r.state, r.reason = "failed", f"its version could not be read ({type(e).__name__})"
+
+
+def _collect(proc: subprocess.Popen[bytes], r: _Running, deadline: float, timeout: float) -> None:
+    assert proc.stdout is not None
+    if os.name != "posix":  # pragma: no cover - no select() on Windows pipes
         try:
-            if os.name == "posix":
-                os.killpg(proc.pid, signal.SIGKILL)
-            else:  # pragma: no cover
-                proc.kill()
-        except (ProcessLookupError, PermissionError):
+            r.output = proc.communicate(timeout=timeout)[0][:MAX_OUTPUT]
+        except subprocess.TimeoutExpired:
+            _stop(proc, r, timeout)
+            return
+    else:
+        kept: list[bytes] = []
+        size = 0
+        fd = proc.stdout.fileno()
+        os.set_blocking(fd, False)
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    r.output = b"".join(kept)
+                    _stop(proc, r, timeout)
+                    return
+                if not sel.select(remaining):
+                    continue
+                try:
+                    chunk = os.read(fd, 65536)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    break
+                if size < MAX_OUTPUT:
+                    kept.append(chunk[: MAX_OUTPUT - size])
+                    size += len(kept[-1])
+        r.output = b"".join(kept)
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _stop(proc, r, timeout)
+            return
+    proc.stdout.close()
+    r.state = "ok" if proc.returncode == 0 else "failed"
+    if proc.returncode != 0:
+        r.reason = f"it exited with code {proc.returncode}"
+
+
+def _stop(proc: subprocess.Popen[bytes], r: _Running, timeout: float) -> None:
+    try:
+        if os.name == "posix":
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover
             proc.kill()
-        proc.communicate()
-        r.state = "hung"
-        r.reason = f"it did not answer within {timeout:g} s and was stopped"
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+    r.state = "hung"
+    r.reason = f"it did not answer within {timeout:g} s and was stopped"
 
 
 def _parse_version(r: _Running) -> str | None:
