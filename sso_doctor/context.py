@@ -235,7 +235,8 @@ class Context:
     @cached_property
     def consumers(self) -> Any:
         """Other consumers found here (Python envs, lock files, tools on PATH, IDE toolkits) and the
-        credential_process helpers of the selected profiles."""
+        credential_process helpers of the selected profiles. The project scan reads the working directory;
+        tests only: `extra["cwd"]` or SSO_DOCTOR_CWD point it elsewhere."""
         helpers = []
         if self.config.config.state != "unparseable":
             for p in self.selected_profiles():
