@@ -68,7 +68,7 @@ def _where(ctx: Context, f: Found) -> str:
     shown = ctx.show_path(f.path)
     if f.how == USER_SITE:
         return f"the {f.how} {ctx.show_path(f.detail)}"
-    if f.how.startswith(("virtualenv", "conda", "python3")):
+    if f.how.startswith(("virtualenv", "conda", "python3", "environment of")):
         return f"the {f.how} {ctx.show_path(f.detail)}"
     return f"{shown}:{f.line}" if f.line else shown
 
@@ -129,7 +129,7 @@ def _upgrade_steps(ctx: Context, f: Found, c: Consumer, target: str | None) -> t
         return (f"{shell_quote(f.detail + '/bin/python')} -m pip install -U {shell_quote(spec or dist)}",)
     if dist and f.how == USER_SITE:
         return (manual(f"python3 -m pip install --user -U '{spec}'"),)
-    if dist and f.how.startswith(("conda", "python3")):
+    if dist and f.how.startswith(("conda", "python3", "environment of")):
         return (manual(f"{f.detail}/bin/python -m pip install -U '{spec}'"),)
     if dist and f.how == "lock file":
         return (manual(f"raise {dist} to {'>=' + target if target else 'a current release'} in {shown} "

@@ -217,6 +217,28 @@ def test_static_versions_of_console_scripts_cdk_and_ide_toolkits(tmp_path):
     assert found["jetbrains-toolkit"].path.endswith("aws-toolkit-jetbrains-standalone")
 
 
+def test_the_botocore_of_a_python_tools_own_environment_is_judged(tmp_path):
+    """`eb` installed with pipx runs on the botocore of its own venv, found through the script's #! line."""
+    venv = tmp_path / "pipx" / "venvs" / "awsebcli"
+    _write(venv / "pyvenv.cfg", "home = /usr/bin\n")
+    _write(venv / "bin" / "python", "#!/bin/sh\n", 0o755)
+    site = venv / "lib" / "python3.11" / "site-packages"
+    _write(site / "awsebcli-3.20.3.dist-info" / "METADATA", "Version: 3.20.3\n")
+    _write(site / "botocore-1.29.9.dist-info" / "METADATA", "Version: 1.29.9\n")
+    bindir = tmp_path / "bin"
+    _write(bindir / "eb", f"#!{venv}/bin/python\n", 0o755)
+    home = tmp_path / "home"
+    _write(home / ".aws" / "config", "[profile dev]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = r\n"
+                                     "[sso-session corp]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\n")
+    result = run_cli(["check", "--offline", "--format", "json", "--select", "SSO8"],
+                     {"HOME": str(home), "PATH": str(bindir), "AWS_PROFILE": "dev", "SSO_DOCTOR_CWD": str(home)})
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["rule_id"], finding["subject"]) == ("SSO801", "botocore")
+    assert "environment of eb" in finding["message"] and "1.29.9" in finding["message"]
+    assert any(f"{venv}/bin/python -m pip install -U 'botocore>=1.29.10'" in c["command"]
+               for c in finding["fix"]["commands"])
+
+
 def test_credential_helpers_missing_not_executable_and_known(tmp_path):
     bindir = tmp_path / "bin"
     _write(bindir / "ok-helper", "#!/bin/sh\n", 0o755)

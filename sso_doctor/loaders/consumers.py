@@ -281,21 +281,31 @@ def _scan_python(env: Mapping[str, str], platform: str, home: str | None = None)
     return found
 
 
-def _script_dist(script: str, consumer: str) -> tuple[str | None, str | None]:
-    """Version of a Python console script's distribution, from the environment of its #! interpreter."""
+def _script_env(script: str) -> str | None:
+    """The environment prefix of a Python console script's #! interpreter, or None."""
     first = (_read(script, 512) or "").splitlines()[:1]
     if not first or not first[0].startswith("#!"):
-        return None, None
+        return None
     parts = first[0][2:].split()
     if not parts:
-        return None, None
+        return None
     interp = parts[1] if os.path.basename(parts[0]) == "env" and len(parts) > 1 else parts[0]
-    if not os.path.isabs(interp):
-        return None, None
-    for site in _site_dirs(_prefix_of(interp)):
-        for c, version, meta in _dists_in(site):
-            if c == consumer:
-                return version, meta
+    return _prefix_of(interp) if os.path.isabs(interp) else None
+
+
+def _script_dists(script: str) -> tuple[str | None, list[tuple[str, str | None, str]]]:
+    """(environment prefix, AWS distributions in it) of a Python console script."""
+    prefix = _script_env(script)
+    if prefix is None:
+        return None, []
+    return prefix, [d for site in _site_dirs(prefix) for d in _dists_in(site)]
+
+
+def _script_dist(script: str, consumer: str) -> tuple[str | None, str | None]:
+    """Version of a Python console script's distribution, from the environment of its #! interpreter."""
+    for c, version, meta in _script_dists(script)[1]:
+        if c == consumer:
+            return version, meta
     return None, None
 
 
@@ -648,7 +658,15 @@ class Pending:
             elif consumer == "granted":
                 version = None
             else:
-                version, _ = _script_dist(path, consumer)
+                # a Python tool (often installed with pipx) loads profiles with the botocore of its own
+                # environment: that botocore is judged too, wherever the environment is
+                version = None
+                prefix, dists = _script_dists(path)
+                for c, v, meta in dists:
+                    if c == consumer:
+                        version = v
+                    elif c in ("botocore", "boto3"):
+                        self.static.append(Found(c, v, meta, None, f"environment of {command}", detail=prefix or ""))
             self.static.append(Found(consumer, version, path, None, "PATH"))
 
     def result(self, helpers: Sequence[tuple[str, str, str | None, int | None]] = ()) -> Consumers:
@@ -658,6 +676,9 @@ class Pending:
             if self._result is None:
                 found = [*_scan_python(self.env, self.platform, self.home), *_scan_project(self.cwd), *_scan_ides(self.home),
                          *self.static]
+                seen: set[tuple[str, str]] = set()
+                # the same environment reached twice (VIRTUAL_ENV and the tool run from it) counts once
+                found = [f for f in found if (f.consumer, f.path) not in seen and not seen.add((f.consumer, f.path))]
                 runs = list(self.not_run)
                 for r in self.running:
                     assert r.thread is not None
