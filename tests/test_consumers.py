@@ -209,7 +209,9 @@ def test_static_versions_of_console_scripts_cdk_and_ide_toolkits(tmp_path):
     (home / ".vscode" / "extensions" / "amazonwebservices.aws-toolkit-vscode-1.99.0").mkdir(parents=True)
     (home / ".local" / "share" / "JetBrains" / "IntelliJIdea2023.2" / "aws-toolkit-jetbrains-standalone").mkdir(
         parents=True)
+    _write(bindir / "aws", "\x7fELF binary of AWS CLI v2", 0o755)
     found = {f.consumer: f for f in _found(tmp_path, {"PATH": str(bindir)}).found}
+    assert "awscli-v1" not in found  # a v2 binary is not read as v1
     assert found["sam-cli"].version == "1.90.0"
     assert found["aws2-wrap"].version == "1.3.0"
     assert found["cdk"].version == "2.100.0"

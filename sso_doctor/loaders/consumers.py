@@ -58,7 +58,8 @@ TOOLS: dict[str, tuple[str, tuple[str, ...], str, bool]] = {
     "session-manager-plugin": ("session-manager-plugin", ("--version",), "semver", True),
 }
 # Read without running them: a console script's dist-info, an npm package.json.
-STATIC_TOOLS = {"sam": "sam-cli", "eb": "eb-cli", "aws2-wrap": "aws2-wrap", "cdk": "cdk", "assume": "granted"}
+STATIC_TOOLS = {"sam": "sam-cli", "eb": "eb-cli", "aws2-wrap": "aws2-wrap", "cdk": "cdk", "assume": "granted",
+                "aws": "awscli-v1"}  # aws: only when it is awscli v1's Python script (v2 is SSO4xx's business)
 
 
 # --- the knowledge base ------------------------------------------------------------------------------
@@ -290,7 +291,9 @@ def _script_env(script: str) -> str | None:
     if not parts:
         return None
     interp = parts[1] if os.path.basename(parts[0]) == "env" and len(parts) > 1 else parts[0]
-    return _prefix_of(interp) if os.path.isabs(interp) else None
+    if not os.path.isabs(interp) or not os.path.basename(interp).lower().startswith("python"):
+        return None  # a shell or node script: no Python environment to read
+    return _prefix_of(interp)
 
 
 def _script_dists(script: str) -> tuple[str | None, list[tuple[str, str | None, str]]]:
@@ -667,6 +670,8 @@ class Pending:
                         version = v
                     elif c in ("botocore", "boto3"):
                         self.static.append(Found(c, v, meta, None, f"environment of {command}", detail=prefix or ""))
+            if consumer == "awscli-v1" and version is None:
+                continue  # an AWS CLI v2 binary, or not a Python script at all
             self.static.append(Found(consumer, version, path, None, "PATH"))
 
     def result(self, helpers: Sequence[tuple[str, str, str | None, int | None]] = ()) -> Consumers:
