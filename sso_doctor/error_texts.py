@@ -159,6 +159,10 @@ CONSUMER_ERRORS: tuple[KnownError, ...] = (
        ("SSO801", "SSO108"),
        "AWS SDK for JavaScript v3: @aws-sdk/credential-provider-sso older than 3.209.0 knows no sso_session; or "
        "the profile lacks one of the four keys."),
+    _k(r"does not have valid SSO credentials\. Required parameters \"sso_account_id\", \"sso_region\", "
+       r"\"sso_role_name\", \"sso_start_url\"", ("SSO801", "SSO108"),
+       "AWS SDK for JavaScript v2 (aws-sdk) older than 2.1253.0 knows no sso_session; or the profile lacks one "
+       "of the four keys."),
     _k(r"the 'sso' service module must be on the class path|the 'ssooidc' service module must be on the class path",
        ("SSO803",),
        "AWS SDK for Java 2.x: the project lacks the software.amazon.awssdk `sso` module (every SSO profile) or "
