@@ -251,6 +251,32 @@ def test_credential_helpers_missing_not_executable_and_known(tmp_path):
     assert got == {"a": "ok", "b": "missing", "c": "not-executable", "d": "unparseable", "e": "missing"}
 
 
+def test_sso805_an_aws2_wrap_too_old_for_the_sso_session_profile_it_wraps(tmp_path):
+    def run(version: str) -> list:
+        root = tmp_path / version
+        venv = root / "venv"
+        _write(venv / "pyvenv.cfg", "home = /usr/bin\n")
+        _write(venv / "bin" / "python", "#!/bin/sh\n", 0o755)
+        _write(venv / "lib" / "python3.11" / "site-packages" / f"aws2_wrap-{version}.dist-info" / "METADATA",
+               f"Version: {version}\n")
+        bindir = root / "bin"
+        _write(bindir / "aws2-wrap", f"#!{venv}/bin/python\n", 0o755)
+        home = root / "home"
+        _write(home / ".aws" / "config", "[profile dev]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = r\n"
+                                         "[sso-session corp]\nsso_start_url = https://x.awsapps.com/start\n"
+                                         "sso_region = eu-west-1\n[profile ci]\n"
+                                         "credential_process = aws2-wrap --profile dev --process\n")
+        result = run_cli(["check", "--offline", "--format", "json", "--select", "SSO805", "--profile", "ci",
+                          "--profile", "dev"], {"HOME": str(home), "PATH": str(bindir), "SSO_DOCTOR_CWD": str(home)})
+        return json.loads(result.stdout)["findings"]
+
+    (finding,) = run("1.3.0")
+    assert (finding["rule_id"], finding["subject"], finding["location"]["line"]) == ("SSO805", "ci", 9)
+    assert "aws2-wrap 1.3.0" in finding["message"] and "'sso_start_url' not found in profile" in finding["message"]
+    assert any("pip install -U 'aws2-wrap>=1.3.1'" in c["command"] for c in finding["fix"]["commands"])
+    assert run("1.3.1") == []
+
+
 # --- executed probes: side by side, killed on hang, never phoning home with --offline -----------------------
 
 
