@@ -14,7 +14,7 @@ from typing import NamedTuple
 from packaging.version import InvalidVersion, Version
 
 from sso_doctor.context import Context
-from sso_doctor.loaders.aws_config import SsoSettings
+from sso_doctor.loaders.aws_config import SsoSettings, resolve_sso
 from sso_doctor.loaders.consumers import USER_SITE, Consumer, Found, knowledge
 from sso_doctor.model import Finding, Location, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
@@ -106,15 +106,33 @@ def _lacks_sso(c: Consumer, v: Version) -> str | None:
     return str(since) if since is not None and v < since else None
 
 
+def _sso_in_use(ctx: Context) -> list[SsoSettings]:
+    """SSO settings of the selected profiles and of the source_profile chains they assume roles from: a role
+    profile over an SSO profile makes every consumer load that SSO profile too."""
+    out = list(ctx.selected_sso())
+    seen = {s.profile.name for s in out}
+    profiles, sessions = ctx.config.profiles, ctx.config.sso_sessions
+    for p in ctx.selected_profiles():
+        for _ in range(10):  # botocore refuses longer or circular chains itself (SSO1xx say so)
+            source = profiles.get(p.get("source_profile") or "")
+            if source is None or source.name in seen:
+                break
+            seen.add(source.name)
+            if source.has_sso_keys:
+                out.append(resolve_sso(source, sessions))
+            p = source
+    return out
+
+
 def _session_only(ctx: Context) -> list[SsoSettings]:
     """Selected profiles that name an sso-session and rely on it for the start URL and region."""
-    return [s for s in ctx.selected_sso() if s.session_name and s.profile.uses_sso_credentials
+    return [s for s in _sso_in_use(ctx) if s.session_name and s.profile.uses_sso_credentials
             and not (s.profile.has("sso_start_url") and s.profile.has("sso_region"))]
 
 
 def _hybrid(ctx: Context) -> list[SsoSettings]:
     """Selected profiles that name an sso-session and also repeat sso_start_url and sso_region."""
-    return [s for s in ctx.selected_sso() if s.session_name and s.profile.uses_sso_credentials
+    return [s for s in _sso_in_use(ctx) if s.session_name and s.profile.uses_sso_credentials
             and s.profile.has("sso_start_url") and s.profile.has("sso_region")]
 
 
@@ -204,7 +222,7 @@ def consumer_without_sso_session(ctx: Context) -> Iterator[Finding]:
             continue
         error = c.error_text("sso-session", names[0]).rstrip(".")
         yield consumer_without_sso_session.finding(
-            f"{c.name} {v} in {_where(ctx, f)} has no [sso-session] support ({gap.why}): the selected "
+            f"{c.name} {v} in {_where(ctx, f)} has no [sso-session] support ({gap.why}): the "
             f"profile{'s' if len(names) > 1 else ''} {name_list(names)} use{'' if len(names) > 1 else 's'} "
             f"sso_session, so this tool fails to load {'them' if len(names) > 1 else 'it'}"
             + (f" with: {error}" if error else "") + ".",
@@ -232,7 +250,7 @@ def consumer_without_sso(ctx: Context) -> Iterator[Finding]:
     ## Example
         ✗ SSO802 consumer-without-sso: botocore 1.16.0 in ~/proj/requirements.txt:3 predates SSO profiles (1.17.0)
     """
-    profiles = [s for s in ctx.selected_sso() if s.profile.uses_sso_credentials]
+    profiles = [s for s in _sso_in_use(ctx) if s.profile.uses_sso_credentials]
     if not profiles:
         raise SkipRule(NO_SSO_PROFILE)
     names = [s.profile.name for s in profiles]
@@ -243,7 +261,7 @@ def consumer_without_sso(ctx: Context) -> Iterator[Finding]:
         target = c.since("sso_session") if any(s.session_name for s in profiles) and c.since("sso_session") else minimum
         yield consumer_without_sso.finding(
             f"{c.name} {v} in {_where(ctx, f)} predates SSO profiles ({minimum}): it ignores the SSO settings of "
-            f"the selected profile{'s' if len(names) > 1 else ''} {name_list(names)} and finds no credentials"
+            f"the profile{'s' if len(names) > 1 else ''} {name_list(names)} in use and finds no credentials"
             + (f" ({c.error_text('no-sso', names[0])})" if c.error_text("no-sso", names[0]) else "") + ".",
             fix(f"Upgrade {c.name} to {target} or later.", *_upgrade_steps(ctx, f, c, target)),
             subject=c.id, location=_loc(f), evidence={"consumer": c.id, "version": str(v), "found": f.how},
@@ -270,7 +288,7 @@ def consumer_missing_sso_module(ctx: Context) -> Iterator[Finding]:
     ## Example
         ✗ SSO803 consumer-missing-sso-module: the Java project ~/proj/pom.xml:12 lacks software.amazon.awssdk:ssooidc
     """
-    sso = [s for s in ctx.selected_sso() if s.profile.uses_sso_credentials]
+    sso = [s for s in _sso_in_use(ctx) if s.profile.uses_sso_credentials]
     if not sso:
         raise SkipRule(NO_SSO_PROFILE)
     uses_session = any(s.session_name for s in sso)
@@ -317,7 +335,7 @@ def _bug_applies(ctx: Context, when: str | None) -> bool:
     if not when:
         return True
     if when == "sso-session":
-        return any(s.session_name for s in ctx.selected_sso())
+        return any(s.session_name for s in _sso_in_use(ctx))
     if when == "profile-from-env":
         return ctx.selection_source in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
     if when == "source-profile-to-sso-session":
@@ -349,7 +367,7 @@ def consumer_known_sso_bug(ctx: Context) -> Iterator[Finding]:
     ## Example
         ! SSO804 consumer-known-sso-bug: AWS SDK for Go v1 1.44.300 in ~/proj/go.mod:5 has a known SSO bug
     """
-    sso = [s for s in ctx.selected_sso() if s.profile.uses_sso_credentials]
+    sso = [s for s in _sso_in_use(ctx) if s.profile.uses_sso_credentials]
     if not sso:
         raise SkipRule(NO_SSO_PROFILE)
     for f, c, v in _found(ctx):
@@ -385,7 +403,7 @@ def credential_helper_broken(ctx: Context) -> Iterator[Finding]:
     ## Example
         ✗ SSO805 credential-helper-broken: profile "ci" runs aws2-wrap, which is not on PATH
     """
-    session_profiles = {s.profile.name for s in ctx.selected_sso() if s.session_name}
+    session_profiles = {s.profile.name for s in _sso_in_use(ctx) if s.session_name}
     if not ctx.consumers.helpers:
         raise SkipRule("no selected profile uses credential_process")
     for h in ctx.consumers.helpers:
@@ -424,7 +442,7 @@ def credential_helper_broken(ctx: Context) -> Iterator[Finding]:
                 continue
             yield credential_helper_broken.finding(
                 f"Profile {h.profile!r} runs {c.name} {v} through credential_process; it has no [sso-session] "
-                f"support ({gap.why}) and the selected profiles {name_list(sorted(session_profiles))} use sso_session"
+                f"support ({gap.why}) and the profiles in use {name_list(sorted(session_profiles))} use sso_session"
                 + (f" (it fails with: {c.error_text('sso-session', h.profile)})"
                    if c.error_text("sso-session", h.profile) else "") + ".",
                 fix(f"Upgrade {c.name} to {gap.upgrade_to}.",
