@@ -212,11 +212,22 @@ def test_static_versions_of_console_scripts_cdk_and_ide_toolkits(tmp_path):
     _write(bindir / "aws", "\x7fELF binary of AWS CLI v2", 0o755)
     found = {f.consumer: f for f in _found(tmp_path, {"PATH": str(bindir)}).found}
     assert "awscli-v1" not in found  # a v2 binary is not read as v1
-    assert found["sam-cli"].version == "1.90.0"
+    assert found["sam-cli"].version == "1.90.0" and found["sam-cli"].how == "environment of sam"
     assert found["aws2-wrap"].version == "1.3.0"
     assert found["cdk"].version == "2.100.0"
     assert found["vscode-toolkit"].version == "1.99.0"
     assert found["jetbrains-toolkit"].path.endswith("aws-toolkit-jetbrains-standalone")
+
+
+def test_awscli_v1_met_twice_is_one_consumer(tmp_path):
+    """The aws script of awscli v1 in the active virtualenv: found through VIRTUAL_ENV and on PATH, reported once."""
+    venv = tmp_path / "venv"
+    _write(venv / "pyvenv.cfg", "home = /usr/bin\n")
+    _write(venv / "bin" / "python", "#!/bin/sh\n", 0o755)
+    _write(venv / "bin" / "aws", f"#!{venv}/bin/python\n", 0o755)
+    _write(venv / "lib" / "python3.11" / "site-packages" / "awscli-1.27.9.dist-info" / "METADATA", "Version: 1.27.9\n")
+    found = _found(tmp_path, {"PATH": str(venv / "bin"), "VIRTUAL_ENV": str(venv)}).found
+    assert [(f.consumer, f.version, f.how) for f in found] == [("awscli-v1", "1.27.9", "virtualenv (VIRTUAL_ENV)")]
 
 
 def test_the_botocore_of_a_python_tools_own_environment_is_judged(tmp_path):

@@ -663,15 +663,16 @@ class Pending:
             else:
                 # a Python tool (often installed with pipx) loads profiles with the botocore of its own
                 # environment: that botocore is judged too, wherever the environment is
-                version = None
                 prefix, dists = _script_dists(path)
+                own = [d for d in dists if d[0] == consumer]
                 for c, v, meta in dists:
-                    if c == consumer:
-                        version = v
-                    elif c in ("botocore", "boto3"):
+                    if c == consumer or c in ("botocore", "boto3"):
+                        # where the version was read, so the same environment met through VIRTUAL_ENV or
+                        # the python3 on PATH counts once
                         self.static.append(Found(c, v, meta, None, f"environment of {command}", detail=prefix or ""))
-            if consumer == "awscli-v1" and version is None:
-                continue  # an AWS CLI v2 binary, or not a Python script at all
+                if own or consumer == "awscli-v1":
+                    continue  # (an aws that is not awscli v1's script is a v2 binary: SSO4xx judge it)
+                version = None
             self.static.append(Found(consumer, version, path, None, "PATH"))
 
     def result(self, helpers: Sequence[tuple[str, str, str | None, int | None]] = ()) -> Consumers:
