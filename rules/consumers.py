@@ -323,8 +323,8 @@ def consumer_missing_sso_module(ctx: Context) -> Iterator[Finding]:
                          else (manual(f"dotnet add <project>.csproj package {module}"),))
             yield consumer_missing_sso_module.finding(
                 f"The {'Java' if f.consumer == 'aws-sdk-java-v2' else '.NET'} project {_where(ctx, f)} uses "
-                f"{c.name} without {what}, which SSO profiles such as {profile!r} need"
-                + (f"; it fails with: {text}" if text else "") + ".",
+                f"{c.name} without {what}, which SSO profiles such as \"{profile}\" need"
+                + (f"; it fails with: {text.rstrip('.')}" if text else "") + ".",
                 fix(f"Add {what} to the project.", *steps),
                 subject=f"{c.id}:{module}", location=_loc(f), evidence={"consumer": c.id, "missing": module},
             )
@@ -407,29 +407,30 @@ def credential_helper_broken(ctx: Context) -> Iterator[Finding]:
     if not ctx.consumers.helpers:
         raise SkipRule("no selected profile uses credential_process")
     for h in ctx.consumers.helpers:
-        loc = Location(path=h.config_path, line=h.line, section=f"profile {h.profile}", key="credential_process")
+        section = h.section or ("default" if h.profile == "default" else f"profile {h.profile}")
+        loc = Location(path=h.config_path, line=h.line, section=section, key="credential_process")
         if h.state == "missing":
             tilde = " (botocore does not expand ~ or $VARS: use an absolute path)" if h.program.startswith(("~", "$")) else ""
             yield credential_helper_broken.finding(
-                f"Profile {h.profile!r} runs {h.program!r} through credential_process, which is "
+                f"Profile \"{h.profile}\" runs {h.program!r} through credential_process, which is "
                 f"{'not at that path' if '/' in h.program else 'not on PATH'}{tilde}; every credential lookup "
                 f"fails with: [Errno 2] No such file or directory: {h.program!r}.",
                 fix("Install the helper or point credential_process at its absolute path.",
-                    manual(f"install {h.program} or set credential_process in [profile {h.profile}] to its absolute path")),
+                    manual(f"install {h.program} or set credential_process in [{section}] to its absolute path")),
                 subject=h.profile, location=loc, evidence={"program": h.program},
             )
         elif h.state == "not-executable":
             yield credential_helper_broken.finding(
-                f"Profile {h.profile!r} runs {ctx.show_path(h.resolved)} through credential_process, but it is not "
+                f"Profile \"{h.profile}\" runs {ctx.show_path(h.resolved)} through credential_process, but it is not "
                 f"executable; every credential lookup fails with: [Errno 13] Permission denied: {h.resolved!r}.",
                 fix("Make the helper executable.", f"chmod +x {shell_quote(h.resolved or h.program)}"),
                 subject=h.profile, location=loc, evidence={"program": h.program},
             )
         elif h.state == "unparseable":
             yield credential_helper_broken.finding(
-                f"Profile {h.profile!r} has a credential_process value botocore cannot split into a command "
+                f"Profile \"{h.profile}\" has a credential_process value botocore cannot split into a command "
                 f"(an unbalanced quote or an empty value).",
-                fix("Fix the quoting of credential_process.", manual(f"edit credential_process in [profile {h.profile}]")),
+                fix("Fix the quoting of credential_process.", manual(f"edit credential_process in [{section}]")),
                 subject=h.profile, location=loc,
             )
         elif h.consumer and h.version and session_profiles:
@@ -441,7 +442,7 @@ def credential_helper_broken(ctx: Context) -> Iterator[Finding]:
             if gap is None:
                 continue
             yield credential_helper_broken.finding(
-                f"Profile {h.profile!r} runs {c.name} {v} through credential_process; it has no [sso-session] "
+                f"Profile \"{h.profile}\" runs {c.name} {v} through credential_process; it has no [sso-session] "
                 f"support ({gap.why}) and the profiles in use {name_list(sorted(session_profiles))} use sso_session"
                 + (f" (it fails with: {c.error_text('sso-session', h.profile)})"
                    if c.error_text("sso-session", h.profile) else "") + ".",

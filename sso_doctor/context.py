@@ -242,7 +242,7 @@ class Context:
             for p in self.selected_profiles():
                 v = p.values.get("credential_process")
                 if v is not None and isinstance(v.value, str):
-                    helpers.append((p.name, v.value, str(v.path), v.line))
+                    helpers.append((p.name, v.value, str(v.path), v.line, v.section))
         return self._consumer_probes.result(helpers)
 
     # --- online: probes and portal access (probes/) -----------------------------------------------------

@@ -150,6 +150,7 @@ class Helper(NamedTuple):
     line: int | None
     consumer: str | None = None  # knowledge-base id when it is a known helper
     version: str | None = None
+    section: str | None = None  # the section header it is written in ("profile ci", "default", ...)
 
 
 class ProbeRun(NamedTuple):
@@ -675,7 +676,7 @@ class Pending:
                 version = None
             self.static.append(Found(consumer, version, path, None, "PATH"))
 
-    def result(self, helpers: Sequence[tuple[str, str, str | None, int | None]] = ()) -> Consumers:
+    def result(self, helpers: Sequence[tuple] = ()) -> Consumers:
         """Static reads (while the probes run), then the probes' answers; helpers: (profile, command,
         config path, line) of every credential_process to judge."""
         with self._lock:
@@ -711,18 +712,20 @@ def start(env: Mapping[str, str], *, home: str | None, cwd: str, platform: str, 
 KNOWN_HELPERS = {"aws2-wrap": "aws2-wrap", "aws-vault": "aws-vault", "granted": "granted", "assume": "granted"}
 
 
-def _helpers(items: Iterable[tuple[str, str, str | None, int | None]], env: Mapping[str, str],
-             platform: str) -> list[Helper]:
+def _helpers(items: Iterable[tuple], env: Mapping[str, str], platform: str) -> list[Helper]:
+    """items: (profile, command, config path, line[, section])."""
     out = []
-    for profile, command, cfg_path, line in items:
+    for item in items:
+        profile, command, cfg_path, line = item[:4]
+        section = item[4] if len(item) > 4 else None
         try:
             # botocore splits the value with shlex (POSIX rules) and runs it without a shell: no ~ or $VAR.
             argv = shlex.split(command, posix=platform != "win32")
         except ValueError:
-            out.append(Helper(profile, command, "", None, "unparseable", cfg_path, line))
+            out.append(Helper(profile, command, "", None, "unparseable", cfg_path, line, section=section))
             continue
         if not argv:
-            out.append(Helper(profile, command, "", None, "unparseable", cfg_path, line))
+            out.append(Helper(profile, command, "", None, "unparseable", cfg_path, line, section=section))
             continue
         program = argv[0]
         if os.sep in program or (os.altsep and os.altsep in program):
@@ -743,5 +746,5 @@ def _helpers(items: Iterable[tuple[str, str, str | None, int | None]], env: Mapp
         version = None
         if state == "ok" and consumer == "aws2-wrap":
             version, _ = _script_dist(resolved, "aws2-wrap")  # type: ignore[arg-type]
-        out.append(Helper(profile, command, program, resolved, state, cfg_path, line, consumer, version))
+        out.append(Helper(profile, command, program, resolved, state, cfg_path, line, consumer, version, section))
     return out
