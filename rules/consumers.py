@@ -19,8 +19,8 @@ from sso_doctor.loaders.consumers import USER_SITE, Consumer, Found, knowledge
 from sso_doctor.model import Finding, Location, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
 
-# Where one environment holds several Python consumers, the one a person runs is reported.
 URL = re.compile(r"https://[^\s);]+")
+# Where one environment holds several Python consumers, the one a person runs is reported.
 _PY_PREFERENCE = ("awscli-v1", "botocore", "boto3")
 
 
@@ -112,7 +112,8 @@ def _sso_in_use(ctx: Context) -> list[SsoSettings]:
     out = list(ctx.selected_sso())
     seen = {s.profile.name for s in out}
     profiles, sessions = ctx.config.profiles, ctx.config.sso_sessions
-    for p in ctx.selected_profiles():
+    for selected in ctx.selected_profiles():
+        p = selected
         for _ in range(10):  # botocore refuses longer or circular chains itself (SSO1xx say so)
             source = profiles.get(p.get("source_profile") or "")
             if source is None or source.name in seen:
@@ -125,13 +126,13 @@ def _sso_in_use(ctx: Context) -> list[SsoSettings]:
 
 
 def _session_only(ctx: Context) -> list[SsoSettings]:
-    """Selected profiles that name an sso-session and rely on it for the start URL and region."""
+    """Profiles in use that name an sso-session and rely on it for the start URL and region."""
     return [s for s in _sso_in_use(ctx) if s.session_name and s.profile.uses_sso_credentials
             and not (s.profile.has("sso_start_url") and s.profile.has("sso_region"))]
 
 
 def _hybrid(ctx: Context) -> list[SsoSettings]:
-    """Selected profiles that name an sso-session and also repeat sso_start_url and sso_region."""
+    """Profiles in use that name an sso-session and also repeat sso_start_url and sso_region."""
     return [s for s in _sso_in_use(ctx) if s.session_name and s.profile.uses_sso_credentials
             and s.profile.has("sso_start_url") and s.profile.has("sso_region")]
 
@@ -179,6 +180,8 @@ def _workarounds(ctx: Context, s: SsoSettings) -> tuple:
         exe = ctx.aws_cli.active
     except Exception:  # noqa: BLE001 - a workaround is optional; the finding stands without it
         exe = None
+    # `aws configure export-credentials` came with AWS CLI 2.9.0 (its CHANGELOG.rst: "feature:credentials:
+    # Add aws configure export-credentials command", aws/aws-cli#7388), the release with [sso-session] too.
     if exe is not None and exe.version is not None and exe.version >= Version("2.9.0"):
         steps.append(manual(
             f"or a profile that reads credentials through the AWS CLI v2 here: [profile {p}-process] with "
