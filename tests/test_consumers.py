@@ -252,6 +252,23 @@ def test_the_botocore_of_a_python_tools_own_environment_is_judged(tmp_path):
                for c in finding["fix"]["commands"])
 
 
+@pytest.mark.parametrize("aws_line,offered", [("aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64", True),
+                                              ("aws-cli/2.8.12 Python/3.9.11 Linux/6.1 exe/x86_64", False)])
+def test_the_credential_process_workaround_only_with_an_aws_cli_that_has_export_credentials(tmp_path, aws_line,
+                                                                                               offered):
+    home, bindir = tmp_path / "home", tmp_path / "bin"
+    _write(home / ".aws" / "config", "[profile dev]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = r\n"
+                                     "[sso-session corp]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\n")
+    _write(home / "proj" / "requirements.txt", "botocore==1.29.9\n")
+    _write(bindir / "aws", f"#!/bin/sh\necho '{aws_line}'\n", 0o755)
+    result = run_cli(["check", "--offline", "--format", "json", "--select", "SSO801"],
+                     {"HOME": str(home), "PATH": str(bindir), "AWS_PROFILE": "dev", "SSO_DOCTOR_CWD": str(home / "proj")})
+    (finding,) = json.loads(result.stdout)["findings"]
+    steps = " ".join(c["command"] for c in finding["fix"]["commands"])
+    assert "[profile dev-legacy]" in steps
+    assert ("credential_process = aws configure export-credentials --profile dev --format process" in steps) == offered
+
+
 def test_credential_helpers_missing_not_executable_and_known(tmp_path):
     bindir = tmp_path / "bin"
     _write(bindir / "ok-helper", "#!/bin/sh\n", 0o755)
