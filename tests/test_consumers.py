@@ -386,6 +386,22 @@ def test_without_offline_granted_is_asked_too(tmp_path):
     assert "\nCHECKPOINT_DISABLE=1\n" in (log / "granted.env").read_text()
 
 
+def test_probes_started_but_never_asked_for_are_waited_for_and_stopped(tmp_path):
+    """A run whose SSO8 rules all skip before asking still stops a hung tool at its deadline (join_prefetch)."""
+    from sso_doctor.context import Context, RunSettings
+
+    bindir = tmp_path / "bin"
+    _write(bindir / "terraform", f"#!/bin/sh\necho $$ > {tmp_path}/pid\nexec /bin/sleep 60\n", 0o755)
+    ctx = Context(RunSettings(offline=True), env={"HOME": str(tmp_path), "PATH": str(bindir)})
+    ctx.prefetch({"consumers"})
+    started = time.monotonic()
+    ctx.join_prefetch()
+    assert time.monotonic() - started < loader.PROBE_TIMEOUT + 1.5
+    pid = int((tmp_path / "pid").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
 def test_the_engine_starts_the_probes_before_the_config_rules_run(tmp_path, monkeypatch):
     """The probes overlap the config load: started by the engine before the first offline rule."""
     from sso_doctor import engine

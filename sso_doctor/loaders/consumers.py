@@ -676,6 +676,12 @@ class Pending:
                 version = None
             self.static.append(Found(consumer, version, path, None, "PATH"))
 
+    def finish(self) -> None:
+        """Wait for every probe: each one's thread stops its tool at the deadline, so none outlives the run."""
+        for r in self.running:
+            assert r.thread is not None
+            r.thread.join(self.timeout + 1.0)
+
     def result(self, helpers: Sequence[tuple] = ()) -> Consumers:
         """Static reads (while the probes run), then the probes' answers; helpers: (profile, command,
         config path, line) of every credential_process to judge."""
