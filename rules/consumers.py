@@ -189,7 +189,8 @@ def _workarounds(ctx: Context, s: SsoSettings) -> tuple:
     return tuple(steps)
 
 
-@rule("SSO801", "consumer-without-sso-session", Severity.ERROR, needs=("config", "consumers"))
+@rule("SSO801", "consumer-without-sso-session", Severity.ERROR,
+      needs=("config", "consumers"), requires=("parsed_config", "profile"))
 def consumer_without_sso_session(ctx: Context) -> Iterator[Finding]:
     """A tool or SDK found here predates `[sso-session]` and a selected profile relies on one.
 
@@ -235,7 +236,8 @@ def consumer_without_sso_session(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO802", "consumer-without-sso", Severity.ERROR, needs=("config", "consumers"))
+@rule("SSO802", "consumer-without-sso", Severity.ERROR,
+      needs=("config", "consumers"), requires=("parsed_config", "profile"))
 def consumer_without_sso(ctx: Context) -> Iterator[Finding]:
     """A tool or SDK found here predates SSO profiles altogether.
 
@@ -271,7 +273,8 @@ def consumer_without_sso(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO803", "consumer-missing-sso-module", Severity.ERROR, needs=("config", "consumers"))
+@rule("SSO803", "consumer-missing-sso-module", Severity.ERROR,
+      needs=("config", "consumers"), requires=("parsed_config", "profile"))
 def consumer_missing_sso_module(ctx: Context) -> Iterator[Finding]:
     """A project here uses an AWS SDK that needs separate SSO modules, and lacks them.
 
@@ -351,7 +354,8 @@ def _bug_applies(ctx: Context, when: str | None) -> bool:
     return False  # a condition this version of sso-doctor does not know: never guess
 
 
-@rule("SSO804", "consumer-known-sso-bug", Severity.WARNING, needs=("config", "consumers"))
+@rule("SSO804", "consumer-known-sso-bug", Severity.WARNING,
+      needs=("config", "consumers"), requires=("parsed_config", "profile"))
 def consumer_known_sso_bug(ctx: Context) -> Iterator[Finding]:
     """A tool or SDK found here is in a version range with a documented SSO bug.
 
@@ -387,7 +391,8 @@ def consumer_known_sso_bug(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("SSO805", "credential-helper-broken", Severity.ERROR, needs=("config", "consumers"))
+@rule("SSO805", "credential-helper-broken", Severity.ERROR,
+      needs=("config", "consumers"), requires=("parsed_config", "profile"))
 def credential_helper_broken(ctx: Context) -> Iterator[Finding]:
     """The `credential_process` program of a selected profile is missing, not executable, or too old.
 
@@ -456,7 +461,8 @@ def credential_helper_broken(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("SSO806", "consumer-legacy-cache-key", Severity.WARNING, needs=("config", "consumers"))
+@rule("SSO806", "consumer-legacy-cache-key", Severity.WARNING,
+      needs=("config", "consumers"), requires=("parsed_config", "profile"))
 def consumer_legacy_cache_key(ctx: Context) -> Iterator[Finding]:
     """A consumer here reads a hybrid profile as a legacy one and looks for the token under its start URL.
 
