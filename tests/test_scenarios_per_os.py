@@ -57,6 +57,9 @@ PER_OS: dict[tuple[str, str], dict] = {
         "msiexec.exe /i https://awscli.amazonaws.com/awscliv2.msi"]}},
     ("darwin", "sso401-no-aws-on-path"): {"contains": {"SSO401": ["sudo installer -pkg awscliv2.pkg -target /"]}},
     ("darwin", "sso404-device-code-only"): {"contains": {"SSO404": ["sudo installer -pkg awscliv2.pkg -target /"]}},
+    # a Windows virtualenv keeps its Python in Scripts\python.exe
+    ("win32", "sso801-old-botocore-in-virtualenv"): {"contains": {"SSO801": [
+        r'scripts\\python.exe -m pip install -U \"botocore>=1.29.10\"']}},
     # a Mac needs no DISPLAY for a browser, and WSL is a Linux
     ("darwin", "sso406-linux-without-display"): {"findings": [], "rules": {"SSO406": "passed"}, "contains": {}},
     ("darwin", "sso406-wsl-without-browser"): {"findings": [], "rules": {"SSO406": "passed"}, "contains": {}},
