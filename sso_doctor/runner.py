@@ -93,9 +93,17 @@ class Outcome:
         report = safe_text.map_report(report, fn, steps=fn)
         home = fn(home) if home else home
         if self.anonymize:
-            anon = anonymizer_for(self.context).apply
+            apply = anonymizer_for(self.context).apply
+            prefix = home.rstrip("/\\") if home else None
+
+            def anon(text: str) -> str:
+                # a path under HOME keeps its `~` form: its user name would only become a placeholder
+                if prefix and text.startswith(prefix) and text[len(prefix):len(prefix) + 1] in ("/", "\\"):
+                    text = "~" + text[len(prefix):]
+                return apply(text)
+
             report = safe_text.map_report(report, anon, steps=anon)
-            home = anon(home) if home else home
+            home = apply(home) if home else home
         if reporters.escapes_controls(self.request.output_format):
             escape = safe_text.escape_controls
             report = safe_text.map_report(report, escape, steps=None,
