@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from sso_doctor import __version__, reporters
+from sso_doctor import __version__, reporters, stdout
 
 app = typer.Typer(
     name="sso-doctor",
@@ -218,8 +218,7 @@ def check(
         except OSError as e:
             raise _die(f"cannot write the report to {output}: {e.strerror or e}") from None
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        stdout.write(text, fmt)
     if write_baseline is not None:
         typer.echo(f"sso-doctor: wrote {len(outcome.report.findings)} finding(s) to the baseline {write_baseline}",
                    err=True)
@@ -324,8 +323,7 @@ def sessions_command(
         ctx = Context(now=_now_from_env())
     except UsageProblem as e:
         raise _die(str(e)) from None
-    sys.stdout.write(sessions.render(ctx, output_format.value))
-    sys.stdout.flush()
+    stdout.write(sessions.render(ctx, output_format.value), output_format.value)
 
 
 # --- discover / triage (administrator commands) ----------------------------------------------------
@@ -419,7 +417,7 @@ def triage(
         text = json.dumps(doc, indent=2) + "\n"
     else:
         text += f"\nVerdict: {verdict}\n"
-    sys.stdout.write(text)
+    stdout.write(text, output_format.value)
     if facts.error:
         typer.echo(f"sso-doctor: the walk stopped early: {facts.error}", err=True)
     raise typer.Exit(outcome.exit_code if not facts.error else 2)
@@ -440,6 +438,8 @@ def _verdict_text(facts) -> str:
 
 def main() -> None:
     """Console-script entry point: typer's own exit codes, and no traceback for unexpected errors."""
+    stdout.protect(sys.stdout)  # a cp1252 or ASCII stdout gets ASCII marks, never a UnicodeEncodeError
+    stdout.protect(sys.stderr)
     try:
         app(prog_name="sso-doctor")
     except SystemExit:

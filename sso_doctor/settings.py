@@ -57,6 +57,10 @@ _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
 
+# A settings file is a few lines; anything this big is not one (and tomllib would hold all of it).
+MAX_SETTINGS_BYTES = 1024 * 1024
+
+
 class SettingsError(ValueError):
     """A settings file, variable or flag that cannot be used: exit 2 with this message."""
 
@@ -158,9 +162,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
     import tomllib  # only when a settings file exists: most runs have none
 
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_SETTINGS_BYTES + 1)
+        if len(raw) > MAX_SETTINGS_BYTES:
+            raise SettingsError(f"{path} is over {MAX_SETTINGS_BYTES // 1024} KiB; a settings file is a few lines "
+                                "of TOML, so sso-doctor does not read it")
+        return tomllib.loads(raw.decode("utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise SettingsError(f"{path} is not valid TOML: {e}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise SettingsError(f"{path} is not usable TOML: its arrays or tables are nested too deeply") from None
     except (OSError, UnicodeDecodeError) as e:
         reason = getattr(e, "strerror", None) or type(e).__name__
         raise SettingsError(f"cannot read the settings file {path}: {reason}") from None

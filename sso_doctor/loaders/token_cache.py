@@ -99,18 +99,47 @@ def parse_time(value: object) -> tuple[dt.datetime | None, str | None]:
         # What the CLI and botocore write. dateutil reads these as exactly this UTC time (a test
         # compares both); it just takes ~0.3 ms each, which adds up over a big cache.
         try:
-            return dt.datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc), None
+            return _in_range(dt.datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc))
         except ValueError:
             pass  # e.g. month 13: let dateutil decide, as botocore would
     import dateutil.parser
 
+    if len(value) > _MAX_TIME_CHARS:
+        return None, "it is not a date botocore can parse"
     try:
         parsed = dateutil.parser.parse(value)
     except (ValueError, OverflowError):
         return None, "it is not a date botocore can parse"
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
+    try:
+        offset = parsed.utcoffset()
+    except ValueError:  # "+24:00", "+99:00": dateutil builds the zone, Python refuses to use it
+        return None, "its time zone offset is out of range (a day or more), so botocore cannot compare it"
+    if offset is None:
         return None, "it has no time zone, which botocore cannot compare with the current time"
-    return parsed.astimezone(dt.timezone.utc), None
+    try:
+        utc = parsed.astimezone(dt.timezone.utc)
+    except OverflowError:
+        return None, _EDGE_OF_CALENDAR
+    return _in_range(utc)
+
+
+def _in_range(utc: dt.datetime) -> tuple[dt.datetime | None, str | None]:
+    """Every rule adds or subtracts windows of minutes to days around an expiry: a date so close to
+    year 1 or 9999 that this arithmetic overflows is a problem, not a crash."""
+    try:
+        utc - _TIME_MARGIN, utc + _TIME_MARGIN  # noqa: B018
+    except OverflowError:
+        return None, _EDGE_OF_CALENDAR
+    return utc, None
+
+
+_EDGE_OF_CALENDAR = "it is a date at the very edge of the calendar (year 1 or 9999), not a real expiry"
+
+
+# dateutil walks its input character by character; a real timestamp is ~25 characters
+_MAX_TIME_CHARS = 64
+# the widest window a rule computes around an expiry (refresh windows, "expires in N days", cache ages)
+_TIME_MARGIN = dt.timedelta(days=800)
 
 
 _CANONICAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|UTC)", re.ASCII)

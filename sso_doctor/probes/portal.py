@@ -122,11 +122,14 @@ def load_token(cache_dir: Path | None, start_url: str, session_name: str | None,
         expires = parse_timestamp(token["expiresAt"])
         if expires.tzinfo is None:
             expires = expires.replace(tzinfo=dt.UTC)
+        # inside the try: an offset of +24:00 or more parses, then fails here (ValueError/OverflowError)
+        expired = expires <= now
+        shown = expires.astimezone(dt.UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
     except Exception:  # noqa: BLE001
         return "unreadable", "expiresAt does not parse", None
-    if expires <= now:
-        return "expired", f"expired at {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}", None
-    return "usable", f"expires at {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}", access
+    if expired:
+        return "expired", f"expired at {shown}", None
+    return "usable", f"expires at {shown}", access
 
 
 def _call(fn: Callable[[], Any], secrets: Secrets) -> tuple[Call, Any]:
