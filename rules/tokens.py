@@ -70,12 +70,14 @@ def not_logged_in(ctx: Context) -> Iterator[Finding]:
     """
     cache = ctx.token_cache
     cfg = ctx.parsed_config()
+    index = None
     for g, state in _assessed(ctx):
         if state.state != "missing":
             continue
         path = ctx.show_path(cache.path_for(g.key))
         message = f"Not logged in: there is no SSO token for {_who(g)}; botocore looks for {path}."
-        others = tc.alternatives(g, cache, cfg.sso_sessions)
+        index = index or tc.AlternativeIndex(cache, cfg.sso_sessions)
+        others = tc.alternatives(g, cache, cfg.sso_sessions, index, limit=3)
         if others:
             shown = "; ".join(f"{ctx.show_path(a.file.path)} ({a.description})" for a in others[:3])
             message += (f" A token for the same portal exists under a key this profile does not read: {shown}. "

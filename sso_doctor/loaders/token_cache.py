@@ -25,9 +25,9 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sso_doctor.loaders.aws_config import (
     SsoSession,
@@ -35,6 +35,9 @@ from sso_doctor.loaders.aws_config import (
     _os_reason,  # noqa: PLC2701 - one wording for OS errors
 )
 from sso_doctor.redact import Secrets
+
+if TYPE_CHECKING:
+    from sso_doctor.fixes import Command
 
 # A token file is a few KiB. We refuse to read more than this rather than eat memory on a
 # runaway file (botocore would try to read it all).
@@ -503,12 +506,14 @@ class TokenGroup(NamedTuple):
             return self.session_name
         return self.profile_names[0] if len(self.profiles) == 1 else (self.start_url or "")
 
-    def login_command(self) -> str:
-        from sso_doctor.text import shell_quote
+    def login_command(self) -> Command:
+        """`aws sso login` for this token, built as data (parsing a line per group costs more than the
+        rest of a 5,000-session run)."""
+        from sso_doctor.fixes import run
 
         if self.session_name is not None:
-            return f"aws sso login --sso-session {shell_quote(self.session_name)}"
-        return f"aws sso login --profile {shell_quote(self.profile_names[0])}"
+            return run("aws", "sso", "login", "--sso-session", self.session_name)
+        return run("aws", "sso", "login", "--profile", self.profile_names[0])
 
 
 def group_profiles(settings: Iterable[SsoSettings], sessions: Mapping[str, SsoSession]) -> list[TokenGroup]:
@@ -625,29 +630,63 @@ class Alternative(NamedTuple):
     description: str
 
 
-def alternatives(group: TokenGroup, cache: TokenCache, sessions: Mapping[str, SsoSession]) -> list[Alternative]:
-    """Tokens for the same portal under the other key style or another start-URL spelling."""
+class AlternativeIndex:
+    """Who else holds a token for a portal, worked out once per run: the sso-sessions whose key has a
+    token file, and the token files, by portal. `alternatives()` per group then costs what it returns,
+    not what the whole config and cache hold (5,000 sso-sessions would otherwise take 25 million
+    comparisons)."""
+
+    def __init__(self, cache: TokenCache, sessions: Mapping[str, SsoSession]) -> None:
+        self.sessions: dict[str, list[tuple[str, str]]] = {}  # portal -> [(session name, key with a token)]
+        for name, session in sessions.items():
+            url = session.get("sso_start_url")
+            if url:
+                key = token_cache_key(url, name)
+                if _is_token(cache.file(key)):
+                    self.sessions.setdefault(portal_identity(url), []).append((name, key))
+        self.tokens: dict[str, list[CacheFile]] = {}
+        for f in cache.tokens():
+            if f.start_url:
+                self.tokens.setdefault(portal_identity(f.start_url), []).append(f)
+
+
+def _is_token(f: CacheFile | None) -> bool:
+    return f is not None and f.kind == "token"
+
+
+def alternatives(group: TokenGroup, cache: TokenCache, sessions: Mapping[str, SsoSession],
+                 index: AlternativeIndex | None = None, limit: int | None = None) -> list[Alternative]:
+    """Tokens for the same portal under the other key style or another start-URL spelling.
+
+    Pass one `index` for every group of a run (else each call builds its own); `limit` stops after
+    that many (a message names the first few)."""
     if not group.start_url:
         return []
+    index = index if index is not None else AlternativeIndex(cache, sessions)
     portal = portal_identity(group.start_url)
-    candidates: dict[str, str] = {}
-    if group.session_name is not None:
-        candidates[token_cache_key(group.start_url, None)] = (
-            "the start-URL key that profiles without sso_session use")
-    for name, session in sessions.items():
-        url = session.get("sso_start_url")
-        if name != group.session_name and url and portal_identity(url) == portal:
-            candidates.setdefault(token_cache_key(url, name), f'the key of sso-session "{name}"')
-    for variant in start_url_variants(group.start_url):
-        candidates.setdefault(token_cache_key(variant, None), f"the key of the spelling {variant}")
-    for f in cache.tokens():
-        if f.key != group.key and f.start_url and portal_identity(f.start_url) == portal:
-            candidates.setdefault(f.key, f"a key no profile here uses; its startUrl is {f.start_url}")
+
+    def candidates() -> Iterator[tuple[str, str]]:
+        if group.session_name is not None:
+            yield token_cache_key(group.start_url, None), "the start-URL key that profiles without sso_session use"
+        for name, key in index.sessions.get(portal, ()):
+            if name != group.session_name:
+                yield key, f'the key of sso-session "{name}"'
+        for variant in start_url_variants(group.start_url):
+            yield token_cache_key(variant, None), f"the key of the spelling {variant}"
+        for f in index.tokens.get(portal, ()):
+            yield f.key, f"a key no profile here uses; its startUrl is {f.start_url}"
+
+    seen: set[str] = set()
     found = []
-    for key, description in candidates.items():
+    for key, description in candidates():
+        if key in seen:
+            continue
+        seen.add(key)
         f = cache.file(key)
-        if key != group.key and f is not None and f.kind == "token":
+        if key != group.key and _is_token(f):
             found.append(Alternative(f, description))
+            if limit is not None and len(found) >= limit:
+                break
     return found
 
 
