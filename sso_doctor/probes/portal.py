@@ -22,8 +22,10 @@ from sso_doctor.probes.targets import ProfileClients
 from sso_doctor.redact import Secrets
 
 # Errors that mean "the network path is broken": the probes (SSO5xx) explain those.
+# ResponseTooLarge (probes/bounded.py): the exchange could not complete, like a broken connection.
 NETWORK_ERRORS = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "SSLError",
-                  "ProxyConnectionError", "ConnectionClosedError", "HTTPClientError", "ConnectionError")
+                  "ProxyConnectionError", "ConnectionClosedError", "HTTPClientError", "ConnectionError",
+                  "ResponseTooLarge")
 
 MAX_PARALLEL_ROLE_CALLS = 8
 
