@@ -148,14 +148,23 @@ def find_project_file(start: Path) -> SettingsFile | None:
     """The nearest `.sso-doctor.toml`, or `pyproject.toml` that has a [tool.sso-doctor] table."""
     for folder in (start, *start.parents):
         candidate = folder / PROJECT_FILE
-        if candidate.is_file():
+        if _is_file(candidate):
             return SettingsFile("project", candidate, None, True)
         pyproject = folder / PYPROJECT
-        if pyproject.is_file():
+        if _is_file(pyproject):
             data = _read_toml(pyproject)
             if isinstance(data.get("tool"), dict) and "sso-doctor" in data["tool"]:
                 return SettingsFile("project", pyproject, "[tool.sso-doctor]", True)
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file() that answers False for a path the OS refuses outright (a name too long, a NUL
+    byte): it comes from XDG_CONFIG_HOME or HOME, and a bad value there is not a crash."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -355,7 +364,7 @@ def resolve(
     if not isolated:
         user = user_config_path(env, platform)
         if user is not None:
-            found = user.is_file()
+            found = _is_file(user)
             uf = SettingsFile("user", user, None, found)
             files.append(uf)
             if found:

@@ -11,6 +11,7 @@ byte that was never text).
 from __future__ import annotations
 
 import codecs
+import re
 import sys
 from typing import TextIO
 
@@ -56,32 +57,40 @@ def _json_escape(ch: str) -> str:
     return f"\\u{code:04x}"
 
 
-def fit(text: str, encoding: str | None, fmt: str = "text") -> str:
-    """`text` as it can be written in `encoding`: unchanged when it fits, else with each character the
-    encoding lacks replaced the way `fmt` allows (JSON/SARIF escapes, XML character references,
-    ASCII marks for people)."""
-    encoding = encoding or "utf-8"
+def _fits(text: str, encoding: str) -> bool:
     try:
         text.encode(encoding)
-        return text
+        return True
     except (UnicodeEncodeError, LookupError):
-        pass
-    out: list[str] = []
-    for ch in text:
-        try:
-            ch.encode(encoding)
-            out.append(ch)
-            continue
-        except (UnicodeEncodeError, LookupError):
-            pass
-        surrogate = "\ud800" <= ch <= "\udfff"
-        if fmt in ("json", "sarif"):
-            out.append(_json_escape(ch))  # inside a JSON string (structure is ASCII): still valid, lossless
-        elif fmt == "junit" and not surrogate:
-            out.append(f"&#{ord(ch)};")
-        else:
-            out.append(_ascii_for(ch))
-    return "".join(out)
+        return False
+
+
+# A `$ command` line (text) or annotation part (github, `%0A`-separated) that the encoding cannot
+# carry is no longer right as printed: it becomes a step that needs an edit.
+_COMMAND = re.compile(r"(^|\n|%0A)([ \t]*)\$ ([^\n]*?)(?=$|\n|%0A)")
+
+
+def fit(text: str, encoding: str | None, fmt: str = "text") -> str:
+    """`text` as it can be written in `encoding`: unchanged when it fits, else with each character the
+    encoding lacks replaced the way `fmt` allows. JSON/SARIF/JUnit become pure ASCII (`\\uXXXX`,
+    `&#N;`: valid and lossless in any ASCII-compatible encoding, UTF-8 included); for people, marks
+    turn into ASCII look-alikes, other characters into `?`, and a `$ command` that lost a character
+    is shown as a step that needs an edit."""
+    encoding = encoding or "utf-8"
+    if _fits(text, encoding):
+        return text
+    if fmt in ("json", "sarif"):  # non-ASCII only occurs inside JSON strings, where escapes are valid
+        return "".join(ch if ch < "\x80" else _json_escape(ch) for ch in text)
+    if fmt == "junit":
+        return "".join(ch if ch < "\x80" else "?" if "\ud800" <= ch <= "\udfff" else f"&#{ord(ch)};" for ch in text)
+
+    def demote(m: re.Match[str]) -> str:
+        if _fits(m.group(3), encoding):
+            return m.group(0)
+        return f"{m.group(1)}{m.group(2)}{ASCII_MARKS['✎']} {m.group(3)}"
+
+    text = _COMMAND.sub(demote, text)
+    return "".join(ch if _fits(ch, encoding) else _ascii_for(ch) for ch in text)
 
 
 def protect(stream: TextIO | None = None) -> None:
