@@ -78,7 +78,10 @@ def _clients(profile: str | None, region: str | None, env: Mapping[str, str] | N
             "no region: pass --region with the Identity Center home region, or set `region` in the admin profile"
         )
     config = botocore.config.Config(**RETRY_CONFIG)
-    return session, config
+    from sso_doctor.probes.bounded import BoundedSession
+
+    # every answer read with a cap, like check's (a page of sso-admin or organizations is a few KiB)
+    return BoundedSession(session, per_request=2 * RETRY_CONFIG["read_timeout"]), config
 
 
 def _pages(client: Any, op: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:

@@ -102,7 +102,8 @@ def parse_time(value: object) -> tuple[dt.datetime | None, str | None]:
         # What the CLI and botocore write. dateutil reads these as exactly this UTC time (a test
         # compares both); it just takes ~0.3 ms each, which adds up over a big cache.
         try:
-            return _in_range(dt.datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc))
+            # fromisoformat reads exactly YYYY-MM-DDTHH:MM:SS here, ten times faster than strptime
+            return _in_range(dt.datetime.fromisoformat(value[:19]).replace(tzinfo=dt.timezone.utc))
         except ValueError:
             pass  # e.g. month 13: let dateutil decide, as botocore would
     import dateutil.parser

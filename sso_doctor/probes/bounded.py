@@ -58,9 +58,11 @@ def _size(n: int) -> str:
 class BoundedHttpSession:
     """Wraps botocore's URLLib3Session; every other attribute is the wrapped session's."""
 
-    def __init__(self, inner: Any, deadline: float, limit: int = MAX_BODY_BYTES) -> None:
+    def __init__(self, inner: Any, deadline: float | None, limit: int = MAX_BODY_BYTES,
+                 per_request: float | None = None) -> None:
         self._inner = inner
-        self._deadline = deadline
+        self._deadline = deadline  # one end for every request of a run (check's --timeout) ...
+        self._per_request = per_request  # ... or seconds for each request (admin walks of many pages)
         self._limit = limit
 
     def __getattr__(self, name: str) -> Any:
@@ -74,7 +76,8 @@ class BoundedHttpSession:
             response = self._inner.send(request)
         finally:
             request.stream_output = False
-        response._content = read_body(response.raw, request.url, self._deadline, self._limit)
+        deadline = self._deadline if self._deadline is not None else time.monotonic() + (self._per_request or 60.0)
+        response._content = read_body(response.raw, request.url, deadline, self._limit)
         return response
 
 
@@ -158,9 +161,25 @@ class _Watchdog:
             self._timer.cancel()
 
 
-def install(client: Any, deadline: float, limit: int = MAX_BODY_BYTES) -> Any:
-    """Make `client` (a botocore client) read its response bodies through a BoundedHttpSession."""
+def install(client: Any, deadline: float | None = None, limit: int = MAX_BODY_BYTES,
+            per_request: float | None = None) -> Any:
+    """Make `client` (a botocore or boto3 client) read its response bodies through a BoundedHttpSession:
+    until `deadline` (time.monotonic()), or for `per_request` seconds per request."""
     endpoint = client._endpoint
     if not isinstance(endpoint.http_session, BoundedHttpSession):
-        endpoint.http_session = BoundedHttpSession(endpoint.http_session, deadline, limit)
+        endpoint.http_session = BoundedHttpSession(endpoint.http_session, deadline, limit, per_request)
     return client
+
+
+class BoundedSession:
+    """A boto3 Session whose clients read bounded bodies (the admin commands' session)."""
+
+    def __init__(self, session: Any, per_request: float) -> None:
+        self._session = session
+        self._per_request = per_request
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    def client(self, *args: Any, **kwargs: Any) -> Any:
+        return install(self._session.client(*args, **kwargs), per_request=self._per_request)
