@@ -38,9 +38,11 @@ def _exceptions() -> tuple[type[Exception], type[Exception], type[Exception]]:
 
 @functools.cache
 def _too_large_class() -> type[Exception]:
-    http_client_error, _, _ = _exceptions()
+    from botocore.exceptions import BotoCoreError
 
-    class ResponseTooLarge(http_client_error):  # type: ignore[misc, valid-type]
+    # A BotoCoreError but not an HTTPClientError: botocore retries those as transient, and asking a
+    # server that sent too much to send it again only costs more.
+    class ResponseTooLarge(BotoCoreError):
         fmt = ("The response from {endpoint_url} is larger than {limit_text}; sso-doctor stopped reading it "
                "(a real answer is a few KiB)")
 
@@ -48,7 +50,7 @@ def _too_large_class() -> type[Exception]:
 
 
 def response_too_large(endpoint_url: str, limit: int) -> Exception:
-    return _too_large_class()(endpoint_url=endpoint_url, limit_text=_size(limit), error="response too large")
+    return _too_large_class()(endpoint_url=endpoint_url, limit_text=_size(limit))
 
 
 def _size(n: int) -> str:

@@ -117,3 +117,29 @@ def test_bearer_token_never_follows_a_redirect_to_another_host(tmp_path: Path) -
     # the redirect is an error answer, not a pass: the checks that need the account list say why they did not run
     assert rule(doc, "SSO602")["status"] == "skipped", rule(doc, "SSO602")
     assert "ListAccounts" in rule(doc, "SSO602")["reason"] and "307" in rule(doc, "SSO602")["reason"]
+
+
+@pytest.mark.parametrize("mode", ["endless", "endless-chunked"])
+def test_admin_commands_read_bounded_bodies(tmp_path: Path, mode: str) -> None:
+    """`discover` (boto3's sso-admin client, static admin keys) against an endless body: a clear error."""
+    with HostileServer(mode) as srv:
+        home = tmp_path / "home"
+        (home / ".aws").mkdir(parents=True)
+        env = w.base_env(home, AWS_ENDPOINT_URL=srv.url, AWS_ACCESS_KEY_ID="AKIAHOSTILETEST00000",
+                         AWS_SECRET_ACCESS_KEY="hostile-test-secret-key-0000000000000000", AWS_PROFILE="")
+        env.pop("AWS_PROFILE")
+        cmd = [sys.executable, "-m", "sso_doctor", "discover", "--region", "us-east-1"]
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, cwd=w.ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stderr.close()  # type: ignore[union-attr]
+        requests = len(srv.heads)
+    text = err.decode("utf-8", "replace")
+    assert os.waitstatus_to_exitcode(status) == 2, (out, text)
+    assert "larger than 2 MiB" in text and "Traceback" not in text
+    assert requests == 1  # not retried: asking again only costs more
+    assert usage.ru_maxrss / 1024 < MAX_RSS_MIB
+    assert wall < 15
