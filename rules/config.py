@@ -83,7 +83,10 @@ def config_unparseable(ctx: Context) -> Iterator[Finding]:
     ## How to fix
     Edit the named line. For a BOM, re-save the file as UTF-8 without BOM, e.g.:
 
-        sed -i '1s/^\\xEF\\xBB\\xBF//' ~/.aws/config
+        tail -c +4 ~/.aws/config > ~/.aws/config.nobom && mv ~/.aws/config.nobom ~/.aws/config
+
+    A file saved by Notepad as "Unicode" is UTF-16: convert it (`iconv -f UTF-16 -t UTF-8`), or on
+    Windows save it again from Notepad with Encoding "UTF-8" (not "UTF-8 with BOM").
 
     ## Example
         ✗ SSO102 config-unparseable: ~/.aws/config:14: section [profile dev] appears twice.
@@ -103,15 +106,29 @@ def config_unparseable(ctx: Context) -> Iterator[Finding]:
             )
             continue
         where = f"{shown}:{f.problem.line}" if f.problem.line else shown
-        commands = []
-        if "byte-order mark" in f.problem.cause:
-            commands.append(f"sed -i '1s/^\\xEF\\xBB\\xBF//' {shell_quote(str(f.path))}")
+        commands: list = []
+        q = shell_quote(str(f.path))
+        if "UTF-16" in f.problem.cause:
+            if ctx.platform in ("win32", "cygwin"):
+                commands.append(manual(f'open {shown} in Notepad, then File > Save As with Encoding "UTF-8" '
+                                       '(not "UTF-8 with BOM")'))
+            else:
+                commands.append(fixes.sh(f"iconv -f UTF-16 -t UTF-8 {q} > {q}.utf8 && mv {q}.utf8 {q}"))
+        elif "byte-order mark" in f.problem.cause:
+            if ctx.platform in ("win32", "cygwin"):
+                commands.append(manual(f'open {shown} in Notepad, then File > Save As with Encoding "UTF-8" '
+                                       '(not "UTF-8 with BOM")'))
+            else:
+                # tail drops the 3 BOM bytes with GNU and BSD (macOS) tools alike; `sed -i` differs between them
+                commands.append(fixes.sh(f"tail -c +4 {q} > {q}.nobom && mv {q}.nobom {q}"))
         else:
             commands.append(manual(f"edit {where}"))
         yield config_unparseable.finding(
             f"botocore cannot parse the {f.role} file ({where}): {f.problem.cause}. Every AWS CLI and SDK "
             "call fails with 'Unable to parse config file'.",
-            fix(f"Edit line {f.problem.line} of {shown}." if f.problem.line else f"Repair {shown}.", *commands),
+            fix(f"Save {shown} as UTF-8 without a byte-order mark." if "UTF-16" in f.problem.cause
+                or "byte-order mark" in f.problem.cause
+                else f"Edit line {f.problem.line} of {shown}." if f.problem.line else f"Repair {shown}.", *commands),
             location=Location(path=str(f.path), line=f.problem.line),
         )
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from sso_doctor.context import Context
 from sso_doctor.loaders import token_cache as tc
 from sso_doctor.loaders.aws_config import SsoSettings, resolve_sso
-from sso_doctor.model import Finding, Fix, Location, Rule, Severity, fix, manual, rule
+from sso_doctor.model import Finding, Fix, Location, Rule, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
 
 
@@ -394,7 +394,13 @@ def token_cache_permissions(ctx: Context) -> Iterator[Finding]:
     ## Example
         ! SSO207 token-cache-permissions: 2 token files in ~/.aws/sso/cache are readable or writable
           by other users: 1a2b….json (0644) and 3c4d….json (0664).
+
+    On Windows this check is skipped: NTFS access control lists decide who reads a file, and the
+    POSIX mode Python reports there says nothing about them (every writable file shows as 0666).
     """
+    if ctx.platform in ("win32", "cygwin"):
+        raise SkipRule("POSIX permission bits do not apply on Windows: NTFS access control lists decide who can "
+                       "read the token cache, and they are not checked")
     cache = ctx.token_cache
     d = cache.directory
     if d.state != "ok":

@@ -136,11 +136,14 @@ def run(
         else:
             offline_rules.append(r)
 
+    # Slow machine facts (an `aws --version` that must run) start now, so they overlap the config load.
+    ctx.prefetch(frozenset().union(*(r.needs for r in offline_rules)) if offline_rules else frozenset())
     # Online rules start first, on their own threads: they mostly wait on the network, so their budget
     # runs while the offline rules work, and a black-holed host costs no more than --timeout in total.
     online = _start_online(online_rules, ctx) if online_rules else None
     for r in offline_rules:
         results[r.id] = _run_one(r, ctx)
+    ctx.join_prefetch()
     if online is not None:
         results.update(_collect_online(online, ctx))
 
