@@ -53,8 +53,8 @@ def run(cmd: list[str], env: dict[str, str], cwd: Path, kill_after: float) -> tu
     """(wall seconds, CPU seconds, peak RSS in KiB, exit code, stdout, stderr) of one child process."""
     import threading
 
-    out_f = tempfile.TemporaryFile()
-    err_f = tempfile.TemporaryFile()
+    out_f = tempfile.TemporaryFile()  # noqa: SIM115 - closed below, after the child is reaped
+    err_f = tempfile.TemporaryFile()  # noqa: SIM115
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out_f, stderr=err_f)
     killer = threading.Timer(kill_after, proc.kill)
@@ -65,8 +65,10 @@ def run(cmd: list[str], env: dict[str, str], cwd: Path, kill_after: float) -> tu
     proc.returncode = os.waitstatus_to_exitcode(status)
     out_f.seek(0)
     err_f.seek(0)
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode, out_f.read().decode("utf-8", "replace"), \
-        err_f.read().decode("utf-8", "replace")
+    out, err = out_f.read().decode("utf-8", "replace"), err_f.read().decode("utf-8", "replace")
+    out_f.close()
+    err_f.close()
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode, out, err
 
 
 # --- the inputs ------------------------------------------------------------------------------------

@@ -131,7 +131,7 @@ def _in_range(utc: dt.datetime) -> tuple[dt.datetime | None, str | None]:
     """Every rule adds or subtracts windows of minutes to days around an expiry: a date so close to
     year 1 or 9999 that this arithmetic overflows is a problem, not a crash."""
     try:
-        utc - _TIME_MARGIN, utc + _TIME_MARGIN  # noqa: B018
+        utc - _TIME_MARGIN, utc + _TIME_MARGIN
     except OverflowError:
         return None, _EDGE_OF_CALENDAR
     return utc, None

@@ -20,6 +20,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from typing import Self
 
 
 class HostileServer:
@@ -38,7 +39,7 @@ class HostileServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
-    def __enter__(self) -> HostileServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 

@@ -62,7 +62,7 @@ def cli(home: Path, *args: str, encoding: str | None = None, cwd: Path | None = 
            "LANG": "C.UTF-8"}
     if encoding:
         env["PYTHONIOENCODING"] = encoding
-    return subprocess.run([sys.executable, "-m", "sso_doctor", *args], env=env, cwd=cwd or home.parent,
+    return subprocess.run([sys.executable, "-m", "sso_doctor", *args], env=env, cwd=cwd or home.parent, check=False,
                           capture_output=True, timeout=60)
 
 
@@ -83,7 +83,7 @@ def test_parse_time_reports_a_problem_instead_of_raising(value: str) -> None:
 
 def test_parse_time_still_reads_real_offsets() -> None:
     parsed, problem = parse_time("2026-11-26T20:00:00+05:30")
-    assert problem is None and parsed == dt.datetime(2026, 11, 26, 14, 30, tzinfo=dt.timezone.utc)
+    assert problem is None and parsed == dt.datetime(2026, 11, 26, 14, 30, tzinfo=dt.UTC)
 
 
 def test_foreign_cache_files_with_wild_expiry_break_nothing(tmp_path: Path) -> None:

@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+import online_world as w
 import pytest
 
-import online_world as w
 from tests.adversarial.hostile import HostileServer
 
 TIMEOUT = 2.0
@@ -101,7 +101,7 @@ def test_bearer_token_never_follows_a_redirect_to_another_host(tmp_path: Path) -
         target = f"http://localhost:{elsewhere.port}/steal"
         with HostileServer("redirect", location=target) as portal:
             home, env = hostile_home(tmp_path, portal.url)
-            code, wall, rss, doc, err = run_cli(home, env)
+            code, wall, _rss, doc, err = run_cli(home, env)
             portal_heads = list(portal.heads)
         elsewhere_heads = list(elsewhere.heads)
     assert code in (0, 1), err
