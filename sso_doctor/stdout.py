@@ -90,7 +90,22 @@ def fit(text: str, encoding: str | None, fmt: str = "text") -> str:
         return f"{m.group(1)}{m.group(2)}{ASCII_MARKS['✎']} {m.group(3)}"
 
     text = _COMMAND.sub(demote, text)
+    if fmt == "markdown":
+        text = _comment_out_broken_commands(text, encoding)
     return "".join(ch if _fits(ch, encoding) else _ascii_for(ch) for ch in text)
+
+
+def _comment_out_broken_commands(text: str, encoding: str) -> str:
+    """Markdown shows commands bare in ```sh blocks: one that lost characters becomes a comment, so a
+    pasted block never runs it."""
+    out, fenced = [], False
+    for line in text.split("\n"):
+        if line.startswith("```"):
+            fenced = not fenced
+        elif fenced and not _fits(line, encoding):
+            line = f"# needs an edit (? stands for what this output cannot show): {line}"
+        out.append(line)
+    return "\n".join(out)
 
 
 def protect(stream: TextIO | None = None) -> None:

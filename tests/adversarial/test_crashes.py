@@ -233,3 +233,6 @@ def test_fit_keeps_machine_formats_valid_and_lossless() -> None:
     assert fit("x%0A$ run 'ü'%0A$ ls", "ascii", "github") == "x%0A*edit* run '?'%0A$ ls"
     assert fit("bad \udcff byte", "utf-8") == "bad \\xff byte"
     assert fit("plain", "cp1252") == "plain"
+    md = "Fix:\n\n```sh\naws sso login --profile 'ü→'\naws sso login --profile dev\n```\n"
+    assert fit(md, "cp1252", "markdown") == ("Fix:\n\n```sh\n# needs an edit (? stands for what this output cannot "
+                                             "show): aws sso login --profile 'ü->'\naws sso login --profile dev\n```\n")
