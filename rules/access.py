@@ -40,7 +40,8 @@ def _unfinished(items: list, attr: str) -> str | None:
     for a in items:
         for field, api in _CALLS:
             call = getattr(a, field)
-            if call.state == "pending":
+            # ReadTimeoutError: the read timeout is the budget, and a drip is cut off at the deadline
+            if call.state == "pending" or (call.state == "network" and call.code == "ReadTimeoutError"):
                 return f'{api} for profile "{a.profile}" did not answer within the time budget (--timeout)'
             if call.state == "network" and call.code == "ResponseTooLarge":
                 return f'{api} for profile "{a.profile}" got an answer too large to read: {call.message}'

@@ -66,7 +66,8 @@ CASES = {
     "huge-headers": ("SSO502", "headers are too large"),
     "many-headers": ("SSO502", "headers are too large"),
     "drip": ("SSO601", "did not answer within the time budget"),
-    "drip-headers": ("SSO502", "within the time budget"),
+    # still dripping when the rule reads the probe, or ended by the probe's watchdog just before
+    "drip-headers": ("SSO502", "within the time budget|did not arrive in time"),
 }
 
 
@@ -84,13 +85,15 @@ def test_hostile_server_costs_bounded_memory_and_time(tmp_path: Path, mode: str)
     if mode in ("endless", "endless-chunked", "huge-length", "huge-headers", "many-headers"):
         assert sent_mib > 2, f"the server only got to send {sent_mib:.1f} MiB: the case proves nothing"
     said = messages(doc) + "\n" + "\n".join(r.get("reason") or "" for r in doc["rules"])
-    assert words in said, said
+    alternatives = words.split("|")
+    assert any(a in said for a in alternatives), said
     if rule_id == "SSO601":  # the access checks say why they did not run; none of them passed
         for r in ("SSO601", "SSO602", "SSO603", "SSO604", "SSO605"):
             assert rule(doc, r)["status"] == "skipped", rule(doc, r)
-            assert words in rule(doc, r)["reason"]
+            assert any(a in rule(doc, r)["reason"] for a in alternatives)
     else:
-        assert any(f["rule_id"] == rule_id and words in f["message"] for f in doc["findings"]), messages(doc)
+        assert any(f["rule_id"] == rule_id and any(a in f["message"] for a in alternatives)
+                   for f in doc["findings"]), messages(doc)
 
 
 def test_bearer_token_never_follows_a_redirect_to_another_host(tmp_path: Path) -> None:
