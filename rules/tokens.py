@@ -40,7 +40,7 @@ def _token_location(ctx: Context, g: tc.TokenGroup) -> Location:
 
 
 def _login(g: tc.TokenGroup, summary: str = "Log in again.") -> Fix:
-    return fix(summary, g.login_command())
+    return fix(summary, g.login_step())
 
 
 # IAM Identity Center ends a user's session 8 hours after sign-in unless the administrator set another
@@ -355,7 +355,7 @@ def token_cache_corrupt(ctx: Context) -> Iterator[Finding]:
         remove = manual(f"rm -r {path}") if f.kind == "not-a-file" else f"rm {path}"
         yield token_cache_corrupt.finding(
             f"The SSO token file of {_who(g)}, {ctx.show_path(f.path)}, is unusable: {state.problem}.",
-            fix("Remove the broken file and log in again.", remove, g.login_command()),
+            fix("Remove the broken file and log in again.", remove, g.login_step()),
             subject=g.subject,
             location=Location(path=str(f.path)),
         )

@@ -510,9 +510,16 @@ class TokenGroup(NamedTuple):
             return self.session_name
         return self.profile_names[0] if len(self.profiles) == 1 else (self.start_url or "")
 
-    def login_command(self) -> Command:
-        """`aws sso login` for this token, built as data (parsing a line per group costs more than the
-        rest of a 5,000-session run)."""
+    def login_command(self) -> str:
+        from sso_doctor.text import shell_quote
+
+        if self.session_name is not None:
+            return f"aws sso login --sso-session {shell_quote(self.session_name)}"
+        return f"aws sso login --profile {shell_quote(self.profile_names[0])}"
+
+    def login_step(self) -> Command:
+        """`aws sso login` for this token as a fix step, built as data (parsing the line for each of
+        5,000 groups cost more than the rest of the run)."""
         from sso_doctor.fixes import run
 
         if self.session_name is not None:
