@@ -16,7 +16,7 @@ from sso_doctor.loaders import ca_bundle
 from sso_doctor.loaders.aws_config import MAX_CONFIG_BYTES
 from sso_doctor.loaders.ca_bundle import MAX_BUNDLE_BYTES
 
-NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 PROFILE = ("[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n"
            "region = us-east-1\n\n[sso-session corp]\nsso_start_url = https://d-1234567890.awsapps.com/start\n"
            "sso_region = us-east-1\n\n")
@@ -102,4 +102,4 @@ def test_alternatives_still_named_with_many_sessions_on_one_portal(tmp_path: Pat
                                            all_profiles=True, select=("SSO201",)))
     not_logged_in = findings(out, "SSO201")
     assert len(not_logged_in) == 299
-    assert all(f'the key of sso-session "s7"' in f.message and key in f.message for f in not_logged_in)
+    assert all('the key of sso-session "s7"' in f.message and key in f.message for f in not_logged_in)
