@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Sequence
@@ -172,7 +171,7 @@ def unreadable_config(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO104", "profile-not-found", Severity.ERROR, needs=("config", "env"))
+@rule("SSO104", "profile-not-found", Severity.ERROR, needs=("config", "env"), requires=("parsed_config",))
 def profile_not_found(ctx: Context) -> Iterator[Finding]:
     """A selected profile does not exist in the config or credentials file.
 
@@ -219,7 +218,7 @@ def profile_not_found(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO123", "no-profile-selected", Severity.WARNING, needs=("config", "env"))
+@rule("SSO123", "no-profile-selected", Severity.WARNING, needs=("config", "env"), requires=("parsed_config",))
 def no_profile_selected(ctx: Context) -> Iterator[Finding]:
     """Nothing selects a profile and there is no `default` profile, while SSO profiles exist.
 
@@ -289,7 +288,7 @@ def _group(items: Iterable[tuple[object, Profile]]) -> dict[object, list[Profile
 
 def _profiles_evidence(profiles: Sequence[Profile], **extra: str) -> dict[str, str]:
     """Evidence naming every profile a finding covers (the message names only the first few)."""
-    return {"profiles": json.dumps([p.name for p in profiles]), **extra}
+    return {"profiles": [p.name for p in profiles], **extra}
 
 
 def _subject_phrase(profiles: Sequence[Profile]) -> str:
@@ -520,7 +519,7 @@ def _ignored_hint(ctx: Context, ignored: Sequence[IgnoredSection], kind: str, na
     return ""
 
 
-@rule("SSO103", "section-ignored", Severity.WARNING, needs=("config",))
+@rule("SSO103", "section-ignored", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def section_ignored(ctx: Context) -> Iterator[Finding]:
     """A section of the config or credentials file is silently ignored or misread by botocore.
 
@@ -586,7 +585,7 @@ def section_ignored(ctx: Context) -> Iterator[Finding]:
                 "Rename the sections so botocore reads them.", *commands),
             subject=first.name or first.section.header,
             location=_section_location(path, first.section),
-            evidence={"sections": json.dumps([ig.section.header for ig in items])},
+            evidence={"sections": [ig.section.header for ig in items]},
         )
 
 
@@ -613,7 +612,7 @@ def _action(ig: IgnoredSection, it: bool = False) -> str:
     return f"rename {header} to [{ig.suggestion}]"
 
 
-@rule("SSO105", "sso-session-not-found", Severity.ERROR, needs=("config",))
+@rule("SSO105", "sso-session-not-found", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def sso_session_not_found(ctx: Context) -> Iterator[Finding]:
     """A profile refers to an `[sso-session]` that does not exist.
 
@@ -718,7 +717,7 @@ def _missing_sso_key(ctx: Context, the_rule: Rule, key: str, what: str, placehol
                 "aws configure sso-session"),
             subject=session.name,
             location=_section_location(session.path, session.section),
-            evidence=_profiles_evidence(broken, missing=key),
+            evidence=_profiles_evidence(broken, missing=[key]),
         )
 
     for credentials, profiles in _group(legacy).items():
@@ -741,7 +740,7 @@ def _missing_sso_key(ctx: Context, the_rule: Rule, key: str, what: str, placehol
             severity=None if credentials else Severity.WARNING,
             subject=first.name,
             location=_profile_location(cfg, first),
-            evidence=_profiles_evidence(profiles, missing=key),
+            evidence=_profiles_evidence(profiles, missing=[key]),
         )
 
 
@@ -775,7 +774,7 @@ def botocore_refusal(cfg: AwsConfig, p: Profile) -> str | None:
     return None
 
 
-@rule("SSO106", "missing-start-url", Severity.ERROR, needs=("config",))
+@rule("SSO106", "missing-start-url", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def missing_start_url(ctx: Context) -> Iterator[Finding]:
     """An SSO profile or sso-session has no `sso_start_url`.
 
@@ -805,7 +804,7 @@ def missing_start_url(ctx: Context) -> Iterator[Finding]:
                                 "<start URL>")
 
 
-@rule("SSO107", "missing-sso-region", Severity.ERROR, needs=("config",))
+@rule("SSO107", "missing-sso-region", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def missing_sso_region(ctx: Context) -> Iterator[Finding]:
     """An SSO profile or sso-session has no `sso_region`.
 
@@ -837,7 +836,7 @@ def missing_sso_region(ctx: Context) -> Iterator[Finding]:
                                 "<home region>")
 
 
-@rule("SSO108", "incomplete-sso-profile", Severity.ERROR, needs=("config", "env"))
+@rule("SSO108", "incomplete-sso-profile", Severity.ERROR, needs=("config", "env"), requires=("parsed_config",))
 def incomplete_sso_profile(ctx: Context) -> Iterator[Finding]:
     """An SSO profile lacks `sso_account_id` or `sso_role_name`, or a selected profile can only log in.
 
@@ -911,11 +910,11 @@ def incomplete_sso_profile(ctx: Context) -> Iterator[Finding]:
             severity=None if is_selected else Severity.WARNING,
             subject=first.name,
             location=_profile_location(cfg, first),
-            evidence=_profiles_evidence(profiles, missing=", ".join(missing)),
+            evidence=_profiles_evidence(profiles, missing=list(missing)),
         )
 
 
-@rule("SSO109", "inconsistent-sso-values", Severity.ERROR, needs=("config",))
+@rule("SSO109", "inconsistent-sso-values", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def inconsistent_sso_values(ctx: Context) -> Iterator[Finding]:
     """A profile repeats a key of its sso-session, with a different value (or the same one).
 
@@ -1000,7 +999,7 @@ def inconsistent_sso_values(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO110", "legacy-sso-profile", Severity.INFO, needs=("config",))
+@rule("SSO110", "legacy-sso-profile", Severity.INFO, needs=("config",), requires=("parsed_config",))
 def legacy_sso_profile(ctx: Context) -> Iterator[Finding]:
     """A profile configures SSO inline (legacy) instead of through an `[sso-session]`.
 
@@ -1097,7 +1096,7 @@ def _new_session_name(url: str, taken: set[str]) -> str:
     return candidate
 
 
-@rule("SSO116", "duplicate-default-profile", Severity.WARNING, needs=("config",))
+@rule("SSO116", "duplicate-default-profile", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def duplicate_default_profile(ctx: Context) -> Iterator[Finding]:
     """The config file has both `[default]` and `[profile default]`.
 
@@ -1147,7 +1146,7 @@ def duplicate_default_profile(ctx: Context) -> Iterator[Finding]:
                        f"{winner.line}), then delete [{loser.header}]")),
             subject="default",
             location=_section_location(cfg.config.path, loser),
-            evidence={"lost_keys": ", ".join(lost)},
+            evidence={"lost_keys": list(lost)},
         )
 
 
@@ -1197,7 +1196,7 @@ def credential_sources(cfg: AwsConfig, p: Profile) -> list[tuple[str, Value]]:
     return out
 
 
-@rule("SSO117", "conflicting-credential-sources", Severity.WARNING, needs=("config",))
+@rule("SSO117", "conflicting-credential-sources", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def conflicting_credential_sources(ctx: Context) -> Iterator[Finding]:
     """An SSO profile also configures another way to get credentials.
 
@@ -1275,7 +1274,7 @@ def conflicting_credential_sources(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO118", "static-keys-alongside-sso", Severity.WARNING, needs=("config",))
+@rule("SSO118", "static-keys-alongside-sso", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def static_keys_alongside_sso(ctx: Context) -> Iterator[Finding]:
     """The credentials file holds long-lived access keys next to your SSO setup.
 

@@ -74,7 +74,8 @@ def _refresh_caveat(ctx: Context, g: tc.TokenGroup, f: tc.CacheFile | None) -> t
             "revoked; then log in again.", False)
 
 
-@rule("SSO201", "not-logged-in", Severity.ERROR, needs=("config", "token_cache"))
+@rule("SSO201", "not-logged-in", Severity.ERROR, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def not_logged_in(ctx: Context) -> Iterator[Finding]:
     """A selected SSO profile has no cached token: you are not logged in.
 
@@ -128,7 +129,8 @@ def _expired_message(ctx: Context, g: tc.TokenGroup, state: tc.TokenState) -> st
     return f"The SSO token for {_who(g)} expired at {tc.when(state.expires_at, ctx.now)}"
 
 
-@rule("SSO202", "token-expired", Severity.ERROR, needs=("config", "token_cache"))
+@rule("SSO202", "token-expired", Severity.ERROR, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def token_expired(ctx: Context) -> Iterator[Finding]:
     """The cached SSO token has expired and botocore cannot refresh it.
 
@@ -180,7 +182,8 @@ def _valid_elsewhere(ctx: Context, g: tc.TokenGroup, cache: tc.TokenCache) -> st
             f"profile: only `{g.login_command()}` writes the key it reads.")
 
 
-@rule("SSO203", "token-expired-refreshable", Severity.INFO, needs=("config", "token_cache"))
+@rule("SSO203", "token-expired-refreshable", Severity.INFO, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def token_expired_refreshable(ctx: Context) -> Iterator[Finding]:
     """The cached SSO token has expired, but botocore will refresh it on the next call.
 
@@ -223,7 +226,8 @@ def token_expired_refreshable(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO204", "token-expiring-soon", Severity.WARNING, needs=("config", "token_cache"))
+@rule("SSO204", "token-expiring-soon", Severity.WARNING, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def token_expiring_soon(ctx: Context) -> Iterator[Finding]:
     """The cached SSO token expires within botocore's 15 minute refresh window.
 
@@ -271,7 +275,8 @@ def token_expiring_soon(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("SSO205", "registration-expired", Severity.WARNING, needs=("config", "token_cache"))
+@rule("SSO205", "registration-expired", Severity.WARNING, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def registration_expired(ctx: Context) -> Iterator[Finding]:
     """The client registration behind an sso-session's token has expired or expires within 7 days.
 
@@ -318,7 +323,8 @@ def registration_expired(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO206", "token-cache-corrupt", Severity.ERROR, needs=("config", "token_cache"))
+@rule("SSO206", "token-cache-corrupt", Severity.ERROR, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def token_cache_corrupt(ctx: Context) -> Iterator[Finding]:
     """The token file a selected profile reads is unusable.
 
@@ -479,7 +485,8 @@ def token_cache_ownership(ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("SSO209", "token-config-mismatch", Severity.WARNING, needs=("config", "token_cache"))
+@rule("SSO209", "token-config-mismatch", Severity.WARNING, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def token_config_mismatch(ctx: Context) -> Iterator[Finding]:
     """The cached token was issued for another start URL or region than the config now names.
 
@@ -534,7 +541,7 @@ def token_config_mismatch(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO210", "start-url-variants", Severity.WARNING, needs=("config",))
+@rule("SSO210", "start-url-variants", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def start_url_variants(ctx: Context) -> Iterator[Finding]:
     """Legacy profiles spell the same access portal differently, so each spelling needs its own login.
 
@@ -585,7 +592,8 @@ def start_url_variants(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO211", "stale-role-credentials", Severity.INFO, needs=("config", "token_cache"))
+@rule("SSO211", "stale-role-credentials", Severity.INFO, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def stale_role_credentials(ctx: Context) -> Iterator[Finding]:
     """The AWS CLI still has cached role credentials although the SSO token has expired.
 

@@ -313,7 +313,7 @@ def aws_cli_v1(ctx: Context) -> Iterator[Finding]:
     yield aws_cli_v1.finding(message, the_fix, location=Location(path=exe.path), evidence=evidence)
 
 
-@rule("SSO403", "cli-without-sso-session", Severity.ERROR, needs=("cli", "config", "env"))
+@rule("SSO403", "cli-without-sso-session", Severity.ERROR, needs=("cli", "config", "env"), requires=("parsed_config",))
 def cli_without_sso_session(ctx: Context) -> Iterator[Finding]:
     """The AWS CLI is older than 2.9.0 but the config uses `[sso-session]` sections.
 
@@ -479,7 +479,8 @@ def _wsl_browser_steps(env: LoginEnv) -> list[str | Command]:
     return steps
 
 
-@rule("SSO406", "headless-pkce-login", Severity.WARNING, needs=("cli", "login_env", "config", "env"))
+@rule("SSO406", "headless-pkce-login", Severity.WARNING, needs=("cli", "login_env", "config", "env"),
+      requires=("parsed_config", "sso_profile"))
 def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
     """A selected profile will log in through a browser (PKCE) where no usable browser is.
 
@@ -559,7 +560,8 @@ def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("SSO407", "cli-partition-regression", Severity.WARNING, needs=("cli", "config", "env"))
+@rule("SSO407", "cli-partition-regression", Severity.WARNING, needs=("cli", "config", "env"),
+      requires=("parsed_config", "sso_profile"))
 def cli_partition_regression(ctx: Context) -> Iterator[Finding]:
     """The AWS CLI version has known login bugs for China, GovCloud and EUSC start URLs.
 
@@ -572,6 +574,16 @@ def cli_partition_regression(ctx: Context) -> Iterator[Finding]:
     ## Why it matters
     2.35.13 started following vanity start URLs and deriving `sso_region`; it broke logins outside the
     commercial partition. 2.35.15, 2.36.1 and 2.36.4 fixed the China, EUSC and GovCloud cases.
+
+    Source: the AWS CLI v2 changelog, https://github.com/aws/aws-cli/blob/v2/CHANGELOG.rst
+    - 2.35.13: "enhancement:sso: Add support for vanity URLs as SSO start URLs. The CLI now follows
+      redirects to discover the AWS-owned IAM Identity Center endpoint and derives the SSO region
+      automatically."
+    - 2.35.15: "bugfix:``sso``: Fix SSO login failure for non-commercial partition URLs (China and EUSC)"
+    - 2.36.1: "bugfix:``sso``: Fix SSO login failure in the EUSC partition by adding the issuer domain
+      ``identitycenter.amazonaws.eu`` to the SSO start URL resolver allowlist."
+    - 2.36.4: "bugfix:``sso``: Fix SSO login failure in the GovCloud partition by adding the issuer
+      domain ``identitycenter.us-gov.amazonaws.com`` to the SSO start URL resolver allowlist."
 
     ## How to fix
     Upgrade to 2.36.4 or later:
@@ -599,7 +611,8 @@ def cli_partition_regression(ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("SSO408", "vanity-url-needs-newer-cli", Severity.WARNING, needs=("cli", "config", "env"))
+@rule("SSO408", "vanity-url-needs-newer-cli", Severity.WARNING, needs=("cli", "config", "env"),
+      requires=("parsed_config", "sso_profile"))
 def vanity_url_needs_newer_cli(ctx: Context) -> Iterator[Finding]:
     """A start URL on your own domain needs AWS CLI 2.35.13 or later.
 
@@ -617,6 +630,11 @@ def vanity_url_needs_newer_cli(ctx: Context) -> Iterator[Finding]:
     Such a vanity URL only redirects to the real access portal. CLIs before 2.35.13 do not follow the
     redirect: they send the vanity URL to IAM Identity Center as is, and the login fails or the token
     is cached under a URL no SDK will look for.
+
+    Source: the AWS CLI v2 changelog, https://github.com/aws/aws-cli/blob/v2/CHANGELOG.rst
+    - 2.35.13: "enhancement:sso: Add support for vanity URLs as SSO start URLs. The CLI now follows
+      redirects to discover the AWS-owned IAM Identity Center endpoint and derives the SSO region
+      automatically."
 
     ## How to fix
     Put the portal URL from the IAM Identity Center console into the config, or upgrade the CLI:
@@ -690,7 +708,7 @@ def unparseable_cli_version(ctx: Context) -> Iterator[Finding]:
         fix("See what this aws is and try it yourself, then reinstall AWS CLI v2.", _list_aws(ctx), "aws --version",
             *install_v2_commands(ctx, exe)),
         location=Location(path=exe.path),
-        evidence={"exit code": str(exe.exit_code)} if exe.exit_code is not None else {},
+        evidence={"exit code": exe.exit_code} if exe.exit_code is not None else {},
     )
 
 

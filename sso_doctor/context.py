@@ -64,6 +64,8 @@ class Context:
         self.env: Mapping[str, str] = dict(os.environ if env is None else env)
         self.now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
         self.secrets = Secrets()
+        # the needs of the online rules of this run (set by the engine); None: not known
+        self.scheduled_needs: frozenset[str] | None = None
 
     # --- the machine ------------------------------------------------------------------------------
 
@@ -148,7 +150,7 @@ class Context:
             raise SkipRule("only `sso-doctor triage` runs the administrator checks")
         from sso_doctor import admin
 
-        return admin.triage(request)
+        return admin.triage(request, budget=max(0.1, self.settings.timeout))
 
     # --- SSO token cache (loaders/token_cache.py) -----------------------------------------------------
 

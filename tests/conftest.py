@@ -152,3 +152,16 @@ def awscli_v1() -> Path:
     if os.name != "posix":  # pragma: no cover - the venv layout below is POSIX's
         pytest.skip("the cached AWS CLI v1 virtualenv is built with a POSIX layout")
     return real_awscli_v1_venv() / "bin" / "aws"
+
+
+# --- figures a test wants in the summary even when it passes ------------------------------------------
+# tests/test_explain_corpus.py scores `sso-doctor explain` on the real-world corpus and puts its top-1 /
+# top-3 figures on config.summary_lines; they are printed at the end of every run that includes it.
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001
+    lines = getattr(config, "summary_lines", None)
+    if lines:
+        terminalreporter.write_sep("-", "figures")
+        for line in lines:
+            terminalreporter.write_line(line)
