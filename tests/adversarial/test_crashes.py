@@ -143,9 +143,12 @@ def test_deeply_nested_pyproject_is_a_clear_error(tmp_path: Path) -> None:
     project = tmp_path / "repo"
     project.mkdir()
     (project / "pyproject.toml").write_text("[tool.sso-doctor]\nselect = " + "[" * 5000 + "]" * 5000 + "\n")
-    p = cli(home, "check", "--offline", cwd=project)
-    assert p.returncode == 2
-    assert b"nested too deeply" in p.stderr and b"internal error" not in p.stderr
+    # applied when linting files from the project, or named with --settings
+    for args in (["check", "--offline", "--config", str(home / ".aws" / "config")],
+                 ["check", "--offline", "--settings", str(project / "pyproject.toml")]):
+        p = cli(home, *args, cwd=project)
+        assert p.returncode == 2, (args, p.stdout, p.stderr)
+        assert b"nested too deeply" in p.stderr and b"internal error" not in p.stderr
 
 
 def test_huge_settings_file_is_refused(tmp_path: Path) -> None:
