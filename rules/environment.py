@@ -410,6 +410,7 @@ def ca_variable_ignored(ctx: Context) -> Iterator[Finding]:
         if not value or value == certifi_path:
             continue
         if var in _IGNORED_CA_FIX:
+            # a POSIX shell can name the variable; the others get its value
             commands: list[str | Command] = [_IGNORED_CA_FIX[var]]
         else:
             commands = [manual('cat "$SSL_CERT_DIR"/*.pem > "$HOME/.aws/ca-bundle.pem" && '

@@ -9,6 +9,7 @@ one finding.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 from sso_doctor.context import Context
@@ -368,10 +369,15 @@ def token_cache_corrupt(ctx: Context) -> Iterator[Finding]:
 
 
 def _in_cache(ctx: Context, path) -> str:
-    """A cache path for a command: `~/.aws/sso/cache/<name>` (botocore always uses HOME), quoted."""
+    """A cache path for a command: `~/.aws/sso/cache/<name>` (botocore's `~`), quoted. On Windows,
+    `"$HOME/.aws/…"`, which each shell renders as its own name for the profile folder."""
     shown = ctx.show_path(path)
     if shown.startswith("~/"):
         return "~/" + shell_quote(shown[2:])
+    if shown.startswith("%USERPROFILE%\\"):
+        rest = shown[len("%USERPROFILE%\\"):].replace("\\", "/")
+        if re.fullmatch(r"[A-Za-z0-9_.@+=:,/-]+", rest):
+            return f'"$HOME/{rest}"'
     return shell_quote(str(path))
 
 

@@ -43,6 +43,20 @@ class Format(str, enum.Enum):
     json = "json"
 
 
+class FixShell(str, enum.Enum):
+    """The shells fix commands are rendered for (sso_doctor.fixes.SHELLS)."""
+
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+    cmd = "cmd"
+
+
+_SHELL_HELP = ("Write fix commands for this shell (bash, zsh, fish, powershell, cmd). Default: detected "
+               "(Windows: the parent process, Git Bash, PSModulePath, ComSpec; elsewhere $SHELL).")
+
+
 class Color(str, enum.Enum):
     auto = "auto"
     always = "always"
@@ -204,6 +218,7 @@ def check(
         typer.Option("--redact/--no-redact", help="Replace account ids, start URLs, user and host names with "
                      "stable placeholders (default: on for markdown, off otherwise). Secrets are always masked."),
     ] = None,
+    shell: Annotated[Optional[FixShell], typer.Option("--shell", help=_SHELL_HELP, show_default=False)] = None,
 ) -> None:
     """Check this machine's AWS SSO setup (or lint the given AWS config files) and print what is wrong,
     with the commands that fix it. Settings: the user file, and [tool.sso-doctor] in pyproject.toml or
@@ -234,6 +249,7 @@ def check(
             baseline=str(baseline) if baseline else None,
             write_baseline=str(write_baseline) if write_baseline else None,
             isolated=isolated,
+            shell=shell.value if shell is not None else None,
             settings_file=str(settings_file) if settings_file else None,
         )
         if show_settings:
@@ -328,6 +344,7 @@ def explain(
                                         "you saw, in quotes; `-` reads the message (or a whole terminal "
                                         "session) from stdin.")],
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    shell: Annotated[Optional[FixShell], typer.Option("--shell", help=_SHELL_HELP, show_default=False)] = None,
 ) -> None:
     """Show a rule's documentation, or tell which rules explain a pasted error message."""
     import re
@@ -348,12 +365,16 @@ def explain(
                 "needs": sorted(r.needs), "summary": r.summary, "doc": r.doc}})
             return
         needs = ", ".join(sorted(r.needs)) or "nothing"
+        from sso_doctor import fixes
+        from sso_doctor.platform import for_run
+
+        chosen = shell.value if shell is not None else for_run(os.environ).shell
         typer.echo(f"{r.id} {r.slug} (default severity: {r.severity.label}; needs: {needs})\n")
         if r.requires:
             from sso_doctor.requirements import describe
 
             typer.echo("Runs only when " + "; ".join(describe(x) for x in r.requires) + ".\n")
-        typer.echo(r.doc)
+        typer.echo(fixes.render_doc(r.doc, chosen))
         return
     if re.fullmatch(r"(?i)sso\d{1,4}|[a-z0-9]+(-[a-z0-9]+)+", what.strip()):
         hint = did_you_mean(what, [x.id for x in ALL_RULES] + [x.slug for x in ALL_RULES])
@@ -461,15 +482,16 @@ def sessions_command(
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show each cache file (its SHA-1 name), "
                                           "region, start URL and client registration.")] = False,
+    shell: Annotated[Optional[FixShell], typer.Option("--shell", help=_SHELL_HELP, show_default=False)] = None,
 ) -> None:
     """A table of every sso-session, legacy start URL, profile pointing at a missing sso-session and cached
     SSO token: state, expiry, whether botocore can refresh it, the profiles, and the exact login command.
     Read-only; never prints a token."""
     from sso_doctor import sessions
-    from sso_doctor.context import Context
+    from sso_doctor.context import Context, RunSettings
 
     try:
-        ctx = Context(now=_now_from_env())
+        ctx = Context(RunSettings(extra={"shell": shell.value} if shell is not None else {}), now=_now_from_env())
     except UsageProblem as e:
         raise _die(str(e)) from None
     stdout.write(sessions.render(ctx, output_format.value, verbose=verbose), output_format.value)

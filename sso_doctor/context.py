@@ -18,7 +18,15 @@ from sso_doctor.model import SkipRule
 from sso_doctor.redact import Secrets
 
 if TYPE_CHECKING:  # the loaders themselves are imported on first use, inside each property
-    from sso_doctor.loaders import ca_bundle, cli_version, environment, login_env, token_cache
+    from sso_doctor.loaders import (
+        ca_bundle,
+        cli_version,
+        environment,
+        login_env,
+        os_trust,
+        token_cache,
+    )
+    from sso_doctor.platform import Platform
 
 
 SECRET_CONFIG_KEYS = ("aws_secret_access_key", "aws_session_token", "aws_security_token")
@@ -37,18 +45,6 @@ class RunSettings:
     config_file: str | None = None
     credentials_file: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
-
-
-def _home_from(env: Mapping[str, str]) -> str | None:
-    """HOME as os.path.expanduser finds it: $HOME, else the password database."""
-    if env.get("HOME"):
-        return env["HOME"]
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.getuid()).pw_dir or None
-    except (KeyError, ImportError, OSError):
-        return None
 
 
 class Context:
@@ -70,8 +66,23 @@ class Context:
     # --- the machine ------------------------------------------------------------------------------
 
     @cached_property
+    def os(self) -> Platform:
+        """Home, paths, shell and OS facts for this run (sso_doctor/platform.py), from env + platform."""
+        from sso_doctor.platform import Platform
+
+        return Platform(self.platform, self.env)
+
+    @cached_property
     def home(self) -> str | None:
-        return _home_from(self.env)
+        """`~` as botocore expands it on this OS (Windows: %USERPROFILE%, never $HOME), as the host
+        opens it; None when the OS cannot tell."""
+        home = self.os.home
+        return str(self.os.host_path(home)) if home else None
+
+    @property
+    def shell(self) -> str:
+        """The shell fix commands are rendered for: `extra["shell"]` (--shell), else the detected one."""
+        return str(self.settings.extra.get("shell") or self.os.shell)
 
     @cached_property
     def config(self) -> aws_config.AwsConfig:
@@ -80,7 +91,7 @@ class Context:
             env["AWS_CONFIG_FILE"] = self.settings.config_file
         if self.settings.credentials_file:
             env["AWS_SHARED_CREDENTIALS_FILE"] = self.settings.credentials_file
-        config = aws_config.load(env, self.home)
+        config = aws_config.load(env, self.home, self.os.with_env(env))
         # Static keys in the files are secrets too: registered for the output's second line of defence.
         for profile in config.profiles.values():
             if profile.values.keys().isdisjoint(SECRET_CONFIG_KEYS):
@@ -132,10 +143,8 @@ class Context:
         return tuple(aws_config.resolve_sso(p, cfg.sso_sessions) for p in self.selected_profiles() if p.has_sso_keys)
 
     def show_path(self, path: object) -> str:
-        """A path for a message: ~/... under HOME, else as is."""
-        from sso_doctor.text import tilde
-
-        return tilde(str(path), self.home)
+        """A path for a message, in the user's own form: ~/... (POSIX), %USERPROFILE%\\... (Windows)."""
+        return self.os.show(path)
 
     def is_selected(self, profile_name: str) -> bool:
         return profile_name in self.selected_names
@@ -159,7 +168,7 @@ class Context:
         """~/.aws/sso/cache and ~/.aws/cli/cache; every secret read is registered with ctx.secrets."""
         from sso_doctor.loaders import token_cache  # imported here so this block merges on its own
 
-        return token_cache.load(self.home, self.secrets)
+        return token_cache.load(self.home, self.secrets, self.os)
 
     @cached_property
     def token_assessment(self) -> tuple:
@@ -189,6 +198,14 @@ class Context:
 
         profiles = self.config.profiles
         return ca_bundle.load(self.env, [(n, profiles.get(n)) for n in self.selected_names], cwd=os.getcwd())
+
+    @cached_property
+    def os_trust_store(self) -> os_trust.OsTrustStore:
+        """The OS certificate store (Windows ROOT/CA, macOS System keychains), read on first use and
+        time-boxed; tests only: `extra["os_trust_store"]` or SSO_DOCTOR_OS_TRUST_STORE name a PEM file."""
+        from sso_doctor.loaders import os_trust
+
+        return os_trust.load(self.os, injected=self.settings.extra.get("os_trust_store"))
 
     # --- AWS CLI on PATH and login environment (loaders/cli_version.py, loaders/login_env.py) ---------
 
@@ -223,10 +240,13 @@ class Context:
     def prefetch(self, needs: frozenset[str] | set[str]) -> None:
         """Start the slow loaders the selected rules need, on threads, before the rules run.
 
-        Only the `aws` discovery is worth it: where a version cannot be read from the install layout,
-        `aws --version` starts a process (a Python-based CLI v1 takes ~0.4 s) that can run while this
-        process reads the config. Loading twice is impossible: `aws_cli` joins the thread.
+        The `aws` discovery and the other consumers' version probes (SSO8xx): where a version cannot be
+        read statically, `aws --version` (a Python-based CLI v1 takes ~0.4 s) or `terraform version` start
+        processes that can run while this process reads the config. Loading twice is impossible: `aws_cli`
+        joins its thread, `consumers` its probes'.
         """
+        if "consumers" in needs:
+            self.start_consumers()  # other tools' version probes (SSO8xx), on their own threads
         if "cli" not in needs or "aws_cli" in self.__dict__ or "_aws_cli_thread" in self.__dict__:
             return
         import threading
@@ -246,6 +266,8 @@ class Context:
     def join_prefetch(self) -> None:
         """Wait for what `prefetch` started, even when no rule asked for it: a hung `aws` is killed at its
         deadline by the loader, never left running after sso-doctor exits."""
+        if "_consumer_probes" in self.__dict__:
+            self._consumer_probes.finish()  # each probe's thread kills its tool at the deadline
         if "_aws_cli_thread" in self.__dict__:
             try:
                 self.aws_cli  # noqa: B018 - joins the thread
@@ -272,6 +294,38 @@ class Context:
         from sso_doctor.loaders import login_env
 
         return login_env.load(self.env, root=self.root, platform=self.platform)
+
+    # --- other consumers of ~/.aws: SDKs, tools, IDE toolkits (loaders/consumers.py) ------------------
+
+    def start_consumers(self) -> None:
+        """Launch the executed version probes now so they overlap the config load (the engine calls this)."""
+        self._consumer_probes  # noqa: B018
+
+    @cached_property
+    def _consumer_probes(self) -> Any:
+        from sso_doctor.loaders import consumers
+
+        cwd = self.settings.extra.get("cwd") or self.env.get("SSO_DOCTOR_CWD")
+        if not cwd:
+            try:
+                cwd = os.getcwd()
+            except OSError:
+                cwd = ""
+        return consumers.start(self.env, home=self.home, cwd=str(cwd), platform=self.platform,
+                               offline=self.settings.offline)
+
+    @cached_property
+    def consumers(self) -> Any:
+        """Other consumers found here (Python envs, lock files, tools on PATH, IDE toolkits) and the
+        credential_process helpers of the selected profiles. The project scan reads the working directory;
+        tests only: `extra["cwd"]` or SSO_DOCTOR_CWD point it elsewhere."""
+        helpers = []
+        if self.config.config.state != "unparseable":
+            for p in self.selected_profiles():
+                v = p.values.get("credential_process")
+                if v is not None and isinstance(v.value, str):
+                    helpers.append((p.name, v.value, str(v.path), v.line, v.section))
+        return self._consumer_probes.result(helpers)
 
     # --- online: probes and portal access (probes/) -----------------------------------------------------
 

@@ -47,6 +47,7 @@ class CheckRequest:
     baseline: str | None = None
     write_baseline: str | None = None
     isolated: bool = False  # ignore the user and project settings files
+    shell: str | None = None  # --shell: render fix commands for this shell (default: detected)
     settings_file: str | None = None  # --settings: a project settings file to apply to any run
 
     @property
@@ -72,6 +73,8 @@ class Outcome:
             home=self.context.home,
             cwd=os.getcwd(),
             workspace=env.get("GITHUB_WORKSPACE") or None,
+            shell=self.context.shell,
+            platform=self.context.os,
         )
         text = reporters.get(self.request.output_format)(self.report, options)
         return self.redact(text)
@@ -233,7 +236,7 @@ def check(request: CheckRequest) -> Outcome:
             verbose=request.verbose,
             config_file=config_file,
             credentials_file=credentials_file,
-            extra=dict(request.extra),
+            extra={**request.extra, **({"shell": request.shell} if request.shell else {})},
         )
         ctx = Context(run_settings, env=env, now=request.now)
         report = engine.run(run_rules, ctx, left_out=run_left_out, all_rules=ALL_RULES, severity_overrides=overrides,
@@ -423,4 +426,7 @@ def _inputs(ctx: Context, request: CheckRequest, st: settings.Settings) -> dict[
         "ignore": list(st.ignore),
         "now": ctx.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "settings_files": [str(f.path) for f in st.applied_files],
+        "platform": ctx.platform,
+        "shell": ctx.shell,
+        "shell_source": "--shell" if ctx.settings.extra.get("shell") else ctx.os.shell_reason,
     }

@@ -189,14 +189,15 @@ def _label(r: SessionRow) -> str:
     return tc.display_name(r.key + ".json")
 
 
-def login_step(r: SessionRow, config_path: str) -> str | None:
-    """The exact command that (re)creates this row's token: `$ ...` safe to run, `✎ ...` an edit first."""
+def login_step(r: SessionRow, config_path: str, shell: str = "bash") -> str | None:
+    """The exact command that (re)creates this row's token: `$ ...` safe to run, `✎ ...` an edit first;
+    written for `shell` (the detected one, or --shell)."""
     from sso_doctor import fixes
 
     if r.type == "sso-session":
-        return "$ " + fixes.run("aws", "sso", "login", "--sso-session", r.name or "").render("bash")
+        return "$ " + fixes.run("aws", "sso", "login", "--sso-session", r.name or "").render(shell)
     if r.type == "legacy" and r.profiles:
-        return "$ " + fixes.run("aws", "sso", "login", "--profile", r.profiles[0]).render("bash")
+        return "$ " + fixes.run("aws", "sso", "login", "--profile", r.profiles[0]).render(shell)
     if r.type == "missing-session":
         from sso_doctor.text import shell_quote
 
@@ -224,7 +225,7 @@ def to_text(ctx: Context, found: list[SessionRow], verbose: bool = False) -> str
     lines += ["", line(header)]
     for r, cells in zip(found, table):
         lines.append(line(cells))
-        step = login_step(r, config_path)
+        step = login_step(r, config_path, ctx.shell)
         if step:
             lines.append(f"    {step}")
         if r.problem and (r.state in _UNUSABLE or r.state == "unknown"):

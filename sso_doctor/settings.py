@@ -26,7 +26,6 @@ bad severities and wrong types are errors (exit 2) that name the file or variabl
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,19 +141,13 @@ class Settings:
 # --- where the files are -----------------------------------------------------------------------------
 
 
-def user_config_path(env: Mapping[str, str], platform: str = sys.platform) -> Path | None:
-    """The per-user settings file for this platform (it may not exist)."""
-    if env.get("XDG_CONFIG_HOME"):
-        return Path(env["XDG_CONFIG_HOME"]) / "sso-doctor" / "config.toml"
-    if platform.startswith("win"):
-        base = env.get("APPDATA")
-        return Path(base) / "sso-doctor" / "config.toml" if base else None
-    home = env.get("HOME")
-    if not home:
-        return None
-    if platform == "darwin":
-        return Path(home) / "Library" / "Application Support" / "sso-doctor" / "config.toml"
-    return Path(home) / ".config" / "sso-doctor" / "config.toml"
+def user_config_path(env: Mapping[str, str], platform: str | None = None) -> Path | None:
+    """The per-user settings file for this platform (it may not exist): sso_doctor.platform decides."""
+    from sso_doctor.platform import for_run
+
+    plat = for_run(env, platform)
+    found = plat.user_settings_file()
+    return plat.host_path(found) if found else None
 
 
 def find_project_file(start: Path, parse: bool = True) -> SettingsFile | None:
@@ -392,7 +385,7 @@ def resolve(
     cwd: Path,
     rules: Sequence[Rule],
     isolated: bool = False,
-    platform: str = sys.platform,
+    platform: str | None = None,
     project: bool = True,
     settings_file: Path | None = None,
 ) -> Settings:

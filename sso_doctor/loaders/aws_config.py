@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     import configparser
 
+    from sso_doctor.platform import Platform
+
 # Refuse to read more than this. botocore would try; we say so instead of eating the memory. A config
 # with 2,500 SSO profiles is ~0.3 MiB; checking costs ~0.35 s of CPU and ~40 MiB of memory per MiB of
 # profiles (up to ~0.6 s and ~100 MiB per MiB for 300,000 empty sections, the worst shape measured).
@@ -246,48 +248,30 @@ class AwsConfig:
 # --- paths -------------------------------------------------------------------------------------
 
 
-def _expand(path: str, env: Mapping[str, str], home: str | None) -> Path:
-    """os.path.expandvars + expanduser as botocore does, but against the given env (not os.environ)."""
-    expanded = _expandvars(path, env)
-    if expanded.startswith("~"):
-        head, sep, tail = expanded.partition("/")
-        if head == "~":
-            if home:
-                expanded = home.rstrip("/") + (sep + tail if sep else "")
-        # "~user" is left to the OS, like expanduser does
-        else:
-            expanded = os.path.expanduser(expanded)
-    return Path(expanded)
+def _platform(env: Mapping[str, str], platform: Platform | None) -> Platform:
+    from sso_doctor.platform import for_run
+
+    return platform if platform is not None else for_run(env)
 
 
-_VAR = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
+def config_path(env: Mapping[str, str], home: str | None = None, platform: Platform | None = None
+                ) -> tuple[Path, str | None]:
+    """The config file botocore reads, and the variable that chose it (None for the default).
+
+    botocore's own resolution (expandvars then expanduser of AWS_CONFIG_FILE, default ~/.aws/config)
+    with the real ntpath/posixpath of the run's OS: sso_doctor.platform. `home` is kept for callers
+    of the old signature; `~` is what the OS's expanduser makes of the env, as for botocore."""
+    plat = _platform(env, platform)
+    path, var = plat.config_file()
+    return plat.host_path(path), var
 
 
-def _expandvars(path: str, env: Mapping[str, str]) -> str:
-    if "$" not in path:
-        return path
-
-    def sub(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name.startswith("{"):
-            name = name[1:-1]
-        return env.get(name, m.group(0))
-
-    return _VAR.sub(sub, path)
-
-
-def config_path(env: Mapping[str, str], home: str | None) -> tuple[Path, str | None]:
-    """The config file botocore reads, and the variable that chose it (None for the default)."""
-    if "AWS_CONFIG_FILE" in env:
-        return _expand(env["AWS_CONFIG_FILE"], env, home), "AWS_CONFIG_FILE"
-    return _expand("~/.aws/config", env, home), None
-
-
-def credentials_path(env: Mapping[str, str], home: str | None) -> tuple[Path, str | None]:
+def credentials_path(env: Mapping[str, str], home: str | None = None, platform: Platform | None = None
+                     ) -> tuple[Path, str | None]:
     """The credentials file botocore reads, and the variable that chose it (None for the default)."""
-    if "AWS_SHARED_CREDENTIALS_FILE" in env:
-        return _expand(env["AWS_SHARED_CREDENTIALS_FILE"], env, home), "AWS_SHARED_CREDENTIALS_FILE"
-    return _expand("~/.aws/credentials", env, home), None
+    plat = _platform(env, platform)
+    path, var = plat.credentials_file()
+    return plat.host_path(path), var
 
 
 def _names_no_file(env: Mapping[str, str], var: str) -> bool:
@@ -870,11 +854,13 @@ def build(config: ParsedFile, credentials: ParsedFile) -> AwsConfig:
     )
 
 
-def load(env: Mapping[str, str], home: str | None) -> AwsConfig:
+def load(env: Mapping[str, str], home: str | None = None, platform: Platform | None = None) -> AwsConfig:
     """Both files as botocore's Session.full_config finds and merges them."""
+    plat = _platform(env, platform)
     with _gc_paused():
         files = []
-        for role, (path, var) in (("config", config_path(env, home)), ("credentials", credentials_path(env, home))):
+        for role, (path, var) in (("config", config_path(env, home, plat)),
+                                  ("credentials", credentials_path(env, home, plat))):
             if var is not None and _names_no_file(env, var):
                 files.append(ParsedFile(role, path, var, "missing"))
             else:

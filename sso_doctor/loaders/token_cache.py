@@ -38,6 +38,7 @@ from sso_doctor.redact import Secrets
 
 if TYPE_CHECKING:
     from sso_doctor.fixes import Command
+    from sso_doctor.platform import Platform
 
 # A token file is a few KiB. We refuse to read more than this rather than eat memory on a
 # runaway file (botocore would try to read it all).
@@ -454,15 +455,20 @@ def read_role_credentials(path: Path, secrets: Secrets) -> RoleCredentials:
     return RoleCredentials(path, kind, expires_at, time_problem)
 
 
-def cache_dirs(home: str | None) -> tuple[Path, Path, Path]:
-    """~/.aws/sso, ~/.aws/sso/cache and ~/.aws/cli/cache. botocore has no setting that moves them."""
+def cache_dirs(home: str | None, platform: Platform | None = None) -> tuple[Path, Path, Path]:
+    """~/.aws/sso, ~/.aws/sso/cache and ~/.aws/cli/cache. botocore has no setting that moves them.
+
+    With `platform`, exactly botocore's `os.path.expanduser(os.path.join("~", ".aws", "sso", "cache"))`
+    for that OS (on Windows `~` is %USERPROFILE%, never $HOME), as the host opens it."""
+    if platform is not None:
+        return tuple(platform.host_path(d) for d in platform.token_cache_dirs())  # type: ignore[return-value]
     base = Path(home or os.path.expanduser("~")) / ".aws"
     return base / "sso", base / "sso" / "cache", base / "cli" / "cache"
 
 
-def load(home: str | None, secrets: Secrets) -> TokenCache:
-    """Read both caches under `home`. Never raises, never writes."""
-    sso_dir, cache_dir, cli_dir = cache_dirs(home)
+def load(home: str | None, secrets: Secrets, platform: Platform | None = None) -> TokenCache:
+    """Read both caches under `home` (or where `platform` says botocore looks). Never raises, never writes."""
+    sso_dir, cache_dir, cli_dir = cache_dirs(home, platform)
     directory, paths = _list_json(_dir_facts(cache_dir))
     files = {}
     for p in paths:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sso_doctor.model import Finding, Report, RuleResult, Severity, Status
 
@@ -20,6 +20,8 @@ class RenderOptions(NamedTuple):
     workspace: str | None = None
     # the shell fix commands are rendered for (sso_doctor.fixes.SHELLS)
     shell: str = "bash"
+    # the run's sso_doctor.platform.Platform: shows paths in the user's own form (%USERPROFILE%\\…)
+    platform: Any = None
 
 
 Renderer = Callable[[Report, RenderOptions], str]
@@ -99,14 +101,21 @@ def path_under(path: str, base: str | None) -> str | None:
     return Path(os.path.relpath(full, root)).as_posix()
 
 
-def where_text(f: Finding, home: str | None) -> str:
-    """`~/.aws/config:14 [profile dev] sso_region $AWS_PROFILE` — a finding's location for people."""
+def show_path(path: str, home: str | None, platform: Any = None) -> str:
+    """A path for people: the platform's own form when known (`%USERPROFILE%\\.aws\\config`), else ~/…"""
+    if platform is not None:
+        return platform.show(path)
     from sso_doctor.text import tilde
 
+    return tilde(path, home)
+
+
+def where_text(f: Finding, home: str | None, platform: Any = None) -> str:
+    """`~/.aws/config:14 [profile dev] sso_region $AWS_PROFILE` — a finding's location for people."""
     loc = f.location
     parts = []
     if loc.path:
-        path = tilde(loc.path, home)
+        path = show_path(loc.path, home, platform)
         parts.append(f"{path}:{loc.line}" if loc.line else path)
     if loc.section:
         parts.append(f"[{loc.section}]")

@@ -7,10 +7,13 @@ in sso_doctor.runner when --redact is on (the default for this format).
 from __future__ import annotations
 
 from sso_doctor.model import Report, Severity, Status
-from sso_doctor.reporters import RenderOptions
-from sso_doctor.text import plural, tilde
+from sso_doctor.reporters import RenderOptions, show_path
+from sso_doctor.text import plural
 
 _ICON = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
+
+
+_FENCE = {"powershell": "powershell", "cmd": "bat", "fish": "fish"}  # code-fence languages; else sh
 
 
 def _cell(value: object) -> str:
@@ -44,7 +47,7 @@ def render(report: Report, opts: RenderOptions) -> str:
         loc = f.location
         where = []
         if loc.path:
-            p = tilde(loc.path, opts.home)
+            p = show_path(loc.path, opts.home, opts.platform)
             where.append(f"`{p}:{loc.line}`" if loc.line else f"`{p}`")
         if loc.env_var:
             where.append(f"`${loc.env_var}`")
@@ -54,9 +57,11 @@ def render(report: Report, opts: RenderOptions) -> str:
             out += [f"Where: {', '.join(where)}", ""]
         out += [f"Fix: {f.fix.summary}", ""]
         if f.fix.commands:
-            out.append("```sh")
+            out.append("```" + _FENCE.get(opts.shell, "sh"))
+            note = "REM" if opts.shell == "cmd" else "#"
             for c in f.fix.commands:
-                out.append(c.text if c.safe else f"# edit before running:\n{c.text}")
+                text = c.render(opts.shell)
+                out.append(text if c.safe_in(opts.shell) else f"{note} edit before running:\n{text}")
             out += ["```", ""]
     checked = [r for r in report.results if r.status in (Status.PASSED, Status.FAILED, Status.ERRORED)]
     skipped = [r for r in report.results if r.status == Status.SKIPPED

@@ -84,18 +84,19 @@ def _locations(f: Finding, cwd: str | None) -> list[dict[str, Any]]:
 
 
 def _result(f: Finding, rule_index: dict[str, int], cwd: str | None,
-            fail_on: Severity | None = Severity.ERROR) -> dict[str, Any]:
+            fail_on: Severity | None = Severity.ERROR, shell: str = "bash") -> dict[str, Any]:
     locations = _locations(f, cwd)
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
         "level": level(f, fail_on),
-        "message": {"text": finding_text(f)},
+        "message": {"text": finding_text(f, shell)},
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {
             "severity": f.severity.label,
             "subject": f.subject,
             "fix": {"summary": f.fix.summary,
-                    "commands": [{"command": c.text, "safe": c.safe} for c in f.fix.commands]},
+                    "commands": [{"command": c.render(shell), "safe": c.safe_in(shell)} for c in f.fix.commands],
+                    "shell": shell},
         },
     }
     if f.rule_id in rule_index:
@@ -131,7 +132,7 @@ def to_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
             "rules": [rule_descriptor(r) for r in rules],
         }},
         "invocations": [invocation],
-        "results": [_result(f, rule_index, options.cwd, fail_on_of(report)) for f in report.findings],
+        "results": [_result(f, rule_index, options.cwd, fail_on_of(report), options.shell) for f in report.findings],
         "properties": {"inputs": report.inputs},
     }
     if options.cwd:
