@@ -41,7 +41,7 @@ def _token_location(ctx: Context, g: tc.TokenGroup) -> Location:
 
 
 def _login(g: tc.TokenGroup, summary: str = "Log in again.") -> Fix:
-    return fix(summary, g.login_command())
+    return fix(summary, g.login_step())
 
 
 # IAM Identity Center ends a user's session 8 hours after sign-in unless the administrator set another
@@ -104,12 +104,14 @@ def not_logged_in(ctx: Context) -> Iterator[Finding]:
     """
     cache = ctx.token_cache
     cfg = ctx.parsed_config()
+    index = None
     for g, state in _assessed(ctx):
         if state.state != "missing":
             continue
         path = ctx.show_path(cache.path_for(g.key))
         message = f"Not logged in: there is no SSO token for {_who(g)}; botocore looks for {path}."
-        others = tc.alternatives(g, cache, cfg.sso_sessions)
+        index = index or tc.AlternativeIndex(cache, cfg.sso_sessions)
+        others = tc.alternatives(g, cache, cfg.sso_sessions, index, limit=3)
         if others:
             shown = "; ".join(f"{ctx.show_path(a.file.path)} ({a.description})" for a in others[:3])
             message += (f" A token for the same portal exists under a key this profile does not read: {shown}. "
@@ -360,7 +362,7 @@ def token_cache_corrupt(ctx: Context) -> Iterator[Finding]:
         remove = manual(f"rm -r {path}") if f.kind == "not-a-file" else f"rm {path}"
         yield token_cache_corrupt.finding(
             f"The SSO token file of {_who(g)}, {ctx.show_path(f.path)}, is unusable: {state.problem}.",
-            fix("Remove the broken file and log in again.", remove, g.login_command()),
+            fix("Remove the broken file and log in again.", remove, g.login_step()),
             subject=g.subject,
             location=Location(path=str(f.path)),
         )

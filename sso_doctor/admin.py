@@ -211,7 +211,11 @@ def _clients(profile: str | None, region: str | None, env: Mapping[str, str] | N
         settings["connect_timeout"] = min(settings["connect_timeout"], max(0.1, budget))
         settings["read_timeout"] = min(settings["read_timeout"], max(0.1, budget))
     config = botocore.config.Config(**settings)
-    return session, config
+    from sso_doctor.probes.bounded import BoundedSession
+
+    # every answer read with a cap, like check's (a page of sso-admin or organizations is a few KiB),
+    # and no body read for longer than a read timeout allows (a drip restarts the timeout per byte)
+    return BoundedSession(session, per_request=2 * settings["read_timeout"]), config
 
 
 class OutOfTime(AdminError):

@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from sso_doctor import __version__, reporters
+from sso_doctor import __version__, reporters, stdout
 
 app = typer.Typer(
     name="sso-doctor",
@@ -271,8 +271,7 @@ def check(
         except OSError as e:
             raise _die(f"cannot write the report to {output}: {e.strerror or e}") from None
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        stdout.write(text, fmt)
     if write_baseline is not None:
         from sso_doctor.text import plural
 
@@ -500,8 +499,7 @@ def sessions_command(
         ctx = Context(RunSettings(extra={"shell": shell.value} if shell is not None else {}), now=_now_from_env())
     except UsageProblem as e:
         raise _die(str(e)) from None
-    sys.stdout.write(sessions.render(ctx, output_format.value, verbose=verbose))
-    sys.stdout.flush()
+    stdout.write(sessions.render(ctx, output_format.value, verbose=verbose), output_format.value)
 
 
 # --- discover / triage (administrator commands) ----------------------------------------------------
@@ -642,7 +640,7 @@ def triage(
         text = json_escape_c1(json.dumps(doc, indent=2)) + "\n"
     else:
         text += f"\nVerdict: {_safe(verdict)}\n"
-    sys.stdout.write(text)
+    stdout.write(text, output_format.value)
     if facts.error:
         typer.echo(_safe(f"sso-doctor: the walk stopped early: {mask(facts.error)}"), err=True)
     raise typer.Exit(outcome.exit_code if not facts.error else 2)
@@ -666,6 +664,8 @@ def _verdict_text(facts) -> str:
 
 def main() -> None:
     """Console-script entry point: typer's own exit codes, and no traceback for unexpected errors."""
+    stdout.protect(sys.stdout)  # a cp1252 or ASCII stdout gets ASCII marks, never a UnicodeEncodeError
+    stdout.protect(sys.stderr)
     try:
         app(prog_name="sso-doctor")
     except SystemExit:

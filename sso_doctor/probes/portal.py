@@ -22,8 +22,10 @@ from sso_doctor.probes.targets import ProfileClients
 from sso_doctor.redact import Secrets
 
 # Errors that mean "the network path is broken": the probes (SSO5xx) explain those.
+# ResponseTooLarge (probes/bounded.py): the exchange could not complete, like a broken connection.
 NETWORK_ERRORS = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "SSLError",
-                  "ProxyConnectionError", "ConnectionClosedError", "HTTPClientError", "ConnectionError")
+                  "ProxyConnectionError", "ConnectionClosedError", "HTTPClientError", "ConnectionError",
+                  "ResponseTooLarge")
 
 MAX_PARALLEL_ROLE_CALLS = 8
 
@@ -137,12 +139,15 @@ def cached_token(cache_dir: Path | None, start_url: str, session_name: str | Non
         expires = parse_timestamp(token["expiresAt"])
         if expires.tzinfo is None:
             expires = expires.replace(tzinfo=dt.UTC)
+        # inside the try: an offset of +24:00 or more parses, then fails here (ValueError/OverflowError)
         expires = expires.astimezone(dt.UTC)
+        expired = expires <= now
+        shown = expires.strftime('%Y-%m-%dT%H:%M:%SZ')
     except Exception:  # noqa: BLE001
         return CachedToken("unreadable", "expiresAt does not parse", None)
-    if expires <= now:
-        return CachedToken("expired", f"expired at {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}", None, expires)
-    return CachedToken("usable", f"expires at {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}", access, expires)
+    if expired:
+        return CachedToken("expired", f"expired at {shown}", None, expires)
+    return CachedToken("usable", f"expires at {shown}", access, expires)
 
 
 def _call(fn: Callable[[], Any], secrets: Secrets) -> tuple[Call, Any]:
