@@ -384,11 +384,24 @@ class _Partial:
 _SECRET_IN_TEXT = re.compile(r'"([A-Za-z_]*(?:[Tt]oken|[Ss]ecret|[Kk]ey|[Pp]assword))"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
+_SECRET_KEYS_SEEN: dict[Any, bool] = {}
+
+
+def _secret_key(key: Any) -> bool:
+    """Whether a JSON key names a secret; remembered, since 10,000 cache files repeat the same few keys."""
+    found = _SECRET_KEYS_SEEN.get(key)
+    if found is None:
+        found = bool(_SECRET_KEY.search(str(key)))
+        if len(_SECRET_KEYS_SEEN) < 4096:
+            _SECRET_KEYS_SEEN[key] = found
+    return found
+
+
 def _register(value: Any, secrets: Secrets) -> None:
     """Register every string under a secret-looking key, at any depth."""
     if isinstance(value, dict):
         for k, v in value.items():
-            if isinstance(v, str) and _SECRET_KEY.search(str(k)):
+            if isinstance(v, str) and _secret_key(k):
                 secrets.add(v)
             else:
                 _register(v, secrets)
