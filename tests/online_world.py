@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import trustme
+from conftest import windows_essentials
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCESS_TOKEN = "canary-access-token-7f3a9c1e5b"
@@ -90,6 +91,7 @@ def base_env(home: Path, cas: Cas | None = None, **extra: str) -> dict[str, str]
         "AWS_EC2_METADATA_DISABLED": "true",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
+    env.update(windows_essentials(home))  # USERPROFILE and SYSTEMROOT on a Windows host, nothing elsewhere
     if cas is not None:
         env["AWS_CA_BUNDLE"] = str(cas.public_bundle)
         env["SSO_DOCTOR_PUBLIC_CA_BUNDLE"] = str(cas.public_bundle)

@@ -144,7 +144,8 @@ def test_unreadable_bundle_with_a_non_root_filesystem(corp):
     assert len(findings) == 1 and "cannot be read (permission denied)" in findings[0].message
 
 
-@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root to drop to nobody")
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv"),
+                    reason="needs root and setpriv (util-linux) to drop to nobody")
 def test_unreadable_bundle_as_another_user(tmp_path, corp):
     """The same, for real: a root-only file seen by `nobody`."""
     bundle = Path("/tmp") / f"sso-doctor-envtls-{os.getpid()}.pem"

@@ -8,20 +8,20 @@ servers on 127.0.0.1: it shows the step and the time left on a terminal, and not
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import guarded_env
+from conftest import guarded_env, windows_essentials
 from fakes.net_servers import BlackHole
 from online_world import base_env, write_home
 
 from sso_doctor.cli import use_color
 
 ROOT = Path(__file__).resolve().parent.parent
+NEEDS_PTY = pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal (pty.fork) is the terminal")
 
 
 def cli(args: list[str], env: dict[str, str], timeout: float = 60, cwd: Path | None = None):
@@ -31,6 +31,8 @@ def cli(args: list[str], env: dict[str, str], timeout: float = 60, cwd: Path | N
 
 def on_terminal(args: list[str], env: dict[str, str], stdout_file: Path) -> tuple[str, float]:
     """Run the CLI with stderr on a pseudo-terminal and stdout to a file; return what the terminal got."""
+    import pty  # POSIX only (tty, termios): the tests that use it skip themselves on Windows
+
     start = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # child
@@ -73,6 +75,8 @@ def test_completion_scripts_for_every_shell(shell, marker):
     assert p.returncode == 0 and marker in p.stdout and "_SSO_DOCTOR_COMPLETE" in p.stdout
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="a #!/bin/sh stand-in for sso-doctor and bash's `source <(…)`")
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS's /bin/bash is 3.2, whose `source <(…)` reads nothing")
 def test_bash_completion_really_completes(tmp_path):
     """Source the script in a real bash and ask it, as bash does on TAB."""
     exe = tmp_path / "sso-doctor"
@@ -126,7 +130,8 @@ def test_color_choice(choice, env, tty, expected):
 
 
 def test_color_flag_and_force_color_on_a_pipe(tmp_path):
-    env = {"HOME": str(tmp_path), "PATH": "/nonexistent", "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z"}
+    env = {"HOME": str(tmp_path), "PATH": "/nonexistent", "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z",
+           **windows_essentials(tmp_path)}
     assert "\x1b[" not in cli(["check", "--offline"], env).stdout
     assert "\x1b[33m!\x1b[0m" in cli(["check", "--offline", "--color", "always"], env).stdout
     assert "\x1b[33m!\x1b[0m" in cli(["check", "--offline"], {**env, "FORCE_COLOR": "1"}).stdout
@@ -141,7 +146,7 @@ def test_quiet_lines_are_path_line_col_id_message(tmp_path):
     cfg = tmp_path / "config"
     cfg.write_text("[profile dev]\nsso_session = nowhere\nsso_account_id = 111111111111\nsso_role_name = A\n"
                    "region = eu-west-1\n")
-    env = {"HOME": str(tmp_path), "PATH": "/nonexistent"}
+    env = {"HOME": str(tmp_path), "PATH": "/nonexistent", **windows_essentials(tmp_path)}
     p = cli(["check", "--config", "config", "-q"], env, cwd=tmp_path)
     lines = p.stdout.splitlines()
     assert lines and all(ln.startswith("config:") for ln in lines), lines
@@ -171,6 +176,7 @@ def black_holed(tmp_path):
         yield env, proxy
 
 
+@NEEDS_PTY
 def test_check_progress_on_a_terminal_shows_the_step_and_time_left(black_holed, tmp_path):
     env, _proxy = black_holed
     terminal, seconds = on_terminal(["check", "--timeout", "2", "--select", "SSO5,SSO6"], env, tmp_path / "out.txt")
@@ -184,6 +190,7 @@ def test_check_progress_on_a_terminal_shows_the_step_and_time_left(black_holed, 
     assert p.stderr == "" and "SSO502" in p.stdout
 
 
+@NEEDS_PTY
 def test_discover_against_a_black_hole_stops_at_the_budget_and_says_where(black_holed, tmp_path):
     env, _proxy = black_holed
     start = time.perf_counter()
