@@ -97,12 +97,12 @@ NETGUARD = str(Path(__file__).resolve().parent / "netguard")
 
 def windows_essentials(home: Path | str | None = None) -> dict[str, str]:
     """On a Windows host, what a child process needs from the parent's environment: SYSTEMROOT (without it
-    Winsock cannot load and any socket fails with WinError 10106), TEMP/TMP, PATHEXT, and USERPROFILE =
+    Winsock cannot load and any socket fails with WinError 10106), TEMP/TMP, and USERPROFILE =
     `home` (Windows' `~`; botocore there never reads HOME). Empty elsewhere: POSIX children get exactly the
     environment their test wrote."""
     if sys.platform != "win32":
         return {}
-    out = {k: os.environ[k] for k in ("SYSTEMROOT", "WINDIR", "TEMP", "TMP", "PATHEXT", "COMSPEC") if k in os.environ}
+    out = {k: os.environ[k] for k in ("SYSTEMROOT", "TEMP", "TMP") if k in os.environ}
     if home is not None:
         out["USERPROFILE"] = str(home)
     return out

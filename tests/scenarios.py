@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -103,6 +104,10 @@ def prepare(sc: Scenario, tmp: Path) -> Prepared:
         import datetime as _dt
         stamp = _dt.datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp()
         os.utime(home / rel, (stamp, stamp))
+    if sys.platform == "win32" and (setup.get("symlink") or setup.get("chown")):
+        import pytest
+
+        pytest.skip("symbolic links need admin or Developer Mode on Windows, and chown has no meaning there")
     if setup.get("chown") and not (hasattr(os, "geteuid") and os.geteuid() == 0):
         import pytest
 

@@ -26,6 +26,7 @@ from fakes.certs import EXPIRED, make_ca, make_server
 from sso_doctor.context import Context, RunSettings
 from sso_doctor.loaders import ca_bundle
 from sso_doctor.rules import environment as env_rules
+from conftest import windows_essentials
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.timezone.utc)
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +48,7 @@ def _session() -> botocore.session.Session:
 
 
 def _ctx(home: Path, env: dict[str, str], profiles: tuple[str, ...] = ()) -> Context:
-    return Context(RunSettings(profiles=profiles), env={"HOME": str(home), **env}, now=NOW)
+    return Context(RunSettings(profiles=profiles), env={"HOME": str(home), **windows_essentials(home), **env}, now=NOW)
 
 
 def _findings(ctx: Context, rule) -> list:
@@ -132,6 +133,7 @@ def test_inspect_a_damaged_block_in_the_middle(tmp_path, corp):
     assert "PEM lib" in f.openssl_error
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: POSIX mode bits (chmod has no such effect on Windows)')
 def test_unreadable_bundle_with_a_non_root_filesystem(corp):
     with Patcher(allow_root_user=False) as patcher:
         patcher.fs.create_file("/certs/corp.pem", contents=corp.cert_pem.bytes().decode())
@@ -162,6 +164,7 @@ def test_unreadable_bundle_as_another_user(tmp_path, corp):
     assert done.stdout.strip() == "unreadable permission denied", done.stderr
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: FIFOs')
 def test_fifo_is_not_opened(tmp_path):
     fifo = tmp_path / "bundle.pem"
     os.mkfifo(fifo)
@@ -372,7 +375,8 @@ def test_a_real_bundle_prints_no_warnings(tmp_path):
     bundle = tmp_path / "bundle.pem"
     bundle.write_bytes(Path(certifi.where()).read_bytes() + (Path(__file__).parent / "data" /
                                                             "zero-serial-roots.pem").read_bytes())
-    env = {"HOME": str(tmp_path), "PATH": str(tmp_path), "LANG": "C.UTF-8", "AWS_CA_BUNDLE": str(bundle)}
+    env = {"HOME": str(tmp_path), "PATH": str(tmp_path), "LANG": "C.UTF-8", "AWS_CA_BUNDLE": str(bundle),
+           **windows_essentials(tmp_path)}
     done = subprocess.run([sys.executable, "-m", "sso_doctor", "check", "--offline", "--select", "SSO3"],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stderr == ""

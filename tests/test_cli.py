@@ -111,6 +111,7 @@ def test_text_has_no_colour_unless_a_terminal(clean_env):
     assert "$ aws configure sso" in result.stdout
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: a pseudo-terminal')
 def test_colour_on_a_terminal_and_no_color_honoured(clean_env, tmp_path):
     """Run the real CLI under a pseudo-terminal: colour on a TTY, none with NO_COLOR."""
     import pty

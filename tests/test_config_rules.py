@@ -9,6 +9,7 @@ from pathlib import Path
 
 import botocore.session
 import pytest
+from conftest import windows_essentials
 from botocore import configloader
 from botocore.credentials import create_credential_resolver
 from hypothesis import given, settings
@@ -34,7 +35,7 @@ def write(home: Path, config: str, credentials: str | None = None) -> None:
 
 
 def run(rule: Rule, home: Path, *profiles: str, all_profiles: bool = False, env: dict | None = None) -> list[Finding]:
-    ctx = Context(RunSettings(profiles=profiles, all_profiles=all_profiles), env={"HOME": str(home), **(env or {})})
+    ctx = Context(RunSettings(profiles=profiles, all_profiles=all_profiles), env={"HOME": str(home), **windows_essentials(home), **(env or {})})
     return rule.check(ctx)
 
 
@@ -285,7 +286,7 @@ def test_key_values_never_reach_the_output(tmp_path, fmt):
                 f"aws_secret_access_key = different-{SECRET}\n",
           f"[default]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n\n"
           f"[dev]\naws_access_key_id = {KEY_ID}\naws_secret_access_key = {SECRET}\n")
-    env = {k: None for k in os.environ} | {"HOME": str(home), "PATH": "/nonexistent"}
+    env = {k: None for k in os.environ} | {"HOME": str(home), "PATH": "/nonexistent", **windows_essentials(home)}
     result = CliRunner().invoke(app, ["check", "--offline", "--select", "SSO1", "-v", "--format", fmt], env=env)
     assert "SSO118" in result.output and "SSO117" in result.output
     assert KEY_ID not in result.output and SECRET not in result.output and "EXAMPLE" not in result.output
@@ -314,7 +315,7 @@ def test_2500_profiles_are_checked_well_under_a_second(tmp_path):
     write(tmp_path, "\n".join(body))
     start = time.process_time()
     outcome = runner.check(runner.CheckRequest(offline=True, all_profiles=True, select=("SSO1",),
-                                               env={"HOME": str(tmp_path)}))
+                                               env={"HOME": str(tmp_path), **windows_essentials(tmp_path)}))
     spent = time.process_time() - start
     assert {f.rule_id for f in outcome.report.findings} >= {"SSO103", "SSO105", "SSO108", "SSO109", "SSO110",
                                                             "SSO117"}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import botocore.session
 import pytest
+from conftest import windows_essentials
 from botocore.exceptions import InvalidConfigError, InvalidRegionError
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -36,7 +37,7 @@ def write_home(home: Path, config: str, credentials: str | None = None) -> Path:
 
 def run(home: Path, ids: tuple[str, ...] | None = None, env: dict[str, str] | None = None,
         profiles: tuple[str, ...] = ()):
-    ctx = Context(RunSettings(profiles=profiles), env={"HOME": str(home), **(env or {})})
+    ctx = Context(RunSettings(profiles=profiles), env={"HOME": str(home), **windows_essentials(home), **(env or {})})
     rules = [r for r in config_values.RULES if ids is None or r.id in ids]
     report = engine.run(rules, ctx)
     assert not [r for r in report.results if r.status.value == "errored"], report.results
@@ -342,7 +343,7 @@ sso-oidc =
 ])
 def test_endpoint_overrides_agree_with_botocore_clients(clean_env, monkeypatch, extra, env):
     write_home(clean_env, ENDPOINT_CONFIG.format(extra=extra))
-    cfg = aws_config.load({"HOME": str(clean_env), **env}, str(clean_env))
+    cfg = aws_config.load({"HOME": str(clean_env), **windows_essentials(clean_env), **env}, str(clean_env))
     ours = {o.client: o.url for o in config_values.endpoint_overrides(cfg, env) if o.profile == "dev"}
     session = botocore_session(monkeypatch, clean_env, "dev", env)
     for name in ("sso", "sso-oidc", "sts"):
@@ -434,7 +435,7 @@ def test_2500_profiles_are_checked_well_under_a_second(clean_env):
     aws_values.partitions()  # loaded once per process; the first load is measured separately below
     # CPU time, not wall time: the machine is shared, and other processes must not fail this test.
     start = time.process_time()
-    ctx = Context(RunSettings(all_profiles=True), env={"HOME": str(clean_env)})
+    ctx = Context(RunSettings(all_profiles=True), env={"HOME": str(clean_env), **windows_essentials(clean_env)})
     rules = [r for r in ALL_RULES if r.id.startswith("SSO1")]
     report = engine.run(rules, ctx)
     elapsed = time.process_time() - start

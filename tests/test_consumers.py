@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import re
 import time
 from pathlib import Path
@@ -162,6 +163,7 @@ def test_a_huge_or_broken_lock_file_is_read_capped_and_never_crashes(tmp_path):
     assert _found(tmp_path).found == ()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_python_environments_from_metadata_never_imported(tmp_path):
     venv = tmp_path / "venv"
     _write(venv / "pyvenv.cfg", "home = /usr/bin\n")
@@ -180,6 +182,7 @@ def test_python_environments_from_metadata_never_imported(tmp_path):
                    ("botocore", "1.29.9", "virtualenv (VIRTUAL_ENV)")]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_user_site_packages_of_the_python3_on_path(tmp_path):
     prefix = tmp_path / "py"
     _write(prefix / "bin" / "python3", "#!/bin/sh\n", 0o755)
@@ -190,6 +193,7 @@ def test_user_site_packages_of_the_python3_on_path(tmp_path):
     assert [(f.consumer, f.version, f.how) for f in found] == [("botocore", "1.29.0", loader.USER_SITE)]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat), symbolic links (need admin or Developer Mode on Windows)')
 def test_static_versions_of_console_scripts_cdk_and_ide_toolkits(tmp_path):
     env_prefix = tmp_path / "samenv"
     _write(env_prefix / "pyvenv.cfg", "home = /usr/bin\n")
@@ -219,6 +223,7 @@ def test_static_versions_of_console_scripts_cdk_and_ide_toolkits(tmp_path):
     assert found["jetbrains-toolkit"].path.endswith("aws-toolkit-jetbrains-standalone")
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_awscli_v1_met_twice_is_one_consumer(tmp_path):
     """The aws script of awscli v1 in the active virtualenv: found through VIRTUAL_ENV and on PATH, reported once."""
     venv = tmp_path / "venv"
@@ -230,6 +235,7 @@ def test_awscli_v1_met_twice_is_one_consumer(tmp_path):
     assert [(f.consumer, f.version, f.how) for f in found] == [("awscli-v1", "1.27.9", "virtualenv (VIRTUAL_ENV)")]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_the_botocore_of_a_python_tools_own_environment_is_judged(tmp_path):
     """`eb` installed with pipx runs on the botocore of its own venv, found through the script's #! line."""
     venv = tmp_path / "pipx" / "venvs" / "awsebcli"
@@ -252,6 +258,7 @@ def test_the_botocore_of_a_python_tools_own_environment_is_judged(tmp_path):
                for c in finding["fix"]["commands"])
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 @pytest.mark.parametrize("aws_line,offered", [("aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64", True),
                                               ("aws-cli/2.8.12 Python/3.9.11 Linux/6.1 exe/x86_64", False)])
 def test_the_credential_process_workaround_only_with_an_aws_cli_that_has_export_credentials(tmp_path, aws_line,
@@ -269,6 +276,7 @@ def test_the_credential_process_workaround_only_with_an_aws_cli_that_has_export_
     assert ("credential_process = aws configure export-credentials --profile dev --format process" in steps) == offered
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_credential_helpers_missing_not_executable_and_known(tmp_path):
     bindir = tmp_path / "bin"
     _write(bindir / "ok-helper", "#!/bin/sh\n", 0o755)
@@ -279,6 +287,7 @@ def test_credential_helpers_missing_not_executable_and_known(tmp_path):
     assert got == {"a": "ok", "b": "missing", "c": "not-executable", "d": "unparseable", "e": "missing"}
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_sso805_an_aws2_wrap_too_old_for_the_sso_session_profile_it_wraps(tmp_path):
     def run(version: str) -> list:
         root = tmp_path / version
@@ -317,6 +326,7 @@ echo '{output}'
 """, 0o755)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_probes_run_side_by_side_and_a_hung_one_is_killed(tmp_path):
     bindir, log = tmp_path / "bin", tmp_path / "log"
     log.mkdir()
@@ -337,6 +347,7 @@ def test_probes_run_side_by_side_and_a_hung_one_is_killed(tmp_path):
     assert "stopped" in runs["session-manager-plugin"].reason
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_a_tool_that_never_stops_talking_is_capped_and_stopped(tmp_path):
     bindir = tmp_path / "bin"
     _write(bindir / "pulumi", "#!/bin/sh\necho v3.1.0\nexec /usr/bin/yes\n", 0o755)
@@ -348,6 +359,7 @@ def test_a_tool_that_never_stops_talking_is_capped_and_stopped(tmp_path):
     assert run.state == "hung" and run.version is None  # no version from a tool that was stopped
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_offline_no_child_runs_with_a_known_way_to_phone_home(tmp_path):
     """--offline: terraform gets CHECKPOINT_DISABLE=1, pulumi PULUMI_SKIP_UPDATE_CHECK, and granted (no known
     switch for its update check) is not executed at all; nothing else is executed."""
@@ -377,6 +389,7 @@ def test_offline_no_child_runs_with_a_known_way_to_phone_home(tmp_path):
     assert [(f["rule_id"], f["subject"]) for f in doc["findings"]] == [("SSO801", "terragrunt")]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_without_offline_granted_is_asked_too(tmp_path):
     bindir, log = tmp_path / "bin", tmp_path / "log"
     log.mkdir()
@@ -386,6 +399,7 @@ def test_without_offline_granted_is_asked_too(tmp_path):
     assert "\nCHECKPOINT_DISABLE=1\n" in (log / "granted.env").read_text()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat), POSIX signals and process groups')
 def test_probes_started_but_never_asked_for_are_waited_for_and_stopped(tmp_path):
     """A run whose SSO8 rules all skip before asking still stops a hung tool at its deadline (join_prefetch)."""
     from sso_doctor.context import Context, RunSettings

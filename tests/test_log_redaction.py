@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from fakes.sso_server import FakeSso
 from sso_doctor.cli import app
 from sso_doctor.redact import MASK, Secrets
+from conftest import windows_essentials
 
 TOKEN = "cnry-log-token-5b1e0c7a9d2f4e6b8a0c"
 
@@ -44,7 +45,7 @@ def test_online_check_logs_no_token_at_debug(tmp_path, caplog):
         (home / ".aws" / "sso" / "cache" / (hashlib.sha1(b"corp").hexdigest() + ".json")).write_text(json.dumps(
             {"startUrl": f"{fake.url}/start", "region": "us-east-1", "accessToken": TOKEN, "expiresAt": expires}))
         env = {k: None for k in os.environ if k.startswith("AWS_") and k != "AWS_EC2_METADATA_DISABLED"}
-        env.update({"HOME": str(home), "AWS_PROFILE": "dev", "AWS_ENDPOINT_URL_SSO": fake.url,
+        env.update({"HOME": str(home), **windows_essentials(home), "AWS_PROFILE": "dev", "AWS_ENDPOINT_URL_SSO": fake.url,
                     "AWS_ENDPOINT_URL_SSO_OIDC": fake.url, "AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9"})
         result = CliRunner().invoke(app, ["check", "--select", "SSO6", "-v", "--timeout", "5"], env=env)
         assert "/assignment/accounts" in fake.paths()  # the token really was used

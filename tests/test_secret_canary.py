@@ -23,6 +23,7 @@ from sso_doctor.cli import app
 from sso_doctor.loaders.token_cache import role_credentials_key
 from sso_doctor.redact import MASK
 from token_cases import ACCOUNT, CASES, ROLE, write_home, with_secrets
+from conftest import windows_essentials
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -50,7 +51,8 @@ def planted(tmp_path_factory):
     for c in cases[:3]:
         if (cache / f"{c.key}.json").is_file():
             (cache / f"{c.key}.json").chmod(0o644)
-    os.chown(cache / "other-tool.json", 65534, -1)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # only root can give a file away (CI runners are not root)
+        os.chown(cache / "other-tool.json", 65534, -1)
     # Role credentials the CLI cached for an expired legacy profile (SSO211 fires).
     legacy = next(c for c in cases if c.name == "expired-legacy")
     cli_cache = home / ".aws" / "cli" / "cache"
@@ -66,7 +68,8 @@ def planted(tmp_path_factory):
 
 
 def _env(home) -> dict[str, str]:
-    return {"HOME": str(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z"}
+    return {"HOME": str(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z",
+            **windows_essentials(home)}
 
 
 # Offline: these canaries are about the token cache; tests/test_online_acceptance.py plants its own in

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from sso_doctor.cli import app
 from sso_doctor.loaders.token_cache import token_cache_key
 from token_cases import session_config
+from conftest import windows_essentials
 
 URL = "https://d-1234567890.awsapps.com/start"
 OLD_URL = "https://d-0987654321.awsapps.com/start/"
@@ -51,7 +54,7 @@ def _home(tmp_path, config: str | None = CONFIG):
 
 def _run(home, *args):
     env = {k: None for k in os.environ}
-    env.update(HOME=str(home), SSO_DOCTOR_NOW="2026-11-26T12:00:00Z")
+    env.update(HOME=str(home), SSO_DOCTOR_NOW="2026-11-26T12:00:00Z", **windows_essentials(home))
     return CliRunner().invoke(app, ["sessions", *args], env=env, catch_exceptions=False)
 
 
@@ -97,6 +100,8 @@ def test_json_lists_config_logins_then_cache_files(tmp_path):
         assert value not in result.stdout
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="asserts the POSIX display form ~/.aws/…; Windows shows "
+                    "%USERPROFILE%\\.aws\\… (tests/test_platform.py holds that form)")
 def test_text_is_a_table_with_the_login_command_per_row(tmp_path):
     home = _home(tmp_path)
     result = _run(home)
@@ -150,6 +155,8 @@ def test_registration_expired_is_said_once(tmp_path):
     assert verbose.count("registration expired") == 1  # the blocker line is not repeated beside it
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="asserts the POSIX display form ~/.aws/…; Windows shows "
+                    "%USERPROFILE%\\.aws\\… (tests/test_platform.py holds that form)")
 def test_profiles_pointing_at_a_missing_sso_session_are_listed(tmp_path):
     home = _home(tmp_path, CONFIG + "\n[profile lost]\nsso_session = gone\nsso_account_id = 1\nsso_role_name = x\n")
     text = _run(home).stdout

@@ -13,6 +13,7 @@ import pytest
 from test_scenarios import run_cli
 
 from sso_doctor import settings
+from conftest import windows_essentials
 
 DUPLICATE = "[profile dev]\nregion = eu-west-1\n\n[profile dev]\nregion = eu-west-2\n"
 
@@ -31,7 +32,7 @@ def world(tmp_path, monkeypatch):
     w["user_file"] = w["xdg"] / "sso-doctor" / "config.toml"
     w["pyproject"] = w["project"] / "pyproject.toml"
     w["env"] = {"HOME": str(w["home"]), "XDG_CONFIG_HOME": str(w["xdg"]), "PATH": "/nonexistent",
-                "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z"}
+                "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z", **windows_essentials(w["home"])}
     (w["cwd"] / "config").write_text("", encoding="utf-8")  # a file to lint: project files apply to lints
     monkeypatch.chdir(w["cwd"])
     return w

@@ -121,6 +121,7 @@ def test_refresh_writes_are_botocores_not_ours(outcome):
     assert changed == want
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: POSIX mode bits (chmod has no such effect on Windows)')
 def test_botocore_creates_a_listable_cache_dir_with_private_files(tmp_path):
     """Why SSO207 does not flag a 0755 cache directory: botocore itself makes one under umask 022."""
     from botocore.utils import JSONFileCache

@@ -47,6 +47,7 @@ def findings(doc: dict) -> list[tuple[str, str]]:
 # --- finding the executables ---------------------------------------------------------------------
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat), symbolic links (need admin or Developer Mode on Windows)')
 def test_every_aws_on_path_in_order_and_the_same_file_counts_once(tmp_path):
     first = make_aws(tmp_path / "a", prints(V2_LINE))
     second = make_aws(tmp_path / "b", prints("aws-cli/1.46.3 Python/3.11.7 Linux/6.1 botocore/1.43.62"))
@@ -62,6 +63,7 @@ def test_every_aws_on_path_in_order_and_the_same_file_counts_once(tmp_path):
     assert [(p, real) for p, real, _ in found] == [(str(first), str(first)), (str(tmp_path / "c" / "aws"), str(second))]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_non_executable_aws_is_recorded_but_never_run(tmp_path):
     marker = tmp_path / "ran"
     make_aws(tmp_path / "a", f"touch {marker}\n", mode=0o644)
@@ -73,6 +75,7 @@ def test_non_executable_aws_is_recorded_but_never_run(tmp_path):
     assert not marker.exists()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: symbolic links (need admin or Developer Mode on Windows)')
 def test_directories_dangling_links_and_missing_dirs_are_not_commands(tmp_path):
     (tmp_path / "a" / "aws").mkdir(parents=True)
     (tmp_path / "b").mkdir()
@@ -117,6 +120,7 @@ def test_parse_version(output, version):
     assert cli_version.parse_version(output) == (Version(version) if version else None)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat), POSIX mode bits')
 def test_v1_printing_to_stderr_crash_garbage_and_missing_interpreter_are_facts(tmp_path):
     dirs = {
         "v1": prints("aws-cli/1.18.69 Python/2.7.18 Linux/5.4.0 botocore/1.16.19").replace("\n", " >&2\n"),
@@ -148,6 +152,7 @@ def test_v1_printing_to_stderr_crash_garbage_and_missing_interpreter_are_facts(t
     assert got["no-shebang"].state == "failed" and "exec format error" in got["no-shebang"].problem
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat), programs at /bin or /usr/bin')
 def test_output_is_capped_and_a_flood_does_not_block(tmp_path):
     make_aws(tmp_path, "/usr/bin/yes garbage | /usr/bin/head -c 5000000\n")
     (exe,) = cli_version.load({"PATH": str(tmp_path)}, timeout=10).executables
@@ -166,6 +171,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"  # a zombie waiting for its (re)parent is dead
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat), programs at /bin or /usr/bin, Linux's /proc")
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="process states are read from /proc")
 def test_hung_aws_is_killed_with_its_children_and_the_others_run_concurrently(tmp_path):
     pids = tmp_path / "pids"
@@ -192,12 +198,14 @@ def test_hung_aws_is_killed_with_its_children_and_the_others_run_concurrently(tm
     assert [p for p in started if _alive(p)] == []
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat), programs at /bin or /usr/bin')
 def test_aws_that_exits_but_leaves_a_child_holding_the_output_is_not_hung(tmp_path):
     make_aws(tmp_path, "/bin/sleep 300 &\n" + prints(V2_LINE))
     (exe,) = cli_version.load({"PATH": str(tmp_path)}, timeout=0.5).executables
     assert (exe.state, exe.version) == ("ok", Version("2.36.7"))
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_a_hung_aws_costs_the_whole_check_about_the_timeout(tmp_path, capsys):
     """Benchmark-style: the full SSO4 check with one hung aws first on PATH (default timeout)."""
     make_aws(tmp_path / "bin", "exec /bin/sleep 300\n")
@@ -233,6 +241,7 @@ def test_the_test_extra_puts_no_aws_cli_on_the_developers_path():
     assert not [r for r in every if r.lower().replace("_", "-").startswith("awscli")]
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: symbolic links (need admin or Developer Mode on Windows)')
 def test_real_aws_cli_v1_version_read_statically_equals_what_it_prints(tmp_path, awscli_v1):
     """The dist-info next to the script's interpreter says what `aws --version` prints: proven by running
     the real v1 once the slow way (static=False) and once the fast way."""
@@ -255,6 +264,7 @@ def test_real_aws_cli_v1_version_read_statically_equals_what_it_prints(tmp_path,
     assert elapsed < 0.2, elapsed  # a few small files; running it takes ~0.4 s of CPU
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: symbolic links (need admin or Developer Mode on Windows)')
 def test_real_aws_cli_v1_first_on_path_gives_sso402_with_its_version(tmp_path, awscli_v1):
     version = _v1_version(awscli_v1)
     (tmp_path / "bin").mkdir()
@@ -274,6 +284,7 @@ def test_real_aws_cli_v1_first_on_path_gives_sso402_with_its_version(tmp_path, a
     assert finding["fix"]["commands"][0]["safe"] is True
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: symbolic links (need admin or Developer Mode on Windows)')
 def test_real_v1_uninstall_command_targets_that_very_copy(tmp_path, awscli_v1):
     """The printed `<python> -m pip uninstall awscli` is right as printed: that interpreter's pip knows
     awscli at the very site-packages the version was read from (asked read-only, with `pip show`)."""
@@ -289,6 +300,7 @@ def test_real_v1_uninstall_command_targets_that_very_copy(tmp_path, awscli_v1):
     assert Path(dict(finding["evidence"])["read from"].replace("~", str(tmp_path), 1)).parent.parent == Path(location)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: symbolic links (need admin or Developer Mode on Windows)')
 def test_awscli_import_hook_is_real_and_sso_doctor_never_triggers_it(tmp_path, awscli_v1):
     """awscli swaps `botocore` for its vendored copy when `awscli` is imported (a meta-path finder set
     up by awscli/__init__.py; no .pth file, so nothing happens at interpreter start). Prove the hazard
@@ -330,6 +342,7 @@ def test_awscli_import_hook_is_real_and_sso_doctor_never_triggers_it(tmp_path, a
 # --- rules on top of the loader ------------------------------------------------------------------------
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_only_non_executable_aws_gives_sso401_with_chmod(tmp_path):
     make_aws(tmp_path / "bin", prints(V2_LINE), mode=0o644)
     doc = check({"HOME": str(tmp_path), "PATH": str(tmp_path / "bin")})
@@ -340,6 +353,7 @@ def test_only_non_executable_aws_gives_sso401_with_chmod(tmp_path):
     assert (step["command"], step["safe"]) == (f"chmod +x {tmp_path / 'bin' / 'aws'}", True)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_sso405_lists_every_aws_with_its_version_or_problem(tmp_path):
     make_aws(tmp_path / "a", prints(V2_LINE))
     make_aws(tmp_path / "b", "exit 2\n")
@@ -463,6 +477,7 @@ def test_windows_desktop_remote_desktop_and_server_core(tmp_path, files, env, di
     assert login_env.load(env, root=str(tmp_path), platform="win32").display is not None
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat), POSIX mode bits')
 def test_wslview_is_looked_up_on_wsl_only(tmp_path):
     make_aws(tmp_path / "bin", "exit 0\n", name="wslview")
     env = {"PATH": str(tmp_path / "bin"), "WSL_DISTRO_NAME": "Ubuntu"}
@@ -472,6 +487,7 @@ def test_wslview_is_looked_up_on_wsl_only(tmp_path):
     assert login_env.load(env, root=str(tmp_path), platform="linux").wslview is None
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: symbolic links (need admin or Developer Mode on Windows)')
 def test_login_env_never_raises_on_odd_files(tmp_path):
     root = tmp_path / "root"
     (root / "proc" / "version").mkdir(parents=True)  # a directory where a file should be
@@ -495,6 +511,7 @@ def test_context_root_and_platform_overrides_are_test_only_knobs(tmp_path):
     assert Context(env={}).platform == sys.platform
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_sso406_location_and_fix_per_blocker(tmp_path):
     """SSH beats container beats WSL beats no display; the WSL fix is BROWSER=wslview."""
     (tmp_path / ".aws").mkdir()

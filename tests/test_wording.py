@@ -13,6 +13,7 @@ from sso_doctor.model import Report, RuleResult, Severity, Status
 from sso_doctor.reporters import RenderOptions
 from sso_doctor.reporters import text as text_report
 from sso_doctor.text import plural, suggestion
+from conftest import windows_essentials
 
 SSO_CONFIG = """[profile dev]
 sso_session = corp
@@ -37,7 +38,8 @@ def _env(tmp_path: Path, config: str = SSO_CONFIG, **extra: str) -> dict[str, st
     home = tmp_path / "home"
     (home / ".aws").mkdir(parents=True, exist_ok=True)
     (home / ".aws" / "config").write_text(config, encoding="utf-8")
-    return {"HOME": str(home), "PATH": "/nonexistent", "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z", **extra}
+    return {"HOME": str(home), "PATH": "/nonexistent", "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z",
+            **windows_essentials(home), **extra}
 
 
 def test_header_says_why_a_profile_was_chosen(tmp_path):
