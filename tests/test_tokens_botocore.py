@@ -22,6 +22,7 @@ from fakes.sso_server import FakeSso
 from sso_doctor.context import Context, RunSettings
 from sso_doctor.loaders import token_cache as tc
 from token_cases import ACCOUNT, CASES, ROLE, Case, write_home
+from conftest import windows_essentials
 
 
 
@@ -61,6 +62,7 @@ def outcome(tmp_path_factory):
             fake.add_refresh_token(c.refresh_token, c.client_id, c.client_secret)
         env = {
             "HOME": str(home),
+            **windows_essentials(home),
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
             "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
@@ -137,7 +139,7 @@ def test_botocore_creates_a_listable_cache_dir_with_private_files(tmp_path):
 
     from sso_doctor.rules import tokens
 
-    ctx = Context(env={"HOME": str(tmp_path)})
+    ctx = Context(env={"HOME": str(tmp_path), **windows_essentials(tmp_path)})
     assert tokens.token_cache_permissions.check(ctx) == []
 
 
@@ -161,7 +163,7 @@ def test_role_credentials_key_is_the_file_botocore_writes(tmp_path):
     with FakeSso() as fake:
         for c in cases:
             fake.add_token(c.access_token, {ACCOUNT: ("dev", [ROLE])})
-        env = {"HOME": str(tmp_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        env = {"HOME": str(tmp_path), **windows_essentials(tmp_path), "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"), "AWS_ENDPOINT_URL_SSO": fake.url,
                "AWS_ENDPOINT_URL_SSO_OIDC": fake.url}
         proc = subprocess.run([sys.executable, "-c", CLI_CACHE_SCRIPT, *[c.name for c in cases]], env=env,
@@ -171,5 +173,5 @@ def test_role_credentials_key_is_the_file_botocore_writes(tmp_path):
     ours = sorted(tc.role_credentials_key(c.start_url, None if c.legacy else c.name, ACCOUNT, ROLE) + ".json"
                   for c in cases)
     assert written == ours
-    ctx = Context(env={"HOME": str(tmp_path)})
+    ctx = Context(env={"HOME": str(tmp_path), **windows_essentials(tmp_path)})
     assert {r.kind for r in ctx.token_cache.role_credentials.values()} == {"sso"}
