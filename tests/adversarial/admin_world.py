@@ -12,6 +12,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from conftest import windows_essentials
 
 ACCOUNT = "123456789012"  # moto's own account
 REGION = "us-east-1"
@@ -76,7 +77,7 @@ def build(root: Path, *, moto_url: str, sso_url: str, make) -> AdminWorld:
         f"[admin-bad-endpoint]\naws_access_key_id = AKIAEXAMPLEADMIN0002\n"
         f"aws_secret_access_key = {make('bad-endpoint-secret-key')}\n")
     world.env = {
-        "HOME": str(home),
+        "HOME": str(home), **windows_essentials(home),
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
         "AWS_EC2_METADATA_DISABLED": "true",

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from fakes.sso_server import FakeSso
 from sso_doctor.anonymize import Anonymizer
 from sso_doctor.cli import app
+from conftest import windows_essentials
 
 LEGACY_URL = "https://acme-corp-7731.awsapps.com/start"
 EMAIL = "jdoe.7731@corp-7731.example"
@@ -31,7 +32,7 @@ PLACEHOLDER = re.compile(r"<(?:account|account-name|start-url|host|user|email|ca
 
 def _env(home, **extra) -> dict[str, str | None]:
     env: dict[str, str | None] = {k: None for k in os.environ if k != "AWS_EC2_METADATA_DISABLED"}
-    env.update({"HOME": str(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "USER": "jdoe",
+    env.update({"HOME": str(home), **windows_essentials(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "USER": "jdoe",
                 "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z", **extra})
     return env
 

@@ -22,6 +22,7 @@ import pytest
 
 from sso_doctor.loaders.token_cache import parse_time
 from sso_doctor.stdout import ASCII_MARKS, fit
+from conftest import windows_essentials
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-06-01T12:00:00Z"
@@ -58,7 +59,7 @@ def token(expires_at: str, url: str = "https://d-1234567890.awsapps.com/start") 
 
 
 def cli(home: Path, *args: str, encoding: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {"HOME": str(home), "PATH": str(home.parent / "bin"), "AWS_PROFILE": "dev", "SSO_DOCTOR_NOW": NOW,
+    env = {"HOME": str(home), **windows_essentials(home), "PATH": str(home.parent / "bin"), "AWS_PROFILE": "dev", "SSO_DOCTOR_NOW": NOW,
            "LANG": "C.UTF-8"}
     if encoding:
         env["PYTHONIOENCODING"] = encoding

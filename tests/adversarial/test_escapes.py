@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sso_doctor.cli import app
+from conftest import windows_essentials
 
 # ESC CSI "erase line" + carriage return; C1 CSI; a bell; right-to-left override; a fake report line
 PAYLOADS = {
@@ -54,7 +55,7 @@ def _home(tmp_path, payload: str):
 def _env(home, payload: str) -> dict[str, str | None]:
     env: dict[str, str | None] = {k: None for k in os.environ if k != "AWS_EC2_METADATA_DISABLED"}
     env.update({
-        "HOME": str(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z",
+        "HOME": str(home), **windows_essentials(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z",
         "AWS_PROFILE": f"dev{payload}", "AWS_REGION": f"us{payload}east-1",
         "HTTPS_PROXY": "http://127.0.0.1:9", "NO_PROXY": f"*.corp{payload},10.0.0.0/8",
         "AWS_CA_BUNDLE": f"/nonexistent/ca{payload}.pem",

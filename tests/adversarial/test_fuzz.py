@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 
 from sso_doctor import reporters, runner, sessions
 from sso_doctor.context import Context
+from conftest import windows_essentials
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
@@ -203,7 +204,7 @@ class Home:
         self._written.append(path)
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        env = {"HOME": str(self.home), "PATH": str(self.root / "bin"), "AWS_PROFILE": "dev"}
+        env = {"HOME": str(self.home), **windows_essentials(self.home), "PATH": str(self.root / "bin"), "AWS_PROFILE": "dev"}
         env.update(extra or {})
         return env
 

@@ -21,6 +21,7 @@ import pytest
 from adversarial import admin_world
 from conftest import guarded_env
 from fakes.sso_server import FakeSso
+from conftest import windows_essentials
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +116,7 @@ def test_control_plain_boto3_refreshes_and_rewrites_the_cache(world, tmp_path):
     shutil.copytree(w.home, home)
     before = admin_world.snapshot(home)
     start = len(sso.state.requests)
-    env = {**w.env, "HOME": str(home)}
+    env = {**w.env, "HOME": str(home), **windows_essentials(home)}
     code = ("import boto3; s = boto3.Session(profile_name='admin-window'); "
             "s.client('sso-admin', region_name='us-east-1').list_instances()")
     proc = subprocess.run([sys.executable, "-c", code], env=guarded_env(env), capture_output=True, text=True,

@@ -15,6 +15,7 @@ from sso_doctor import runner
 from sso_doctor.loaders import ca_bundle
 from sso_doctor.loaders.aws_config import MAX_CONFIG_BYTES
 from sso_doctor.loaders.ca_bundle import MAX_BUNDLE_BYTES
+from conftest import windows_essentials
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 PROFILE = ("[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n"
@@ -23,7 +24,7 @@ PROFILE = ("[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nss
 
 
 def run(home: Path, **env: str) -> runner.Outcome:
-    full = {"HOME": str(home), "PATH": str(home / "no-bin"), "AWS_PROFILE": "dev", **env}
+    full = {"HOME": str(home), **windows_essentials(home), "PATH": str(home / "no-bin"), "AWS_PROFILE": "dev", **env}
     return runner.check(runner.CheckRequest(offline=True, env=full, now=NOW, output_format="json", isolated=True))
 
 
@@ -97,7 +98,7 @@ def test_alternatives_still_named_with_many_sessions_on_one_portal(tmp_path: Pat
     (tmp_path / ".aws" / "sso" / "cache" / f"{key}.json").write_text(json.dumps({
         "startUrl": url, "region": "us-east-1", "accessToken": "limits-test-token-0123456789",
         "expiresAt": "2026-06-01T20:00:00Z"}))
-    full = {"HOME": str(tmp_path), "PATH": str(tmp_path / "no-bin")}
+    full = {"HOME": str(tmp_path), **windows_essentials(tmp_path), "PATH": str(tmp_path / "no-bin")}
     out = runner.check(runner.CheckRequest(offline=True, env=full, now=NOW, output_format="json", isolated=True,
                                            all_profiles=True, select=("SSO201",)))
     not_logged_in = findings(out, "SSO201")

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from sso_doctor.cli import app
 from sso_doctor.redact import MASK, Secrets
+from conftest import windows_essentials
 
 FORMATS = ["text", "json", "sarif", "github", "junit", "markdown"]
 # short values and words that are format syntax or JSON keys; "severity"/"findings" are 8 characters,
@@ -28,7 +29,7 @@ SECRETS = ["test", "rule", "rule_id", "testsuite", "severity", "findings", "mess
 
 def _env(home, secret: str) -> dict[str, str | None]:
     env: dict[str, str | None] = {k: None for k in os.environ if k != "AWS_EC2_METADATA_DISABLED"}
-    env.update({"HOME": str(home), "PATH": "/usr/bin:/bin", "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z",
+    env.update({"HOME": str(home), **windows_essentials(home), "PATH": "/usr/bin:/bin", "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z",
                 "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE000000001", "AWS_SECRET_ACCESS_KEY": secret,
                 "AWS_SESSION_TOKEN": secret, "AWS_PROFILE": "test"})
     return env
