@@ -23,6 +23,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import windows_essentials
 from test_scenarios import run_cli
 
 CACHE = Path(os.environ.get("SSO_DOCTOR_TEST_CACHE")
@@ -66,6 +67,8 @@ NPM_SIDES = {"old": "3.208.0", "new": "3.209.0"}
 
 def _pip_target(name: str, packages: list[str]) -> Path:
     """A real virtualenv (no pip of its own) with `packages` installed from PyPI, cached across sessions."""
+    if sys.platform == "win32":
+        pytest.skip("these virtualenvs are read with the POSIX layout (bin/python, lib/pythonX.Y/site-packages)")
     venv = CACHE / name
     if (venv / ".complete").exists():
         return venv
@@ -108,7 +111,7 @@ def npm_projects() -> dict[str, Path]:
             shutil.rmtree(project, ignore_errors=True)
             project.mkdir(parents=True)
             (project / "package.json").write_text('{"name": "probe", "version": "1.0.0", "private": true}\n')
-            r = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error",
+            r = subprocess.run([shutil.which("npm") or "npm", "install", "--no-audit", "--no-fund", "--loglevel=error",
                                 f"@aws-sdk/credential-provider-sso@{version}"], cwd=project, capture_output=True,
                                text=True, timeout=600, check=False)
             if r.returncode != 0:
@@ -127,7 +130,8 @@ def _home(tmp_path: Path, config: str) -> Path:
 
 def _consumer_env(home: Path) -> dict[str, str]:
     # Nothing of the developer's AWS setup; no instance metadata lookups (they would be network calls).
-    return {"HOME": str(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "AWS_EC2_METADATA_DISABLED": "true"}
+    return {"HOME": str(home), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "AWS_EC2_METADATA_DISABLED": "true",
+            **windows_essentials(home)}  # node's os.homedir() is USERPROFILE on Windows
 
 
 BOTOCORE_PROBE = textwrap.dedent("""
@@ -174,7 +178,7 @@ def _ask_botocore(venv: Path, home: Path, via: str = "botocore") -> dict:
 
 
 def _check(home: Path, **env: str) -> dict:
-    full = {"HOME": str(home), "PATH": "/nonexistent", "LANG": "C.UTF-8", "AWS_PROFILE": "dev",
+    full = {"HOME": str(home), **windows_essentials(home), "PATH": "/nonexistent", "LANG": "C.UTF-8", "AWS_PROFILE": "dev",
             "SSO_DOCTOR_CWD": str(home), **env}
     result = run_cli(["check", "--offline", "--format", "json", "--select", "SSO8"], full)
     assert "Traceback" not in result.output
@@ -257,8 +261,9 @@ def test_js_v3_credential_provider_sso_agrees(side, npm_projects, tmp_path):
     script = ('const { fromSSO } = require("@aws-sdk/credential-provider-sso");'
               'fromSSO({ profile: "dev" })().then(() => console.log(JSON.stringify({verdict: "loaded"})))'
               '.catch((e) => console.log(JSON.stringify({verdict: "error", message: e.message})));')
-    r = subprocess.run(["node", "-e", script], cwd=project, env=_consumer_env(home), capture_output=True, text=True,
-                       timeout=60, check=False)
+    # node by its full path: the child's PATH is /usr/bin:/bin, and runners keep node elsewhere (/usr/local/bin…)
+    r = subprocess.run([shutil.which("node") or "node", "-e", script], cwd=project, env=_consumer_env(home),
+                       capture_output=True, text=True, timeout=60, check=False)
     real = json.loads(r.stdout)
     assert real["verdict"] == "error"  # no token exists: neither side may get further
     rejects_profile = real["message"].startswith("Profile is configured with invalid SSO credentials")
