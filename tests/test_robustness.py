@@ -193,7 +193,8 @@ CASES = [
 def home_dir(tmp_path):
     # tmp_path's parents are private to root; a home the dropped-capability process must reach needs
     # traversable parents, so it lives in its own world-traversable folder.
-    base = Path(__import__("tempfile").mkdtemp(prefix="sso-doctor-robust-"))
+    # resolved: on macOS the temp dir is under /var, a symlink to /private/var
+    base = Path(__import__("tempfile").mkdtemp(prefix="sso-doctor-robust-")).resolve()
     base.chmod(0o755)
     home = base / "home"
     home.mkdir()
