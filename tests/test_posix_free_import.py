@@ -17,6 +17,7 @@ Runtime: 2 interpreters, ~3 s.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -115,6 +116,7 @@ for pkg in (sso_doctor, rules):
         imported.append(info.name)
         assert mod.__dict__.get('os', win_os) is win_os, info.name + ' got the real os'
 """ + COMMANDS + """
+import ast
 import json
 print(json.dumps({'results': RESULTS, 'imported': imported}))
 """
@@ -172,3 +174,69 @@ def test_every_module_and_command_runs_without_posix_only_apis(tmp_path):
     check_json = json.loads(emulated["results"][1]["out"])
     assert any(f["rule_id"].startswith("SSO2") for f in check_json["findings"]), check_json["findings"]
     assert emulated["results"][6]["code"] == 3  # `run` returned the wrapped command's own exit code
+
+
+# --- the branches a run on this host does not take: every POSIX-only use sits behind a platform test ---
+
+GUARD_WORDS = ("os.name", "sys.platform", "platform", "hasattr", "posix", "win32", "getattr")
+
+
+def _posix_only_uses(tree: ast.AST) -> list[tuple[ast.AST, str]]:
+    uses = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == "os" and node.attr in POSIX_OS:
+                uses.append((node, f"os.{node.attr}"))
+            elif node.value.id == "signal" and ((node.attr.startswith("SIG") and node.attr not in WINDOWS_SIGNALS)
+                                                or node.attr in POSIX_SIGNAL_FUNCS):
+                uses.append((node, f"signal.{node.attr}"))
+        elif isinstance(node, ast.Import):
+            uses += [(node, f"import {a.name}") for a in node.names if a.name.split(".")[0] in BLOCKED_MODULES]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in BLOCKED_MODULES:
+            uses.append((node, f"from {node.module} import"))
+    return uses
+
+
+def _guarded(node: ast.AST, parents: dict[ast.AST, ast.AST], source: str) -> bool:
+    child, parent = node, parents.get(node)
+    while parent is not None:
+        if isinstance(parent, (ast.If, ast.IfExp, ast.While)) and child is not parent.test:
+            if any(w in (ast.get_source_segment(source, parent.test) or "") for w in GUARD_WORDS):
+                return True
+        if isinstance(parent, ast.BoolOp):
+            earlier = parent.values[:parent.values.index(child)] if child in parent.values else []
+            if any(any(w in (ast.get_source_segment(source, v) or "") for w in GUARD_WORDS) for v in earlier):
+                return True
+        if isinstance(parent, ast.Try) and child in parent.body:
+            caught = " ".join(ast.get_source_segment(source, h.type) or "" for h in parent.handlers if h.type)
+            if any(e in caught for e in ("ImportError", "AttributeError", "Exception")):
+                return True
+        child, parent = parent, parents.get(parent)
+    return False
+
+
+def test_posix_only_apis_are_only_used_behind_a_platform_test():
+    """What the emulation above cannot reach (a hung `aws` killed with os.killpg, say) is checked in the
+    source: each POSIX-only module, os function or signal is under an `if`/`and`/`or` on os.name,
+    sys.platform or hasattr/getattr, or in a try that catches ImportError/AttributeError."""
+    unguarded = []
+    for path in sorted([*(ROOT / "sso_doctor").rglob("*.py"), *(ROOT / "rules").rglob("*.py")]):
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+        for node, what in _posix_only_uses(tree):
+            if not _guarded(node, parents, source):
+                unguarded.append(f"{path.relative_to(ROOT)}:{node.lineno}: {what}")
+    assert unguarded == [], unguarded
+
+
+def test_the_source_check_sees_an_unguarded_use():
+    source = "import os, signal\ndef stop(p):\n    os.killpg(p, signal.SIGKILL)\n"
+    tree = ast.parse(source)
+    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    assert sorted(w for n, w in _posix_only_uses(tree) if not _guarded(n, parents, source)) == [
+        "os.killpg", "signal.SIGKILL"]
+    guarded = "import os, signal\ndef stop(p):\n    if os.name == 'posix':\n        os.killpg(p, signal.SIGKILL)\n"
+    tree = ast.parse(guarded)
+    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    assert [w for n, w in _posix_only_uses(tree) if not _guarded(n, parents, guarded)] == []
