@@ -15,6 +15,7 @@ from sso_doctor.loaders.ca_bundle import (
     ResolvedBundle,
 )
 from sso_doctor.loaders.environment import ProxyChoice, ProxyVar
+from sso_doctor.fixes import Edit
 from sso_doctor.model import Command, Finding, Location, Rule, Severity, fix, manual, rule
 from sso_doctor.redact import MASK
 from sso_doctor.text import name_list, shell_quote
@@ -238,6 +239,9 @@ def _bundle_problem(ctx: Context, b: ResolvedBundle) -> tuple[str, list[str | Co
         if choice.env_var:
             return message, [f"unset {choice.env_var}"]
         line = f"{ctx.show_path(choice.config_path)}:{choice.config_line}"
+        if choice.config_path and choice.config_section:
+            # an empty ca_bundle means "no bundle" to nobody: deleting it leaves botocore's default
+            return message, [Edit(choice.config_path, "delete", choice.config_section, "ca_bundle", old="")]
         return message, [manual(f"edit {line} and delete the empty ca_bundle line")]
     if f is None or f.state == "too-large":
         return None

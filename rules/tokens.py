@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from sso_doctor.context import Context
 from sso_doctor.loaders import token_cache as tc
 from sso_doctor.loaders.aws_config import SsoSettings, resolve_sso
+from sso_doctor.fixes import Edit
 from sso_doctor.model import Finding, Fix, Location, Rule, Severity, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
 
@@ -508,9 +509,11 @@ def start_url_variants(ctx: Context) -> Iterator[Finding]:
         yield start_url_variants.finding(
             f"Legacy profiles spell the portal {portal} in {len(spellings)} ways: {', '.join(parts)}; each spelling "
             "has its own token file, so logging in with one profile does not log in the others.",
+            # which spelling to keep is the user's choice (the first one seen is offered): not safe
             fix("Use one spelling, or move the profiles to one [sso-session].",
-                manual(f"edit {ctx.show_path(value.path) if value else 'the config'}: sso_start_url = {first_url} "
-                       f"in [{value.section if value else 'profile ' + odd.profile.name}]"),
+                *(Edit(str(v.path), "set", v.section, "sso_start_url", old=url, new=first_url, safe=False)
+                  for url, users in spellings.items() if url != first_url for s in users
+                  if (v := s.values.get("sso_start_url")) is not None),
                 manual("aws configure sso-session")),
             subject=portal,
             location=Location(path=str(value.path) if value else None, line=value.line if value else None,

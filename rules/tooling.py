@@ -13,6 +13,7 @@ from sso_doctor.context import Context
 from sso_doctor.loaders.aws_config import SsoSettings
 from sso_doctor.loaders.cli_version import AwsExecutable
 from sso_doctor.loaders.login_env import Evidence, LoginEnv
+from sso_doctor.fixes import Edit
 from sso_doctor.model import Command, Finding, Location, Rule, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
 
@@ -450,8 +451,8 @@ def vanity_url_needs_newer_cli(ctx: Context) -> Iterator[Finding]:
         f"{who} the start URL {first.start_url}, whose host AWS does not own; {_cli(ctx, exe)} does not follow "
         "such a vanity URL to the access portal (2.35.13 and later do).",
         fix("Use the AWS access portal URL shown in the IAM Identity Center console, or upgrade AWS CLI v2.",
-            manual(f"edit {ctx.show_path(where.path)}:{where.line}: sso_start_url = "
-                   "https://<d-xxxxxxxxxx or alias>.awsapps.com/start"),
+            Edit(str(where.path), "set", where.section, "sso_start_url", old=first.start_url,
+                 new="https://<d-xxxxxxxxxx or alias>.awsapps.com/start", safe=False),
             *install_v2_commands(ctx, exe)),
         subject=first.profile.name,
         location=Location(path=str(where.path), line=where.line, section=where.section, key=where.key),

@@ -6,7 +6,7 @@ in sso_doctor.runner when --redact is on (the default for this format).
 
 from __future__ import annotations
 
-from sso_doctor.model import Report, Severity, Status
+from sso_doctor.model import Finding, Report, Severity, Status
 from sso_doctor.reporters import RenderOptions
 from sso_doctor.text import tilde
 
@@ -15,6 +15,36 @@ _ICON = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 
 def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _steps(f: Finding, opts: RenderOptions) -> list[str]:
+    """The fix's steps in order: runs of commands as a ```sh block, each file's edits as an ```ini
+    snippet (a ```diff of the file with -v)."""
+    from sso_doctor.fixes import Command
+    from sso_doctor.reporters import edit_block
+
+    out: list[str] = []
+    steps = list(f.fix.steps)
+    i = 0
+    while i < len(steps):
+        if isinstance(steps[i], Command):
+            j = i
+            block = ["```sh"]
+            while j < len(steps) and isinstance(steps[j], Command):
+                c = steps[j]
+                block += [c.render(opts.shell)] if c.safe_in(opts.shell) else ["# edit before running:", c.render(opts.shell)]
+                j += 1
+            out += block + ["```", ""]
+        else:
+            j = i
+            path = steps[i].path
+            while j < len(steps) and not isinstance(steps[j], Command) and steps[j].path == path:
+                j += 1
+            head, *body = edit_block(steps[i:j], home=opts.home, verbose=opts.verbose)
+            lang = "diff" if body and body[0].startswith("  --- ") else "ini"
+            out += [f"In `{head[len('✎ edit '):-1]}`:", "", f"```{lang}", *(b[2:] for b in body), "```", ""]
+        i = j
+    return out
 
 
 def render(report: Report, opts: RenderOptions) -> str:
@@ -53,11 +83,7 @@ def render(report: Report, opts: RenderOptions) -> str:
         if where:
             out += [f"Where: {', '.join(where)}", ""]
         out += [f"Fix: {f.fix.summary}", ""]
-        if f.fix.commands:
-            out.append("```sh")
-            for c in f.fix.commands:
-                out.append(c.text if c.safe else f"# edit before running:\n{c.text}")
-            out += ["```", ""]
+        out += _steps(f, opts)
     checked = [r for r in report.results if r.status in (Status.PASSED, Status.FAILED, Status.ERRORED)]
     skipped = [r for r in report.results if r.status == Status.SKIPPED
                and not (r.reason or "").startswith(("not selected", "ignored", "only run by", "not part of"))]

@@ -1,0 +1,306 @@
+"""Apply structured config edits (sso_doctor.fixes.Edit) to the text of an INI file, exactly.
+
+`apply(text, edits)` changes only the lines the edits name and keeps every other line, comment,
+blank line, line ending and the order of sections byte for byte: the base of a future apply mode.
+`changes(text, edits)` gives the same change as line-range replacements (what SARIF's
+`artifactChanges` carry), and `diff(...)`/`snippet(...)` render edits for people.
+
+The file is read the way configparser reads it (botocore's reader): a header is a line whose stripped
+text starts with `[` and has a `]` after it (the name is what lies between the first `[` and the last
+`]`); an option line is `key = value` or `key: value` (the key lower-cased, as configparser's
+optionxform does); lines indented deeper than their option line continue its value (botocore's nested
+blocks); lines starting with `#` or `;` are comments. Sections are named by their exact header text,
+which configparser (strict) keeps unique in every file botocore accepts.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sso_doctor.fixes import Edit
+
+
+class EditError(ValueError):
+    """An edit that does not fit the text (missing section or key, a section that already exists)."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """Replace lines [start, end) (0-based, end exclusive; start == end inserts) with `lines`."""
+
+    start: int
+    end: int
+    lines: tuple[str, ...]  # each with its line ending
+
+
+@dataclass
+class _Option:
+    key: str
+    start: int  # the option line
+    end: int  # one past its last continuation line
+
+
+@dataclass
+class _Section:
+    header: str
+    start: int  # the header line
+    end: int  # one past the section's last line (the next header, or EOF)
+    options: list[_Option]
+
+    def option(self, key: str) -> _Option | None:
+        key = key.lower()
+        return next((o for o in self.options if o.key == key), None)
+
+    def body_end(self, lines: Sequence[str]) -> int:
+        """One past the section's last option line (or its header): where a new key goes."""
+        last = self.options[-1].end if self.options else self.start + 1
+        # trailing blank lines of a value are not part of it (configparser strips them)
+        while last > self.start + 1 and not lines[last - 1].strip():
+            last -= 1
+        return last
+
+
+def _newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def _split(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def _header_of(line: str) -> str | None:
+    value = line.strip()
+    if not value.startswith("["):
+        return None
+    end = value.rfind("]")
+    if end < 2:
+        return None
+    return value[1:end]
+
+
+def _index(lines: Sequence[str]) -> list[_Section]:
+    """Sections, options and continuation lines, decided as configparser decides them."""
+    sections: list[_Section] = []
+    current: _Section | None = None
+    option: _Option | None = None
+    indent_level = 0
+    for i, line in enumerate(lines):
+        value = line.strip()
+        if not value or value[0] in "#;":
+            continue
+        indent = len(line) - len(line.lstrip())
+        if option is not None and indent > indent_level:
+            option.end = i + 1
+            continue
+        indent_level = indent
+        header = _header_of(line)
+        if header is not None:
+            if current is not None:
+                current.end = i
+            current = _Section(header, i, len(lines), [])
+            sections.append(current)
+            option = None
+            continue
+        if current is None:
+            option = None
+            continue
+        eq, colon = value.find("="), value.find(":")
+        delim = eq if colon < 0 or 0 <= eq < colon else colon
+        if delim <= 0:
+            option = None
+            continue
+        option = _Option(value[:delim].rstrip().lower(), i, i + 1)
+        current.options.append(option)
+    return sections
+
+
+def _find(sections: Iterable[_Section], header: str) -> _Section | None:
+    return next((s for s in sections if s.header == header), None)
+
+
+def _option_line(key: str, value: str, nl: str) -> str:
+    return f"{key} = {value}{nl}" if value else f"{key} ={nl}"
+
+
+def _set_line(original: str, key: str, value: str, nl: str) -> str:
+    """`key = value`, keeping the original line's indentation, key spelling and delimiter spacing."""
+    body = original.rstrip("\r\n")
+    stripped = body.lstrip()
+    indent = body[: len(body) - len(stripped)]
+    eq, colon = stripped.find("="), stripped.find(":")
+    delim = eq if colon < 0 or 0 <= eq < colon else colon
+    if delim <= 0:
+        return indent + _option_line(key, value, nl)
+    head = stripped[: delim + 1]
+    after = stripped[delim + 1:]
+    space = after[: len(after) - len(after.lstrip())] if after.strip() else " "
+    return f"{indent}{head}{space}{value}{nl}" if value else f"{indent}{head}{nl}"
+
+
+def apply(text: str, edits: Iterable[Edit]) -> str:
+    """The text with the edits applied in order. Raises EditError when an edit does not fit."""
+    for e in edits:
+        text = _apply_one(text, e)
+    return text
+
+
+def _apply_one(text: str, e: Edit) -> str:
+    nl = _newline(text)
+    lines = _split(text)
+    sections = _index(lines)
+    if e.action == "add_section":
+        if _find(sections, e.section) is not None:
+            raise EditError(f"[{e.section}] already exists")
+        prefix = list(lines)
+        if prefix and not prefix[-1].endswith(("\n", "\r")):
+            prefix[-1] += nl
+        if prefix and prefix[-1].strip():
+            prefix.append(nl)  # a blank line between the last section and the new one
+        return "".join(prefix) + f"[{e.section}]{nl}"
+    s = _find(sections, e.section)
+    if s is None:
+        raise EditError(f"no section [{e.section}]")
+    if e.action == "rename_section":
+        if not e.new or _find(sections, e.new) is not None:
+            raise EditError(f"cannot rename [{e.section}] to [{e.new}]")
+        line = lines[s.start]
+        open_at = line.index("[")
+        close_at = line.rindex("]")
+        lines[s.start] = line[:open_at + 1] + e.new + line[close_at:]
+        return "".join(lines)
+    if e.action == "remove_section":
+        end = s.end
+        # comment lines just above the next header belong to it, not to the section removed
+        while end > s.start + 1 and end < len(lines) and lines[end - 1].lstrip().startswith(("#", ";")):
+            end -= 1
+        return "".join(lines[: s.start] + lines[end:])
+    if not e.key:
+        raise EditError(f"{e.action} needs a key")
+    opt = s.option(e.key)
+    if e.action == "delete":
+        if opt is None:
+            raise EditError(f"no {e.key} in [{e.section}]")
+        end = opt.end
+        return "".join(lines[: opt.start] + lines[end:])
+    if e.action == "set":
+        value = e.new or ""
+        if opt is None:
+            at = s.body_end(lines)
+            if at > 0 and not lines[at - 1].endswith(("\n", "\r")):
+                lines[at - 1] += nl
+            lines.insert(at, _option_line(e.key, value, nl))
+            return "".join(lines)
+        new_line = _set_line(lines[opt.start], e.key, value, nl if lines[opt.start].endswith(("\n", "\r")) else "")
+        # a nested block (continuation lines) is replaced whole by the one-line value
+        end = opt.end
+        while end > opt.start + 1 and not lines[end - 1].strip():
+            end -= 1
+        return "".join(lines[: opt.start] + [new_line] + lines[end:])
+    raise EditError(f"unknown edit action {e.action!r}")
+
+
+def changes(text: str, edits: Sequence[Edit]) -> list[Change]:
+    """The edits as line-range replacements of the ORIGINAL text (for SARIF `replacements`).
+
+    Computed from a line diff of the text before and after, so the ranges never overlap and are in
+    file order, whatever order the edits came in.
+    """
+    before = _split(text)
+    after = _split(apply(text, edits))
+    out = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+        if tag != "equal":
+            out.append(Change(i1, i2, tuple(after[j1:j2])))
+    return out
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A change as SARIF wants it: a region of the original text (1-based lines and columns, columns
+    counted in Unicode code points, the end exclusive) and the text that replaces it."""
+
+    start_line: int
+    start_column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+def replacements(text: str, edits: Sequence[Edit]) -> list[Replacement]:
+    """The edits as regions of the original text and what replaces each (SARIF `replacements`).
+
+    A region that would end past the last line's line break (a change at the end of the file) is moved
+    one character back, so every position names a character of an existing line.
+    """
+    lines = _split(text)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    out = []
+    for ch in changes(text, edits):
+        o1, o2, new = offsets[ch.start], offsets[ch.end], "".join(ch.lines)
+        if o2 == len(text) and o1 > 0 and (text[o1 - 1] + new).endswith(text[-1]):
+            new = (text[o1 - 1] + new)[: -1]
+            o1, o2 = o1 - 1, o2 - 1
+        out.append(Replacement(*_position(lines, offsets, o1), *_position(lines, offsets, o2), new))
+    return out
+
+
+def _position(lines: Sequence[str], offsets: Sequence[int], offset: int) -> tuple[int, int]:
+    """(line, column), 1-based, of a character offset."""
+    import bisect
+
+    i = bisect.bisect_right(offsets, offset) - 1
+    if i >= len(lines):  # the very end of a file without lines, or after its last line break
+        return len(lines) + 1, 1
+    return i + 1, offset - offsets[i] + 1
+
+
+def diff(text: str, edits: Sequence[Edit], name: str) -> str:
+    """A unified diff of the file before and after the edits (for `-v`)."""
+    before = _split(text)
+    after = _split(apply(text, edits))
+    return "".join(
+        line if line.endswith("\n") else line + "\n"
+        for line in difflib.unified_diff(before, after, fromfile=name, tofile=f"{name} (fixed)", n=1)
+    )
+
+
+def snippet(edits: Sequence[Edit]) -> list[str]:
+    """The edits of one file as INI lines a person can read and copy: each section once, with its new
+    keys; deletions, renames and guesses as comment lines (an INI comment line is inert)."""
+    out: list[str] = []
+    current: str | None = None
+    for e in edits:
+        if e.action == "rename_section":
+            out += [f"# rename [{e.section}] to:", f"[{e.new}]"]
+            current = e.new
+            continue
+        if e.action == "remove_section":
+            out += [f"# delete the whole [{e.section}] section"]
+            current = None
+            continue
+        if e.action == "add_section":
+            out += [f"[{e.section}]"]
+            current = e.section
+            continue
+        if current != e.section:
+            out.append(f"[{e.section}]")
+            current = e.section
+        if e.action == "delete":
+            out.append(f"# delete: {e.key} = {e.old}" if e.old is not None else f"# delete the {e.key} line")
+        else:
+            if not e.safe:
+                out.append("# check this value: a guess or a placeholder")
+            out.append(f"{e.key} = {e.new}" if e.new else f"{e.key} =")
+    return out
+
+
+def by_path(edits: Iterable[Edit]) -> dict[str, list[Edit]]:
+    """Edits grouped by file, files in first-seen order, edits in their order."""
+    out: dict[str, list[Edit]] = {}
+    for e in edits:
+        out.setdefault(e.path, []).append(e)
+    return out
