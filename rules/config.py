@@ -260,7 +260,7 @@ def _at(ctx: Context, path: Path | str, line: int | None) -> str:
 
 def _old(key: str, value: object) -> str | None:
     """An edit's record of the value it replaces: never a credential, never a nested block."""
-    return value if isinstance(value, str) and key not in _SECRET_KEYS else None
+    return value if isinstance(value, str) and key not in _SECRET_KEYS and key != "credential_process" else None
 
 
 def _set(v: Value, new: str, *, safe: bool = True) -> Edit:

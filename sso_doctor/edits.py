@@ -258,21 +258,45 @@ def _position(lines: Sequence[str], offsets: Sequence[int], offset: int) -> tupl
     return i + 1, offset - offsets[i] + 1
 
 
+# Keys whose values a diff never shows: credentials, and a credential_process command line (it may carry
+# a password or a token as an argument).
+SECRET_KEYS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_session_token", "aws_security_token",
+                         "credential_process"})
+
+
+def _masked(line: str) -> str:
+    """An INI line for display: the value of a secret key replaced by ****."""
+    stripped = line.strip()
+    eq, colon = stripped.find("="), stripped.find(":")
+    delim = eq if colon < 0 or 0 <= eq < colon else colon
+    if delim > 0 and stripped[:delim].strip().lower() in SECRET_KEYS and stripped[delim + 1:].strip():
+        at = line.index(stripped[delim]) if stripped[delim] in line else len(line)
+        return line[: at + 1] + " ****" + ("\n" if line.endswith("\n") else "")
+    return line
+
+
 def diff(text: str, edits: Sequence[Edit], name: str) -> str:
-    """A unified diff of the file before and after the edits (for `-v`)."""
-    before = _split(text)
-    after = _split(apply(text, edits))
+    """A unified diff of the file before and after the edits (for `-v`), secret values masked."""
+    before = [_masked(x) for x in _split(text)]
+    after = [_masked(x) for x in _split(apply(text, edits))]
     return "".join(
         line if line.endswith("\n") else line + "\n"
         for line in difflib.unified_diff(before, after, fromfile=name, tofile=f"{name} (fixed)", n=1)
     )
 
 
-def snippet(edits: Sequence[Edit]) -> list[str]:
+def snippet(edits: Sequence[Edit], max_sections: int | None = None) -> list[str]:
     """The edits of one file as INI lines a person can read and copy: each section once, with its new
-    keys; deletions, renames and guesses as comment lines (an INI comment line is inert)."""
+    keys; deletions, renames and guesses as comment lines (an INI comment line is inert). With
+    `max_sections`, the edits of the first few sections only, and a line saying how many more."""
     out: list[str] = []
     current: str | None = None
+    sections = list(dict.fromkeys(e.section for e in edits))
+    if max_sections is not None and len(sections) > max_sections + 1:
+        shown = set(sections[:max_sections])
+        rest = len(sections) - max_sections
+        return snippet([e for e in edits if e.section in shown]) + [
+            f"# ... and the same in {rest} more sections (all of them with --format json or -v)"]
     for e in edits:
         if e.action == "rename_section":
             out += [f"# rename [{e.section}] to:", f"[{e.new}]"]
@@ -290,7 +314,8 @@ def snippet(edits: Sequence[Edit]) -> list[str]:
             out.append(f"[{e.section}]")
             current = e.section
         if e.action == "delete":
-            out.append(f"# delete: {e.key} = {e.old}" if e.old is not None else f"# delete the {e.key} line")
+            shown = e.old is not None and (e.key or "").lower() not in SECRET_KEYS
+            out.append(f"# delete: {e.key} = {e.old}" if shown else f"# delete the {e.key} line")
         else:
             if not e.safe:
                 out.append("# check this value: a guess or a placeholder")

@@ -254,3 +254,55 @@ def test_edit_rules_all_have_scenarios_with_edits():
         pytest.skip("only meaningful after every scenario of test_edits_fix_the_finding ran")
     missing = EDIT_RULES - _RUN["rules"]
     assert not missing, f"rules that emit edits but no scenario applied them: {sorted(missing)}"
+
+
+# --- SARIF fixes: the same edits as regions of the file -----------------------------------------------
+
+
+def test_sarif_fixes_apply_to_the_file_and_fix_the_finding(tmp_path):
+    """sso109's edits are exact: SARIF carries them as artifactChanges whose replacements, applied by
+    an independent region applier to the file, give what sso_doctor.edits.apply gives and make the
+    finding go away. Guesses (SSO113's restored zeros) are not offered as SARIF fixes."""
+    import jsonschema
+    from urllib.parse import unquote, urlparse
+
+    schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
+    validator = jsonschema.Draft4Validator(schema)
+    sc = next(s for s in SCENARIOS if s.name == "sso109-inconsistent-region")
+    root = tmp_path / "a"
+    root.mkdir()
+    prepared = prepare(sc, root)
+    args = [a for a in prepared.args if a not in ("--format", "json")] + ["--format", "sarif"]
+    doc = json.loads(run_cli(args, prepared.env).stdout)
+    validator.validate(doc)
+    results = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "SSO109"]
+    assert results and all("fixes" in r for r in results)
+    config = prepared.home / ".aws" / "config"
+    original = config.read_text()
+    want = original
+    for r in results:  # each result's fix, on the file as it is now, is exactly its edits
+        its_edits = [Edit(**d) for d in r["properties"]["fix"]["edits"]]
+        want = apply(want, its_edits)
+        reps = []
+        for change in r["fixes"][0]["artifactChanges"]:
+            assert Path(unquote(urlparse(change["artifactLocation"]["uri"]).path)) == config
+            for rep in change["replacements"]:
+                reg = rep["deletedRegion"]
+                reps.append(edits.Replacement(reg["startLine"], reg["startColumn"], reg["endLine"], reg["endColumn"],
+                                              rep.get("insertedContent", {}).get("text", "")))
+        assert _apply_regions(original, reps) == apply(original, its_edits)
+    config.write_text(want)
+    _botocore_reads([config])
+    after = json.loads(run_cli(prepared.args, prepared.env).stdout)
+    assert not [f for f in after["findings"] if f["rule_id"] == "SSO109"]
+
+    sc = next(s for s in SCENARIOS if s.name == "sso113-invalid-account-ids")
+    root = tmp_path / "b"
+    root.mkdir()
+    prepared = prepare(sc, root)
+    args = [a for a in prepared.args if a not in ("--format", "json")] + ["--format", "sarif"]
+    doc = json.loads(run_cli(args, prepared.env).stdout)
+    validator.validate(doc)
+    by_subject = {r["properties"]["subject"]: r for r in doc["runs"][0]["results"] if r["ruleId"] == "SSO113"}
+    assert "fixes" in by_subject["quoted"]  # quotes removed: the id as written
+    assert "fixes" not in by_subject["lost-zero"]  # a restored leading zero is a guess

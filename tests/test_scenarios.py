@@ -36,7 +36,7 @@ def test_scenario(sc, tmp_path):
 
     by_rule: dict[str, list[str]] = {}
     for f in doc["findings"]:
-        by_rule.setdefault(f["rule_id"], []).append(f["message"] + "\n" + json.dumps(f["fix"]))
+        by_rule.setdefault(f["rule_id"], []).append(f["message"] + "\n" + json.dumps(f["fix"]) + _edits_text(f))
     for rule_id, needles in sc.expected.get("contains", {}).items():
         text = "\n".join(by_rule.get(rule_id, [])).lower()
         for needle in needles:
@@ -44,6 +44,15 @@ def test_scenario(sc, tmp_path):
     statuses = {r["id"]: r["status"] for r in doc["rules"]}
     for rule_id, status in sc.expected.get("rules", {}).items():
         assert statuses[rule_id] == status
+
+
+def _edits_text(f: dict) -> str:
+    """A finding's config edits as the INI snippet people read, for the "contains" needles."""
+    from sso_doctor import edits
+    from sso_doctor.fixes import Edit
+
+    steps = [Edit(**d) for d in f["fix"].get("edits", [])]
+    return "".join("\n" + "\n".join(edits.snippet(group)) for group in edits.by_path(steps).values())
 
 
 def test_every_rule_has_a_firing_and_a_near_miss_scenario():

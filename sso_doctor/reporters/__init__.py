@@ -85,7 +85,7 @@ def edit_block(edits: list, *, home: str | None = None, verbose: bool = False) -
     if verbose:
         body = file_diff(path, edits, shown)
     if body is None:
-        body = editing.snippet(edits)
+        body = editing.snippet(edits, max_sections=None if verbose else 5)
     return [f"✎ edit {shown}:"] + [f"  {line}" for line in body]
 
 

@@ -19,7 +19,7 @@ def _cell(value: object) -> str:
 
 def _steps(f: Finding, opts: RenderOptions) -> list[str]:
     """The fix's steps in order: runs of commands as a ```sh block, each file's edits as an ```ini
-    snippet (a ```diff of the file with -v)."""
+    snippet."""
     from sso_doctor.fixes import Command
     from sso_doctor.reporters import edit_block
 
@@ -40,9 +40,9 @@ def _steps(f: Finding, opts: RenderOptions) -> list[str]:
             path = steps[i].path
             while j < len(steps) and not isinstance(steps[j], Command) and steps[j].path == path:
                 j += 1
-            head, *body = edit_block(steps[i:j], home=opts.home, verbose=opts.verbose)
-            lang = "diff" if body and body[0].startswith("  --- ") else "ini"
-            out += [f"In `{head[len('✎ edit '):-1]}`:", "", f"```{lang}", *(b[2:] for b in body), "```", ""]
+            # never the -v diff here: it quotes the file as it is, past the report's redaction
+            head, *body = edit_block(steps[i:j], home=opts.home)
+            out += [f"In `{head[len('✎ edit '):-1]}`:", "", "```ini", *(b[2:] for b in body), "```", ""]
         i = j
     return out
 
