@@ -11,6 +11,7 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from sso_doctor.context import Context
+from sso_doctor import fixes
 from sso_doctor.fixes import Edit
 from sso_doctor.loaders.aws_config import AwsConfig, ParsedFile, Profile, Section, Value
 from sso_doctor.model import Command, Finding, Location, Rule, Severity, fix, manual, rule
@@ -95,7 +96,9 @@ def config_unparseable(ctx: Context) -> Iterator[Finding]:
         where = f"{shown}:{f.problem.line}" if f.problem.line else shown
         commands = []
         if "byte-order mark" in f.problem.cause:
-            commands.append(f"sed -i '1s/^\\xEF\\xBB\\xBF//' {shell_quote(str(f.path))}")
+            # BSD sed (macOS) wants an explicit, empty backup suffix after -i; GNU sed takes none
+            in_place = "-i ''" if ctx.platform == "darwin" else "-i"
+            commands.append(f"sed {in_place} '1s/^\\xEF\\xBB\\xBF//' {shell_quote(str(f.path))}")
         else:
             commands.append(manual(f"edit {where}"))
         yield config_unparseable.finding(
@@ -181,8 +184,11 @@ def profile_not_found(ctx: Context) -> Iterator[Finding]:
         message += suggestion(hints)
         message += _ignored_hint(ctx, ignored_sections(cfg), "profile", name)
         commands: list = ["aws configure list-profiles"]
-        if hints:
-            commands.append(f"export AWS_PROFILE={shell_quote(hints[0])}")
+        if hints and source != "--profile":
+            # "did you mean" is a guess (✎), and it goes in the variable that chose the profile:
+            # AWS_DEFAULT_PROFILE outranks AWS_PROFILE, so exporting AWS_PROFILE would change nothing
+            var = source if source in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE") else "AWS_PROFILE"
+            commands.append(fixes.setenv(var, hints[0], safe=False))
         yield profile_not_found.finding(
             message,
             fix("Select a profile that exists.", *commands),

@@ -208,6 +208,16 @@ def _set_bundle_command(ctx: Context, choice: BundleChoice, target: str) -> str:
     return f"export {var}={target}"
 
 
+def _point_at(ctx: Context, choice: BundleChoice, target: str) -> str | Command | Edit:
+    """Make botocore use `target` (a shell word under $HOME) where `choice` is configured now: the
+    profile's ca_bundle line as an exact edit of the file it is in (`aws configure set` would write to
+    ~/.aws/config even when `check --config` lints another file), else the variable."""
+    if choice.source == SOURCE_PROFILE and choice.config_path and choice.config_section and ctx.home:
+        path = os.path.join(ctx.home, target.strip('"').removeprefix("$HOME/"))
+        return Edit(choice.config_path, "set", choice.config_section, "ca_bundle", old=choice.value, new=path)
+    return _set_bundle_command(ctx, choice, target)
+
+
 def _new_bundle_target(ctx: Context, choice: BundleChoice) -> str:
     """Where to write a rebuilt bundle, never the file being read."""
     home = ctx.home or ""
@@ -339,10 +349,24 @@ def ca_bundle_invalid(ctx: Context) -> Iterator[Finding]:
         )
 
 
-_IGNORED_CA_FIX = {
-    "SSL_CERT_FILE": 'export AWS_CA_BUNDLE="$SSL_CERT_FILE"',
-    "CURL_CA_BUNDLE": 'export AWS_CA_BUNDLE="$CURL_CA_BUNDLE"',
-}
+# Where a rebuilt bundle goes: the file SSO504 builds too, so the two fixes agree.
+_NEW_BUNDLE = "$HOME/.aws/ca-bundle.pem"
+
+
+def _combined_bundle_commands(ctx: Context, source: str, *, glob: bool = False) -> list[str | Command]:
+    """Build certifi's public roots plus `source` (a shell word) into one bundle and point botocore at it.
+
+    A bundle with only the corporate root breaks TLS to AWS wherever the proxy does not re-sign
+    (SSO306); the public roots first, then the corporate CA, work on every network. The certifi file
+    is the one sso-doctor found on this machine, named by its path (no `python3 -m certifi` whose
+    Python may lack certifi). `glob`: the source is a `dir/*.pem` pattern, which may match nothing:
+    a step for a person.
+    """
+    target = f'"{_NEW_BUNDLE}"'
+    if ctx.home and os.path.join(ctx.home, ".aws", "ca-bundle.pem") in source:
+        target = '"$HOME/.aws/ca-bundle-full.pem"'  # never write the file being read
+    build = f"cat {shell_quote(ctx.public_roots)} {source} > {target}"
+    return ['mkdir -p "$HOME/.aws"', manual(build) if glob else build, f"export AWS_CA_BUNDLE={target}"]
 
 
 @rule("SSO305", "ca-variable-ignored", Severity.WARNING, needs=("env", "config", "ca_bundle"))
@@ -361,12 +385,17 @@ def ca_variable_ignored(ctx: Context) -> Iterator[Finding]:
     `certificate verify failed: unable to get local issuer certificate` while curl works.
 
     ## How to fix
-        export AWS_CA_BUNDLE="$SSL_CERT_FILE"
+    Build one bundle of certifi's public roots plus the certificates the variable names, and point
+    `AWS_CA_BUNDLE` at it (not at the variable's file itself: it often holds only the corporate root,
+    and a bundle without public roots fails wherever the proxy does not re-sign, see SSO306). The
+    finding names certifi's bundle by its path on this machine:
 
-    (or `"$CURL_CA_BUNDLE"`). For a directory (`SSL_CERT_DIR`) concatenate its certificates into one
-    file first:
+        mkdir -p "$HOME/.aws"
+        cat /path/to/certifi/cacert.pem /etc/ssl/corp.pem > "$HOME/.aws/ca-bundle.pem"
+        export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"
 
-        cat "$SSL_CERT_DIR"/*.pem > "$HOME/.aws/ca-bundle.pem" && export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"
+    For a directory (`SSL_CERT_DIR`), `cat` its `*.pem` files after certifi's bundle (check that the
+    pattern matches your files).
 
     ## Example
         ! SSO305 ca-variable-ignored: SSL_CERT_FILE is set (/etc/ssl/corp.pem) but botocore ignores it:
@@ -381,15 +410,17 @@ def ca_variable_ignored(ctx: Context) -> Iterator[Finding]:
         value = env.ca_vars.get(var)
         if not value or value == certifi_path:
             continue
-        if var in _IGNORED_CA_FIX:
-            commands: list[str | Command] = [_IGNORED_CA_FIX[var]]
+        # Not AWS_CA_BUNDLE=$SSL_CERT_FILE: that file often holds only the corporate root, and botocore
+        # would then trust nothing else (SSO306). certifi's roots plus its certificates work everywhere.
+        if var == "SSL_CERT_DIR":
+            commands = _combined_bundle_commands(ctx, f"{shell_quote(value)}/*.pem", glob=True)
         else:
-            commands = [manual('cat "$SSL_CERT_DIR"/*.pem > "$HOME/.aws/ca-bundle.pem" && '
-                               'export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"')]
+            commands = _combined_bundle_commands(ctx, shell_quote(value))
         yield ca_variable_ignored.finding(
             f"{var} is set ({ctx.show_path(value)}) but botocore ignores it: with no AWS_CA_BUNDLE, ca_bundle or "
             "REQUESTS_CA_BUNDLE it verifies TLS with certifi's bundle only.",
-            fix("Give botocore the same bundle through a variable it reads.", *commands),
+            fix(f"Give botocore certifi's public roots plus the certificates of {var}, through AWS_CA_BUNDLE.",
+                *commands),
             location=Location(path=value, env_var=var),
         )
 
@@ -411,7 +442,11 @@ def ca_bundle_without_public_roots(ctx: Context) -> Iterator[Finding]:
     ## How to fix
     Append the corporate CA to certifi's public roots and use the result:
 
-        cat "$(python3 -m certifi)" corp-root.pem > "$HOME/.aws/ca-bundle.pem" && export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"
+        mkdir -p "$HOME/.aws"
+        cat /path/to/certifi/cacert.pem corp-root.pem > "$HOME/.aws/ca-bundle.pem"
+        export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"
+
+    The finding names certifi's bundle by its path on this machine (the one botocore uses by default).
 
     ## Example
         ! SSO306 ca-bundle-without-public-roots: AWS_CA_BUNDLE (~/corp-root.pem) holds only "Corp Root
@@ -431,8 +466,9 @@ def ca_bundle_without_public_roots(ctx: Context) -> Iterator[Finding]:
             f"AWS works only while a proxy intercepts the connection and re-signs it with "
             f"{'that CA' if count == 1 else 'those CAs'}.",
             fix("Append the corporate CA to certifi's public roots and use that bundle.",
-                f'cat "$(python3 -m certifi)" {shell_quote(f.path)} > {target} && '
-                + _set_bundle_command(ctx, b.choice, target)),
+                'mkdir -p "$HOME/.aws"',
+                f"cat {shell_quote(ctx.public_roots)} {shell_quote(f.path)} > {target}",
+                _point_at(ctx, b.choice, target)),
             subject=b.choice.profile,
             location=_bundle_location(b.choice),
             evidence=[(f"certificate {i + 1}", _describe_cert(c)) for i, c in enumerate(f.certificates[:10])],

@@ -313,6 +313,19 @@ def _mode(mode: int | None) -> str:
     return f"{mode:04o}" if mode is not None else "?"
 
 
+def _private_cache_commands(ctx: Context, directory, exposed) -> list[str]:
+    """chmod the directory, then the exposed files: by name when there are a few with printable names,
+    else with `find`, which (unlike a `*.json` glob that matches nothing) also works on an empty cache."""
+    out = [f"chmod 700 {_in_cache(ctx, directory)}"]
+    if not exposed:
+        return out
+    if len(exposed) <= 5 and all(str(f.path).isprintable() for f in exposed):
+        out.append(f"chmod 600 {' '.join(_in_cache(ctx, f.path) for f in exposed)}")
+    else:
+        out.append(f"find {_in_cache(ctx, directory)} -type f -name '*.json' -exec chmod 600 {{}} +")
+    return out
+
+
 @rule("SSO207", "token-cache-permissions", Severity.WARNING, needs=("token_cache",))
 def token_cache_permissions(ctx: Context) -> Iterator[Finding]:
     """Other users on this machine can read the token cache, or change it.
@@ -329,7 +342,7 @@ def token_cache_permissions(ctx: Context) -> Iterator[Finding]:
     session ends. Whoever can write the directory can swap your tokens for theirs.
 
     ## How to fix
-        chmod 700 ~/.aws/sso/cache && chmod 600 ~/.aws/sso/cache/*.json
+        chmod 700 ~/.aws/sso/cache && chmod 600 ~/.aws/sso/cache/<each file named in the finding>
 
     ## Example
         ! SSO207 token-cache-permissions: 2 token files in ~/.aws/sso/cache are readable or writable
@@ -352,8 +365,7 @@ def token_cache_permissions(ctx: Context) -> Iterator[Finding]:
     shown = ctx.show_path(d.path)
     yield token_cache_permissions.finding(
         f"In {shown}, " + "; and ".join(problems) + ". These files hold bearer tokens and refresh tokens.",
-        fix("Make the cache private to you.",
-            f"chmod 700 {_in_cache(ctx, d.path)} && chmod 600 {_in_cache(ctx, d.path)}/*.json"),
+        fix("Make the cache private to you.", " && ".join(_private_cache_commands(ctx, d.path, exposed))),
         location=Location(path=str(d.path)),
     )
 

@@ -188,6 +188,15 @@ class Context:
         profiles = self.config.profiles
         return ca_bundle.load(self.env, [(n, profiles.get(n)) for n in self.selected_names], cwd=os.getcwd())
 
+    @cached_property
+    def public_roots(self) -> str:
+        """The file of public root CAs sso-doctor knows exists on this machine: certifi's bundle, the
+        one botocore verifies with by default (SSO_DOCTOR_PUBLIC_CA_BUNDLE overrides it, as for the
+        online probes). CA fixes build on it instead of guessing `python3 -m certifi` works."""
+        from sso_doctor.loaders import ca_bundle
+
+        return self.env.get("SSO_DOCTOR_PUBLIC_CA_BUNDLE") or ca_bundle.certifi_path()
+
     # --- AWS CLI on PATH and login environment (loaders/cli_version.py, loaders/login_env.py) ---------
 
     @cached_property

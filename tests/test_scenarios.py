@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -41,9 +42,26 @@ def test_scenario(sc, tmp_path):
         text = "\n".join(by_rule.get(rule_id, [])).lower()
         for needle in needles:
             assert needle.lower() in text, f"{rule_id}: {needle!r} not in {text!r}"
+    assert_safe_steps_are_complete(doc)
     statuses = {r["id"]: r["status"] for r in doc["rules"]}
     for rule_id, status in sc.expected.get("rules", {}).items():
         assert statuses[rule_id] == status
+
+
+# `<region>`, `<12-digit account id>`, `https://<your-subdomain>.awsapps.com/start`: a value a person must
+# supply. (`<<'EOF'` here-documents and `2>&1` are shell syntax, not placeholders.)
+PLACEHOLDER = re.compile(r"(?<![<\w])<[^<>\n'\"$&]+>")
+
+
+def assert_safe_steps_are_complete(doc: dict) -> None:
+    """Every `$` command and every safe edit is right as printed: no `<…>` placeholder in it (#13.4)."""
+    for f in doc["findings"]:
+        for c in f["fix"]["commands"]:
+            if c["safe"]:
+                assert not PLACEHOLDER.search(c["command"]), f"{f['rule_id']}: $ {c['command']}"
+        for e in f["fix"].get("edits", []):
+            if e["safe"]:
+                assert not PLACEHOLDER.search(e["new"] or ""), f"{f['rule_id']}: safe edit {e}"
 
 
 def _edits_text(f: dict) -> str:
