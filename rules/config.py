@@ -14,7 +14,7 @@ from sso_doctor.context import Context
 from sso_doctor import fixes
 from sso_doctor.fixes import Edit
 from sso_doctor.loaders.aws_config import AwsConfig, ParsedFile, Profile, Section, Value
-from sso_doctor.model import Command, Finding, Location, Rule, Severity, fix, manual, rule
+from sso_doctor.model import Command, Finding, Location, Rule, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import closest, name_list, shell_quote, suggestion
 
 
@@ -60,6 +60,11 @@ def config_file_missing(ctx: Context) -> Iterator[Finding]:
             location=Location(path=str(config.path), env_var="AWS_CONFIG_FILE"),
         )
     else:
+        from sso_doctor.rules.engine import fresh_machine
+
+        if fresh_machine(ctx):
+            # one cause, one finding: on a machine with no AWS setup at all SSO002 says it, with this fix
+            raise SkipRule("nothing is configured on this machine yet (see SSO002)")
         yield config_file_missing.finding(
             f"The AWS config file {ctx.show_path(config.path)} does not exist, so no SSO profile is configured.",
             fix("Create an SSO profile interactively.", "aws configure sso"),

@@ -862,8 +862,7 @@ def missing_registration_scopes(ctx: Context) -> Iterator[Finding]:
                                old=s.value or None,
                                new=f"{s.value}, {_ACCOUNT_SCOPE}" if s.value else _ACCOUNT_SCOPE)
                           for s in group]
-        commands += [ctx.login_command(sso_session=s.name) if hasattr(ctx, "login_command") else
-                     f"aws sso login --sso-session {shell_quote(s.name)}" for s in group[:_MAX_SET_COMMANDS]]
+        commands += [ctx.login_command(sso_session=s.name) for s in group[:_MAX_SET_COMMANDS]]
         yield missing_registration_scopes.finding(
             f"{_who(group)} ({ctx.show_path(first.path)}) {problem}; add {_ACCOUNT_SCOPE} so the login token is "
             "explicitly granted access to your accounts.",

@@ -14,7 +14,7 @@ from sso_doctor.context import Context
 from sso_doctor.loaders import token_cache as tc
 from sso_doctor.loaders.aws_config import SsoSettings, resolve_sso
 from sso_doctor.fixes import Edit
-from sso_doctor.model import Finding, Fix, Location, Rule, Severity, fix, manual, rule
+from sso_doctor.model import Finding, Fix, Location, Rule, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
 
 
@@ -39,8 +39,22 @@ def _token_location(ctx: Context, g: tc.TokenGroup) -> Location:
     return Location(path=str(ctx.token_cache.path_for(g.key)))
 
 
-def _login(g: tc.TokenGroup, summary: str = "Log in again.") -> Fix:
-    return fix(summary, g.login_command())
+def _registration_evidence(state: tc.TokenState) -> dict[str, str]:
+    """The client registration's date, for findings that fold SSO205 in (one cause, one finding)."""
+    f = state.file
+    if f is None or f.registration_expires_at is None:
+        return {}
+    return {"registration_expires_at": f.registration_expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def _login_step(ctx: Context, g: tc.TokenGroup):
+    """The run's login command for the token file of `g` (ctx.login_command: one selector rule, and
+    --use-device-code on a headless box)."""
+    return ctx.login_command(sso_session=g.session_name, profile=g.profile_names[0])
+
+
+def _login(ctx: Context, g: tc.TokenGroup, summary: str = "Log in again.") -> Fix:
+    return fix(summary, _login_step(ctx, g))
 
 
 @rule("SSO201", "not-logged-in", Severity.ERROR, needs=("config", "token_cache"))
@@ -83,7 +97,7 @@ def not_logged_in(ctx: Context) -> Iterator[Finding]:
                         "Logging in with one profile style does not log in the other.")
         yield not_logged_in.finding(
             message,
-            _login(g, "Log in to create the token."),
+            _login(ctx, g, "Log in to create the token."),
             subject=g.subject,
             location=Location(path=str(cache.path_for(g.key))),
             evidence={"cache key": g.key, "key source": "sso-session name" if g.session_name else "start URL"},
@@ -125,9 +139,10 @@ def token_expired(ctx: Context) -> Iterator[Finding]:
             continue
         yield token_expired.finding(
             f"{_expired_message(ctx, g, state)}, and botocore cannot refresh it: {state.refresh_blocker}.",
-            _login(g),
+            _login(ctx, g),
             subject=g.subject,
             location=_token_location(ctx, g),
+            evidence=_registration_evidence(state),
         )
 
 
@@ -196,7 +211,7 @@ def token_expiring_soon(ctx: Context) -> Iterator[Finding]:
         if state.verdict == "refreshes":
             yield token_expiring_soon.finding(
                 f"The SSO token for {_who(g)} expires at {when}; botocore will refresh it on the next call.",
-                _login(g, "Nothing to do unless the refresh fails; then log in again."),
+                _login(ctx, g, "Nothing to do unless the refresh fails; then log in again."),
                 subject=g.subject,
                 location=_token_location(ctx, g),
                 severity=Severity.INFO,
@@ -205,9 +220,10 @@ def token_expiring_soon(ctx: Context) -> Iterator[Finding]:
             yield token_expiring_soon.finding(
                 f"The SSO token for {_who(g)} expires at {when}, and botocore cannot refresh it: "
                 f"{state.refresh_blocker}.",
-                _login(g, "Log in again now to get a fresh token."),
+                _login(ctx, g, "Log in again now to get a fresh token."),
                 subject=g.subject,
                 location=_token_location(ctx, g),
+                evidence=_registration_evidence(state),
             )
 
 
@@ -234,12 +250,19 @@ def registration_expired(ctx: Context) -> Iterator[Finding]:
         ! SSO205 registration-expired: The client registration of sso-session "corp" (profile "dev")
           expires at 2026-11-29T12:00:00Z (in 3 days); after that its token cannot be refreshed.
     """
+    found: list[Finding] = []
+    folded = []
     for g, state in _assessed(ctx):
         f = state.file
         if g.legacy or f is None or f.kind != "token" or f.registration_expires_at is None:
             continue
         left = f.registration_expires_at - ctx.now
         if left > tc.REGISTRATION_WARNING:
+            continue
+        if state.verdict == "login" and state.state in ("expired", "expiring"):
+            # One cause, one finding: the token is already unusable (SSO202) or about to be (SSO204), and
+            # the login that finding prints registers a new client too. The registration date goes there.
+            folded.append(g)
             continue
         at = tc.when(f.registration_expires_at, ctx.now)
         if left.total_seconds() <= 0:
@@ -249,13 +272,16 @@ def registration_expired(ctx: Context) -> Iterator[Finding]:
             message = (f"The client registration of {_who(g)} expires at {at}; after that its token cannot be "
                        "refreshed.")
         assert g.session_name is not None
-        yield registration_expired.finding(
+        found.append(registration_expired.finding(
             message,
-            fix("Log in again to register a new client.",
-                f"aws sso login --sso-session {shell_quote(g.session_name)}"),
+            fix("Log in again to register a new client.", _login_step(ctx, g)),
             subject=g.subject,
             location=_token_location(ctx, g),
-        )
+        ))
+    if folded and not found:
+        raise SkipRule(f"the expired client registration of {name_list([g.subject for g in folded])} is reported "
+                       "with the token it keeps from refreshing (see SSO202/SSO204)")
+    yield from found
 
 
 @rule("SSO206", "token-cache-corrupt", Severity.ERROR, needs=("config", "token_cache"))
@@ -295,7 +321,7 @@ def token_cache_corrupt(ctx: Context) -> Iterator[Finding]:
         remove = manual(f"rm -r {path}") if f.kind == "not-a-file" else f"rm {path}"
         yield token_cache_corrupt.finding(
             f"The SSO token file of {_who(g)}, {ctx.show_path(f.path)}, is unusable: {state.problem}.",
-            fix("Remove the broken file and log in again.", remove, g.login_command()),
+            fix("Remove the broken file and log in again.", remove, _login_step(ctx, g)),
             subject=g.subject,
             location=Location(path=str(f.path)),
         )
@@ -473,7 +499,7 @@ def token_config_mismatch(ctx: Context) -> Iterator[Finding]:
         yield token_config_mismatch.finding(
             f"The SSO token for {_who(g)} was issued for " + "; and for ".join(differences)
             + ". The config changed after the login.",
-            _login(g, "Log in again with the current settings."),
+            _login(ctx, g, "Log in again with the current settings."),
             subject=g.subject,
             location=Location(path=str(value.path) if value else None, line=value.line if value else None,
                               section=value.section if value else None, key=key),
@@ -567,7 +593,7 @@ def stale_role_credentials(ctx: Context) -> Iterator[Finding]:
             f"The SSO token for {_who(g)} has expired, but {ctx.show_path(cache.cli_directory.path)} still holds role "
             f"credentials for {name_list(names)} until {tc.when(until, ctx.now)}: the AWS CLI keeps working while "
             "boto3, Terraform and other SDKs already fail.",
-            fix("Log in again so every tool works.", f"aws sso login --profile {shell_quote(names[0])}"),
+            fix("Log in again so every tool works.", ctx.login_command(profile=names[0])),
             subject=g.subject,
             location=Location(path=str(uses[0].credentials.path)),
         )

@@ -12,13 +12,14 @@ from sso_doctor import aws_values
 from sso_doctor.context import Context
 from sso_doctor.loaders.aws_config import SsoSettings
 from sso_doctor.loaders.cli_version import AwsExecutable
-from sso_doctor.loaders.login_env import Evidence, LoginEnv
+from sso_doctor.loaders.login_env import PKCE_SINCE_TEXT, Evidence, LoginEnv
+from sso_doctor.loaders.login_env import browser_blocker as _browser_blocker
 from sso_doctor.fixes import Edit
 from sso_doctor.model import Command, Finding, Location, Rule, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
 
 SSO_SESSION_SINCE = Version("2.9.0")
-PKCE_SINCE = Version("2.22.0")
+PKCE_SINCE = Version(PKCE_SINCE_TEXT)
 VANITY_URL_SINCE = Version("2.35.13")
 PARTITION_REGRESSION = (Version("2.35.13"), Version("2.36.4"))  # from 2.35.13 up to, not including, 2.36.4
 
@@ -296,23 +297,6 @@ def multiple_aws_on_path(ctx: Context) -> Iterator[Finding]:
     )
 
 
-def _browser_blocker(env: LoginEnv) -> tuple[Evidence, str] | None:
-    """Why a browser on this machine cannot complete a PKCE login, or None when it can."""
-    if env.ssh is not None:
-        return env.ssh, ("your browser is not on this machine, and it cannot reach the login callback on this "
-                         "machine's 127.0.0.1")
-    if env.container is not None:
-        return env.container, "a browser outside the container cannot reach the login callback on its 127.0.0.1"
-    if env.wsl is not None:
-        if env.browser:
-            return None
-        return env.wsl, "BROWSER is not set, so the CLI cannot hand the login page to the Windows browser"
-    if not env.has_display:
-        return (Evidence("neither DISPLAY nor WAYLAND_DISPLAY is set", env_var="DISPLAY"),
-                "there is no graphical display to open a browser on")
-    return None
-
-
 @rule("SSO406", "headless-pkce-login", Severity.WARNING, needs=("cli", "login_env", "config", "env"))
 def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
     """A selected profile will log in through a browser (PKCE) where no usable browser is.
@@ -335,7 +319,7 @@ def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
     ## How to fix
     Use the device-code flow, which works from any browser on any device:
 
-        aws sso login --use-device-code --profile dev
+        aws sso login --use-device-code --sso-session corp
 
     On WSL, let the CLI open the Windows browser instead (`wslview` comes with the `wslu` package):
 
@@ -354,17 +338,19 @@ def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
     if blocker is None:
         return
     evidence, why = blocker
-    first = shell_quote(pkce[0].profile.name)
-    sessions = name_list(list(dict.fromkeys(s.session_name for s in pkce if s.session_name)))
+    session_names = list(dict.fromkeys(s.session_name for s in pkce if s.session_name))
+    sessions = name_list(session_names)
     who = f"Profile {_names(pkce)}" if len(pkce) == 1 else f"Profiles {_names(pkce)}"
     message = (f"{who} log{'s' if len(pkce) == 1 else ''} in through a browser (PKCE, sso-session {sessions}) "
                f"with {_cli(ctx, exe)}, but {evidence.text}: {why}.")
-    device = f"aws sso login --use-device-code --profile {first}"
+    # the same login commands every other rule of this run prints (ctx.login_command: --use-device-code
+    # here, one per sso-session)
+    logins = [ctx.login_command(sso_session=n) for n in session_names]
     if evidence is ctx.login_env.wsl:
-        the_fix = fix(f"Let WSL open the Windows browser (wslview comes with the wslu package), or run `{device}`.",
-                      "export BROWSER=wslview", f"aws sso login --profile {first}")
+        the_fix = fix("Log in with a device code (every login command in this report does), or let WSL open the "
+                      "Windows browser: `export BROWSER=wslview` (wslview comes with the wslu package).", *logins)
     else:
-        the_fix = fix("Log in with a device code, which works from a browser on any device.", device)
+        the_fix = fix("Log in with a device code, which works from a browser on any device.", *logins)
     yield headless_pkce_login.finding(
         message,
         the_fix,

@@ -127,7 +127,7 @@ CASES = [
     Case("SSO507", "near-miss", "redirect-within-aws", World(
         start_status=302, start_location="https://d-1234567890.awsapps.com/start/")),
     Case("SSO601", "fires", "revoked-token", World(register_token=False),
-         _contains("rejects the cached token", "unauthorizedexception", "aws sso logout && aws sso login")),
+         _contains("rejects the cached token", "unauthorizedexception", "aws sso logout\naws sso login")),
     Case("SSO601", "near-miss", "token-accepted", World()),
     Case("SSO602", "fires", "wrong-account", World(account="111111111112"),
          _contains("111111111111 (dev)", "222222222222 (prod)", "sso_account_id 111111111111")),

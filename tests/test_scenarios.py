@@ -43,6 +43,7 @@ def test_scenario(sc, tmp_path):
         for needle in needles:
             assert needle.lower() in text, f"{rule_id}: {needle!r} not in {text!r}"
     assert_safe_steps_are_complete(doc)
+    assert_one_login_style(doc)
     statuses = {r["id"]: r["status"] for r in doc["rules"]}
     for rule_id, status in sc.expected.get("rules", {}).items():
         assert statuses[rule_id] == status
@@ -62,6 +63,17 @@ def assert_safe_steps_are_complete(doc: dict) -> None:
         for e in f["fix"].get("edits", []):
             if e["safe"]:
                 assert not PLACEHOLDER.search(e["new"] or ""), f"{f['rule_id']}: safe edit {e}"
+
+
+def assert_one_login_style(doc: dict) -> None:
+    """One fix plan (#13.3): every `aws sso login` of a report carries --use-device-code, or none does
+    (all of them when SSO406 fires), and names an sso-session with --sso-session."""
+    logins = [c["args"] for f in doc["findings"] for c in f["fix"]["commands"]
+              if c.get("op") == "run" and c["args"][:3] == ["aws", "sso", "login"]]
+    device = {"--use-device-code" in a for a in logins}
+    assert len(device) <= 1, f"login commands disagree: {logins}"
+    if any(f["rule_id"] == "SSO406" for f in doc["findings"]):
+        assert device == {True}, logins
 
 
 def _edits_text(f: dict) -> str:
