@@ -94,9 +94,38 @@ def _contains(*needles: str) -> Callable[[Any], None]:
     return check
 
 
+def _count(n: int) -> Callable[[Any], None]:
+    def check(findings: list[dict[str, Any]]) -> None:
+        assert len(findings) == n, findings
+
+    return check
+
+
+def _lacks(*needles: str) -> Callable[[Any], None]:
+    def check(findings: list[dict[str, Any]]) -> None:
+        text = "\n".join(f["message"] for f in findings).lower()
+        assert not any(n.lower() in text for n in needles), text
+
+    return check
+
+
+def _all(*checks: Callable[[Any], None]) -> Callable[[Any], None]:
+    def check(findings: list[dict[str, Any]]) -> None:
+        for c in checks:
+            c(findings)
+
+    return check
+
+
 CASES = [
+    # no name resolves: one finding (one cause), not one per host with the same VPN advice
     Case("SSO501", "fires", "no-network-dns", World(default_endpoints=True, unshare=True),
-         _contains("oidc.us-east-1.amazonaws.com", "does not resolve", "nslookup")),
+         _all(_count(1), _contains("0 of 3 hosts resolve", "oidc.us-east-1.amazonaws.com",
+                                   "offline or its dns is broken", "nslookup"))),
+    # one host of three does not resolve: that host is the finding
+    Case("SSO501", "fires", "one-host-of-three", World(oidc_url="https://oidc.does-not-exist.invalid"),
+         _all(_count(1), _contains('"oidc.does-not-exist.invalid"', "nslookup oidc.does-not-exist.invalid"),
+              _lacks("hosts resolve"))),
     Case("SSO501", "near-miss", "local-hosts-resolve", World()),
     Case("SSO502", "fires", "connection-refused", World(oidc_url="https://127.0.0.1:{closed}"),
          _contains("refused", "oidc endpoint")),
