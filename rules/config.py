@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shlex
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from sso_doctor import fixes
 from sso_doctor.context import Context
 from sso_doctor import fixes
 from sso_doctor.fixes import Edit
@@ -201,6 +203,53 @@ def profile_not_found(ctx: Context) -> Iterator[Finding]:
             location=Location(env_var=source if source.startswith("AWS_") else None,
                               path=str(cfg.config.path)),
         )
+
+
+@rule("SSO123", "no-profile-selected", Severity.WARNING, needs=("config", "env"))
+def no_profile_selected(ctx: Context) -> Iterator[Finding]:
+    """Nothing selects a profile and there is no `default` profile, while SSO profiles exist.
+
+    ## What it checks
+    No `--profile`, no `AWS_PROFILE` and no `AWS_DEFAULT_PROFILE`, so botocore and the AWS CLI fall
+    back to the profile `default`; neither the config file nor the credentials file has one; and the
+    config file does hold SSO profiles. The finding lists them.
+
+    ## Why it matters
+    `aws sso login` and every AWS command run without `--profile` fail with
+    `The config profile (default) could not be found`, although the SSO setup itself may be fine.
+    Users who just ran `aws configure sso` (which names the profile after the role and account)
+    meet this first.
+
+    ## How to fix
+    Select one of the SSO profiles for this shell, or pass it to each command:
+        export AWS_PROFILE=<profile>
+        aws sso login --profile <profile>
+
+    ## Example
+        ! SSO123 no-profile-selected: No profile is selected and there is no [default] profile, so
+          `aws sso login` and AWS commands without --profile fail with "The config profile (default)
+          could not be found". SSO profiles here: "dev" and "prod".
+    """
+    cfg = ctx.parsed_config()
+    if ctx.selection_source != "default" or "default" in cfg.profiles:
+        return
+    sso = [p.name for p in cfg.sso_profiles if p.uses_sso_credentials]
+    if not sso:
+        return
+    first = sso[0]
+    only = len(sso) == 1
+    yield no_profile_selected.finding(
+        "No profile is selected (no --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE) and there is no [default] "
+        f"profile in {ctx.show_path(cfg.config.path)}, so `aws sso login` and AWS commands without --profile fail "
+        f'with "The config profile (default) could not be found". SSO profiles here: {name_list(sso)}.',
+        fix("Select an SSO profile for this shell (or pass --profile to each command), then log in with it.",
+            fixes.setenv("AWS_PROFILE", first, safe=only,
+                         comment=None if only else f"or another of: {name_list(sso[1:], quote=False)}"),
+            dataclasses.replace(ctx.login_command(profile=first), safe=only)),
+        subject="default",
+        location=Location(path=str(cfg.config.path)),
+        evidence={"sso profiles": ", ".join(sso[:20])},
+    )
 
 
 # --- shared helpers for the file-level SSO rules ---------------------------------------------------
@@ -1430,4 +1479,5 @@ RULES: tuple[Rule, ...] = (
     conflicting_credential_sources,
     static_keys_alongside_sso,
     unreadable_config,
+    no_profile_selected,
 )

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from sso_doctor.context import Context
+from sso_doctor.fixes import Edit
 from sso_doctor.model import Command, Finding, Location, Rule, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list
 
@@ -589,5 +590,79 @@ def start_url_unreachable(ctx: Context) -> Iterator[Finding]:
         )
 
 
+@rule("SSO508", "sso-region-not-home", Severity.ERROR, needs=NEEDS)
+def sso_region_not_home(ctx: Context) -> Iterator[Finding]:
+    """`sso_region` is not the region of the IAM Identity Center instance behind the start URL.
+
+    ## What it checks
+    For each selected profile whose start URL is an `*.awsapps.com` (or `*.awsapps.cn`) URL, which
+    does not name the instance's region, sso-doctor asks the SSO-OIDC endpoint of `sso_region`
+    whether it knows the start URL, the only way AWS offers: the first step of the login flow, as
+    `aws sso login --use-device-code` takes it. It registers a public OIDC client (RegisterClient, no
+    credentials) and calls StartDeviceAuthorization with the start URL. An instance in another region
+    makes OIDC answer `InvalidRequestException`. The device code it gets back is never shown and
+    expires unused within minutes; no credential is used or created, nothing is written, and nothing
+    appears in the access portal or the Identity Center console. A valid cached token for the same
+    start URL and region already proves the region right: then no call is made. Only with `check`
+    online; `--offline` skips it. Start URLs of the form `https://ssoins-….portal.<region>.app.aws`
+    name their region and are checked offline by SSO114.
+
+    ## Why it matters
+    A wrong `sso_region` is one of the most reported causes of failing logins: `aws sso login` stops
+    with `An error occurred (InvalidRequestException) when calling the StartDeviceAuthorization
+    operation`, or the browser shows `invalid_grant: Invalid grant provided` after sign-in. The rest
+    of the config can be perfect.
+
+    ## How to fix
+    Set `sso_region` to the region of your IAM Identity Center instance: the IAM Identity Center
+    console shows it (Settings), and so does the address of the access portal after you sign in
+    (`…/start/#/?region=…` or `portal.sso.<region>.amazonaws.com` calls). For an sso-session, in its
+    section:
+
+        [sso-session corp]
+        sso_region = <the instance's region>
+
+    ## Example
+        ✗ SSO508 sso-region-not-home  ~/.aws/config:9 [sso-session corp] sso_region
+          The IAM Identity Center instance of https://d-1234567890.awsapps.com/start is not in
+          us-east-1 (sso_region of profile "dev"): the OIDC endpoint there does not know the start URL.
+    """
+    checks = ctx.online.region_results()
+    if not checks:
+        raise SkipRule("no selected profile has an *.awsapps.com start URL with an sso_region "
+                       "(other start URLs name their region: SSO114)")
+    bad = [c for c in checks if c.state == "not-home"]
+    undecided = [c for c in checks if c.state not in ("home", "token", "not-home")]
+    if not bad and undecided:
+        c = undecided[0]
+        why = {"network": "the OIDC endpoint could not be reached (see SSO501-SSO505)",
+               "pending": "the check did not finish within --timeout"}.get(
+            c.state, f"OIDC answered {c.call.code if c.call else 'an error'}")
+        raise SkipRule(f"could not check the region of {c.start_url}: {why}")
+    where = {s.profile.name: s for s in ctx.selected_sso()}
+    for c in bad:
+        sso = where.get(c.profiles[0])
+        v = sso.values.get("sso_region") if sso else None
+        loc = (Location(path=str(v.path), line=v.line, section=v.section, key="sso_region") if v
+               else Location(endpoint=c.start_url))
+        word = "profile" if len(c.profiles) == 1 else "profiles"
+        section = v.section if v else None
+        yield sso_region_not_home.finding(
+            f"The IAM Identity Center instance of {c.start_url} is not in {c.region} (sso_region of {word} "
+            f"{name_list(list(c.profiles))}): the OIDC endpoint there answers InvalidRequestException to "
+            "StartDeviceAuthorization for this start URL, so `aws sso login` fails the same way.",
+            fix("Set sso_region to the region of your IAM Identity Center instance (the Identity Center console "
+                "shows it under Settings; ask your administrator).",
+                # the right region is the instance's, which only the console (or an administrator) says
+                Edit(str(v.path), "set", v.section, "sso_region", old=c.region, new="<the instance's region>",
+                     safe=False) if v else
+                manual(f"edit ~/.aws/config: in [{section or 'the profile'}] set sso_region = <the instance's region>")),
+            subject=(sso.session_name if sso and sso.session_name else c.profiles[0]),
+            location=loc,
+            evidence={"start_url": c.start_url, "sso_region": c.region,
+                      "oidc_error": c.call.code if c.call else ""},
+        )
+
+
 RULES: tuple[Rule, ...] = (dns_failure, connect_failure, proxy_failure, tls_interception, tls_failure,
-                           clock_skew, start_url_unreachable)
+                           clock_skew, start_url_unreachable, sso_region_not_home)

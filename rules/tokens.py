@@ -8,6 +8,7 @@ one finding.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 from sso_doctor.context import Context
@@ -55,6 +56,37 @@ def _login_step(ctx: Context, g: tc.TokenGroup):
 
 def _login(ctx: Context, g: tc.TokenGroup, summary: str = "Log in again.") -> Fix:
     return fix(summary, _login_step(ctx, g))
+
+
+# IAM Identity Center ends a user's session 8 hours after sign-in unless the administrator set another
+# duration (15 minutes to 90 days); the refresh token dies with the session. Source: "Configure the
+# session duration of the AWS access portal and IAM Identity Center integrated applications",
+# https://docs.aws.amazon.com/singlesignon/latest/userguide/configure-user-session.html
+DEFAULT_IDC_SESSION = dt.timedelta(hours=8)
+
+
+def _session_ended_likely(ctx: Context, f: tc.CacheFile | None) -> dt.timedelta | None:
+    """How long ago the token file was last written, when that is longer than the default session.
+
+    The file is written at login and at every refresh, and a refresh does not extend the Identity
+    Center session: its age is a lower bound of the session's age.
+    """
+    if f is None or f.written_at is None or f.written_at > ctx.now:
+        return None
+    age = ctx.now - f.written_at
+    return age if age >= DEFAULT_IDC_SESSION else None
+
+
+def _refresh_caveat(ctx: Context, g: tc.TokenGroup, f: tc.CacheFile | None) -> tuple[str, bool]:
+    """A sentence on whether the refresh can fail because the Identity Center session ended."""
+    age = _session_ended_likely(ctx, f)
+    if age is not None:
+        return (f" The refresh is likely to fail, though: the token file was last written {tc._span(age.total_seconds())} "
+                "ago, longer than Identity Center's default 8-hour session, and the refresh token ends with the "
+                "session (unless your administrator set a longer one). Then botocore says `Token has expired and "
+                "refresh failed`.", True)
+    return (" The refresh fails if your Identity Center session has ended (8 hours after sign-in by default) or was "
+            "revoked; then log in again.", False)
 
 
 @rule("SSO201", "not-logged-in", Severity.ERROR, needs=("config", "token_cache"))
@@ -123,7 +155,9 @@ def token_expired(ctx: Context) -> Iterator[Finding]:
     ## Why it matters
     Legacy profiles fail with `The SSO session associated with this profile has expired or is
     otherwise invalid`; sso-session profiles with `Error when retrieving token from sso: Token has
-    expired and refresh failed`.
+    expired and refresh failed`. When a valid token for the same portal sits under the other key
+    style (a legacy login for an sso-session profile, or the reverse), the finding names it: "I just
+    logged in" is then true, but with a command that wrote a key this profile does not read.
 
     ## How to fix
         aws sso login --sso-session <session>      # sso-session profiles
@@ -134,16 +168,30 @@ def token_expired(ctx: Context) -> Iterator[Finding]:
           (2h 00m ago), and botocore cannot refresh it: the profile sets sso_start_url without
           sso_session, and botocore refreshes only sso-session tokens.
     """
+    cache = ctx.token_cache
     for g, state in _assessed(ctx):
         if state.state != "expired" or state.verdict != "login":
             continue
         yield token_expired.finding(
-            f"{_expired_message(ctx, g, state)}, and botocore cannot refresh it: {state.refresh_blocker}.",
+            f"{_expired_message(ctx, g, state)}, and botocore cannot refresh it: {state.refresh_blocker}."
+            + _valid_elsewhere(ctx, g, cache),
             _login(ctx, g),
             subject=g.subject,
             location=_token_location(ctx, g),
             evidence=_registration_evidence(state),
         )
+
+
+def _valid_elsewhere(ctx: Context, g: tc.TokenGroup, cache: tc.TokenCache) -> str:
+    """' A valid token … exists under …' when another key holds a live token for the same portal."""
+    live = [a for a in tc.alternatives(g, cache, ctx.parsed_config().sso_sessions)
+            if a.file.expires_at is not None and a.file.expires_at > ctx.now]
+    if not live:
+        return ""
+    a = live[0]
+    return (f" A token for the same portal that is valid until {tc.when(a.file.expires_at, ctx.now)} exists in "
+            f"{ctx.show_path(a.file.path)}, under {a.description}, but botocore does not read that key for this "
+            f"profile: only `{_login_step(ctx, g).text}` writes the key it reads.")
 
 
 @rule("SSO203", "token-expired-refreshable", Severity.INFO, needs=("config", "token_cache"))
@@ -156,13 +204,19 @@ def token_expired_refreshable(ctx: Context) -> Iterator[Finding]:
     `registrationExpiresAt` still in the future.
 
     ## Why it matters
-    Nothing is broken: the next AWS call exchanges the refresh token for a new access token (an
-    OIDC CreateToken call to `oidc.<region>.amazonaws.com`). Tools that read the cache file directly
-    instead of using botocore or an AWS SDK see an expired token until then. If the refresh token has
-    been revoked, that call fails and `aws sso login` is needed.
+    Usually nothing is broken: the next AWS call exchanges the refresh token for a new access token
+    (an OIDC CreateToken call to `oidc.<region>.amazonaws.com`). But the refresh token lives only as
+    long as the user's IAM Identity Center session: 8 hours after sign-in by default (administrators
+    set 15 minutes to 90 days, "Configure the session duration", IAM Identity Center User Guide), or
+    until an administrator revokes it. The token file is rewritten at login and at each refresh, and
+    a refresh does not extend the session, so the file's age is a lower bound of the session's age:
+    when it is older than 8 hours, the finding says the refresh will most likely fail and gives the
+    login command. Tools that read the cache file directly see an expired token until a refresh.
 
     ## How to fix
-    Nothing to do. sso-doctor never refreshes the token itself: it only reads the cache.
+    Nothing to do while the session lasts; sso-doctor never refreshes the token itself. When the
+    refresh fails (`Token has expired and refresh failed`):
+        aws sso login --sso-session <session>
 
     ## Example
         i SSO203 token-expired-refreshable: The SSO token for sso-session "corp" (profile "dev")
@@ -172,10 +226,12 @@ def token_expired_refreshable(ctx: Context) -> Iterator[Finding]:
         if state.state != "expired" or state.verdict != "refreshes":
             continue
         assert state.file is not None
+        caveat, likely = _refresh_caveat(ctx, g, state.file)
         yield token_expired_refreshable.finding(
-            f"{_expired_message(ctx, g, state)}; botocore will refresh it on the next call, as its client "
-            f"registration is valid until {tc.when(state.file.registration_expires_at, ctx.now)}.",
-            fix("Nothing to do: the next AWS call refreshes the token."),
+            f"{_expired_message(ctx, g, state)}; botocore will try to refresh it on the next call, as its client "
+            f"registration is valid until {tc.when(state.file.registration_expires_at, ctx.now)}.{caveat}",
+            _login(ctx, g, "Log in again now: the refresh will most likely fail.") if likely
+            else fix("Nothing to do unless the next AWS call fails to refresh the token; then log in again."),
             subject=g.subject,
             location=_token_location(ctx, g),
         )
@@ -209,9 +265,12 @@ def token_expiring_soon(ctx: Context) -> Iterator[Finding]:
             continue
         when = tc.when(state.expires_at, ctx.now)
         if state.verdict == "refreshes":
+            caveat, likely = _refresh_caveat(ctx, g, state.file)
             yield token_expiring_soon.finding(
-                f"The SSO token for {_who(g)} expires at {when}; botocore will refresh it on the next call.",
-                _login(ctx, g, "Nothing to do unless the refresh fails; then log in again."),
+                f"The SSO token for {_who(g)} expires at {when}; botocore will try to refresh it on the next call."
+                f"{caveat}",
+                _login(ctx, g, "Log in again now: the refresh will most likely fail." if likely
+                       else "Nothing to do unless the refresh fails; then log in again."),
                 subject=g.subject,
                 location=_token_location(ctx, g),
                 severity=Severity.INFO,

@@ -409,6 +409,10 @@ def vanity_url_needs_newer_cli(ctx: Context) -> Iterator[Finding]:
     `*.app.aws`, `*.portal.amazonaws.com(.cn)`, `*.portal.amazonaws.eu` or an
     `identitycenter.*amazonaws.*` host.
 
+    A start URL that SSO111 reports as an error (an identity provider's sign-in page such as
+    `myapps.microsoft.com`, an AWS console URL, no `https://`) is left to SSO111: it is not a
+    portal URL at all, and no CLI version makes it work.
+
     ## Why it matters
     Such a vanity URL only redirects to the real access portal. CLIs before 2.35.13 do not follow the
     redirect: they send the vanity URL to IAM Identity Center as is, and the login fails or the token
@@ -427,7 +431,10 @@ def vanity_url_needs_newer_cli(ctx: Context) -> Iterator[Finding]:
     exe, version = _active_v2(ctx)
     if version >= VANITY_URL_SINCE:
         return
-    vanity = [s for s in _sso_profiles(ctx) if (h := _host(s.start_url)) and not aws_values.is_aws_portal_host(h)]
+    # a URL that is wrong for another reason (an identity provider's sign-in page, an AWS console URL,
+    # no https) is not a vanity portal URL: SSO111 explains it, and no CLI version would help
+    vanity = [s for s in _sso_profiles(ctx) if (h := _host(s.start_url)) and not aws_values.is_aws_portal_host(h)
+              and not aws_values.judge_start_url(s.start_url).errors]
     if not vanity:
         return
     first = vanity[0]

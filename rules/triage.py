@@ -202,34 +202,67 @@ def no_assignment(ctx: Context) -> Iterator[Finding]:
 
 @rule("SSO706", "permission-set-not-provisioned", Severity.ERROR, needs=("admin",))
 def permission_set_not_provisioned(ctx: Context) -> Iterator[Finding]:
-    """The assignment exists but the permission set is not provisioned on the account.
+    """The assignment exists but the permission set is not provisioned on the account, or is outdated there.
 
     ## What it checks
-    `ListAccountsForProvisionedPermissionSet` (all pages) for the permission set, once an assignment
-    has been found.
+    Once an assignment has been found: `ListAccountsForProvisionedPermissionSet` (all pages) for the
+    permission set, and then tells the states apart that helpdesks hear as "the permission set changed
+    but I don't see it":
+    - **outdated**: provisioned, but changed since (`ListAccountsForProvisionedPermissionSet` with
+      `ProvisioningStatus=LATEST_PERMISSION_SET_NOT_PROVISIONED` lists the account): the role in the
+      account still has the old policies;
+    - **failed** or **in progress**: the assignment's creation (`ListAccountAssignmentCreationStatus`,
+      `DescribeAccountAssignmentCreationStatus`) or the permission set's provisioning
+      (`ListPermissionSetProvisioningStatus`, `DescribePermissionSetProvisioningStatus`) failed, with
+      AWS's failure reason, or is still running (the newest 20 requests of each kind are read);
+    - **never provisioned**: no request explains it.
+    In AWS, `CreateAccountAssignment` provisions the permission set by itself, so an assignment
+    without provisioning nearly always has a failed or running request behind it.
 
     ## Why it matters
     Until the permission set is provisioned, its IAM role does not exist in the account and
-    `GetRoleCredentials` fails even though the portal lists the role.
+    `GetRoleCredentials` fails even though the portal lists the role. An outdated one works, with
+    the permissions it had before the change.
 
     ## How to fix
+    For a failed request, fix the cause AWS names first (for example an SCP or a policy the role
+    cannot have). Then:
         aws sso-admin provision-permission-set --instance-arn <instance> \\
             --permission-set-arn <permission set> --target-id <account> --target-type AWS_ACCOUNT
 
     ## Example
-        ✗ SSO706 permission-set-not-provisioned: "Admin" is assigned on 111111111111 but not provisioned there.
+        ✗ SSO706 permission-set-not-provisioned: Permission set "Admin" is assigned on account 111111111111
+          (prod), but its provisioning there failed: "Received a 404 status error: Not supported policy
+          arn:aws:iam::aws:policy/Nope." (request 5b0d…, 2026-11-26T09:00:00Z).
     """
     facts = _facts(ctx, "provisioning")
-    if facts.provisioned is not False:
+    if facts.provisioned is not False and facts.provisioning != "outdated":
         return
     inst, ps, acct = facts.instance, facts.permission_set, facts.account
+    head = f'Permission set "{ps.name}" is assigned on account {acct.id} ({acct.name})'
+    detail = facts.provisioning_detail
+    summary = "Provision the permission set to the account."
+    if facts.provisioning == "outdated":
+        message = (f"{head} and provisioned there, but it changed after it was provisioned: the role in the account "
+                   "still has the old version (AWS lists the account as LATEST_PERMISSION_SET_NOT_PROVISIONED).")
+        summary = "Provision the latest version of the permission set to the account."
+    elif facts.provisioning == "failed":
+        message = f"{head}, but it is not provisioned there: {detail} failed."
+        summary = "Fix the cause AWS names, then provision the permission set again."
+    elif facts.provisioning == "in-progress":
+        message = (f"{head}, but it is not provisioned there yet: {detail} is still in progress. Wait a minute and "
+                   "run triage again before provisioning by hand.")
+    else:
+        message = (f"{head} but has never been provisioned there, and no failed or running request explains it"
+                   + (f" ({detail})" if detail else "") + ".")
     yield permission_set_not_provisioned.finding(
-        f'Permission set "{ps.name}" is assigned on account {acct.id} ({acct.name}) but not provisioned there.',
-        fix("Provision the permission set to the account.",
+        message,
+        fix(summary,
             f"aws sso-admin provision-permission-set --instance-arn {inst.arn} --permission-set-arn {ps.arn} "
             f"--target-id {acct.id} --target-type AWS_ACCOUNT{_admin_args(facts)}"),
         subject=ps.name,
         location=Location(endpoint=inst.arn),
+        evidence={"provisioning": facts.provisioning or "unknown"},
     )
 
 

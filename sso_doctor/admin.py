@@ -188,6 +188,9 @@ class TriageFacts:
     direct_assignment: bool = False
     group_assignments: tuple[Group, ...] = ()
     provisioned: bool | None = None
+    # provisioned, outdated (changed since it was provisioned), failed, in-progress, never; None: not checked
+    provisioning: str | None = None
+    provisioning_detail: str | None = None  # AWS's FailureReason and the request, or why we could not tell
     error: str | None = None
     checked: frozenset[str] = field(default_factory=frozenset)
 
@@ -202,7 +205,7 @@ class TriageFacts:
             return "incomplete"
         if not self.assigned:
             return "not-assigned"
-        if self.provisioned is False:
+        if self.provisioned is False or self.provisioning == "outdated":
             return "not-provisioned"
         return "assigned"
 
@@ -271,9 +274,91 @@ def triage(request: TriageRequest) -> TriageFacts:
                 InstanceArn=inst.arn, PermissionSetArn=ps.arn)))
             checked.add("provisioning")
             facts["provisioned"] = account.id in provisioned_to
+            state, detail = _provisioning_state(admin, inst, ps, account, facts["provisioned"],
+                                                {user.id, *(g.id for g in via)})
+            facts.update(provisioning=state, provisioning_detail=detail)
         return done()
     except AdminError as e:
         return done(error=str(e))
+
+
+# How many failed / in-progress requests are described (one Describe call each) when looking for the
+# one that concerns this account and permission set: newest first, so a bounded walk finds recent ones.
+MAX_STATUS_DESCRIBES = 20
+
+
+def _provisioning_state(admin: Any, inst: Instance, ps: PermissionSet, account: Account, provisioned: bool,
+                        principals: set[str]) -> tuple[str, str | None]:
+    """Tell apart what helpdesks hear as "the permission set changed but I don't see it".
+
+    - outdated: provisioned, but changed since (ListAccountsForProvisionedPermissionSet with
+      ProvisioningStatus=LATEST_PERMISSION_SET_NOT_PROVISIONED lists the account);
+    - failed / in-progress: the assignment's creation or the permission set's provisioning failed
+      or is still running (List/Describe…CreationStatus, List/Describe…ProvisioningStatus);
+    - never: not provisioned, and no request explains it.
+    In AWS, CreateAccountAssignment provisions the permission set by itself, so an assignment without
+    provisioning almost always has a failed or running request behind it. Calls an admin role may not
+    be allowed to make (or that a test double lacks) leave the state at what is known, with the reason.
+    """
+    if provisioned:
+        try:
+            stale = _call(lambda: list(_pages(
+                admin, "list_accounts_for_provisioned_permission_set", "AccountIds", InstanceArn=inst.arn,
+                PermissionSetArn=ps.arn, ProvisioningStatus="LATEST_PERMISSION_SET_NOT_PROVISIONED")))
+        except AdminError as e:
+            return "provisioned", f"could not ask whether it is the latest version ({e})"
+        return ("outdated", None) if account.id in stale else ("provisioned", None)
+    notes: list[str] = []
+    for status in ("FAILED", "IN_PROGRESS"):
+        for found in (_creation_request(admin, inst, ps, account, principals, status, notes),
+                      _provisioning_request(admin, inst, ps, account, status, notes)):
+            if found:
+                return ("failed" if status == "FAILED" else "in-progress"), found
+    return "never", ("; ".join(dict.fromkeys(notes)) or None)
+
+
+def _newest(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(items, key=lambda i: str(i.get("CreatedDate") or ""), reverse=True)[:MAX_STATUS_DESCRIBES]
+
+
+def _request_text(d: dict[str, Any]) -> str:
+    reason = d.get("FailureReason")
+    when = d.get("CreatedDate")
+    when = when.strftime("%Y-%m-%dT%H:%M:%SZ") if hasattr(when, "strftime") else (str(when) if when else "")
+    return (f'"{reason}" ' if reason else "") + f"(request {d.get('RequestId', '?')}" + (f", {when})" if when else ")")
+
+
+def _creation_request(admin: Any, inst: Instance, ps: PermissionSet, account: Account, principals: set[str],
+                      status: str, notes: list[str]) -> str | None:
+    try:
+        items = _call(lambda: list(_pages(admin, "list_account_assignment_creation_status",
+                                          "AccountAssignmentsCreationStatus", InstanceArn=inst.arn,
+                                          Filter={"Status": status})))
+        for item in _newest(items):
+            d = _call(lambda i=item: admin.describe_account_assignment_creation_status(
+                InstanceArn=inst.arn, AccountAssignmentCreationRequestId=i["RequestId"]))["AccountAssignmentCreationStatus"]
+            if (d.get("TargetId") == account.id and d.get("PermissionSetArn") == ps.arn
+                    and (not principals or d.get("PrincipalId") in principals)):
+                return "the account assignment's creation: " + _request_text(d)
+    except (AdminError, KeyError) as e:
+        notes.append(f"could not read assignment creation requests ({e})")
+    return None
+
+
+def _provisioning_request(admin: Any, inst: Instance, ps: PermissionSet, account: Account, status: str,
+                          notes: list[str]) -> str | None:
+    try:
+        items = _call(lambda: list(_pages(admin, "list_permission_set_provisioning_status",
+                                          "PermissionSetsProvisioningStatus", InstanceArn=inst.arn,
+                                          Filter={"Status": status})))
+        for item in _newest(items):
+            d = _call(lambda i=item: admin.describe_permission_set_provisioning_status(
+                InstanceArn=inst.arn, ProvisionPermissionSetRequestId=i["RequestId"]))["PermissionSetProvisioningStatus"]
+            if d.get("AccountId") == account.id and d.get("PermissionSetArn") == ps.arn:
+                return "the permission set's provisioning: " + _request_text(d)
+    except (AdminError, KeyError) as e:
+        notes.append(f"could not read provisioning requests ({e})")
+    return None
 
 
 def _user_from(raw: dict[str, Any]) -> User:

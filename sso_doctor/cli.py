@@ -434,6 +434,9 @@ def _verdict_text(facts) -> str:
     if facts.verdict == "not-assigned":
         return f'not assigned: "{r.user}" has no assignment of "{r.permission_set}" on {facts.account.id}; see SSO705.'
     if facts.verdict == "not-provisioned":
+        if facts.provisioning == "outdated":
+            return (f'outdated: the assignment exists, but "{r.permission_set}" changed after it was provisioned to '
+                    f"{facts.account.id}; see SSO706.")
         return f'not provisioned: the assignment exists but "{r.permission_set}" is not provisioned; see SSO706.'
     return "incomplete: fix the findings above and run triage again."
 

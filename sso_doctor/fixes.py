@@ -196,17 +196,19 @@ def _posix(c: Command) -> str:
     return c.args[0]
 
 
+def _has_placeholder(a: str) -> bool:
+    return bool(re.search(r"<[^<>]+>", a))
+
+
 def _posix_quote(a: str) -> str:
-    # placeholders (`<profile>`) and `$HOME`-style values in manual steps read better unquoted
-    if re.fullmatch(r"<[^<>]+>", a):
+    # a value with `<placeholders>` is for a person to fill in (never `$`): quoting it reads worse
+    if _has_placeholder(a) and shlex.quote(re.sub(r"<[^<>]+>", "x", a)) == re.sub(r"<[^<>]+>", "x", a):
         return a
     return shlex.quote(a)
 
 
 def _fish_quote(a: str) -> str:
-    if a and re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", a):
-        return a
-    if re.fullmatch(r"<[^<>]+>", a):
+    if a and re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", re.sub(r"<[^<>]+>", "x", a)):
         return a
     return "'" + a.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -222,9 +224,9 @@ def _fish(c: Command) -> str:
 
 
 def _ps_quote(a: str) -> str:
-    if a and re.fullmatch(r"[A-Za-z0-9_@%+=:,./\\-]+", a) and not a.startswith("-") or re.fullmatch(r"--?[A-Za-z0-9-]+", a):
-        return a
-    if re.fullmatch(r"<[^<>]+>", a):
+    # `,` makes an array and a leading `@` splats in PowerShell: such words are quoted
+    bare = re.sub(r"<[^<>]+>", "x", a)
+    if bare and re.fullmatch(r"[A-Za-z0-9_%+=:./\\-]+", bare):
         return a
     return "'" + a.replace("'", "''") + "'"
 

@@ -6,7 +6,7 @@ A scenario folder holds:
   scenario.toml    rule = "SSO105", kind = "fires" | "near-miss", args = [...], select = [...],
                    now = "2026-11-26T12:00:00Z", [env] (values may use {home} and {bin}),
                    [setup] chmod = {"rel/path" = "000"}, symlink = {"link" = "target"}, mkdir = [...],
-                   chown = {"rel/path" = "65534"} (owner uid)
+                   chown = {"rel/path" = "65534"} (owner uid), mtime = {"rel/path" = "2026-11-26T02:00:00Z"}
                    (scenarios run with --offline unless they say online = true)
   expected.json    {"exit_code": N, "findings": [{"rule_id", "severity", "subject", "path", "line",
                    "env_var"?}], "contains": {"SSO105": ["did you mean"]}, "rules": {"SSO104": "skipped"}}
@@ -98,6 +98,11 @@ def prepare(sc: Scenario, tmp: Path) -> Prepared:
         os.symlink(target, home / link)
     for rel, mode in setup.get("chmod", {}).items():
         os.chmod(home / rel, int(mode, 8))
+    for rel, when in setup.get("mtime", {}).items():
+        # a file's last-write time, as an ISO time (e.g. relative to the scenario's `now`)
+        import datetime as _dt
+        stamp = _dt.datetime.fromisoformat(when.replace("Z", "+00:00")).timestamp()
+        os.utime(home / rel, (stamp, stamp))
     for rel, uid in setup.get("chown", {}).items():
         os.chown(home / rel, int(uid), -1)  # the suite runs as root: "owned by another user"
     subst = {"home": str(home), "bin": str(bindir)}

@@ -69,6 +69,9 @@ class World:
     proxy: str | None = None  # None | "no-auth" (407) | "auth" (right password)
     default_endpoints: bool = False  # no endpoint overrides: real AWS host names
     unshare: bool = False  # run in a network namespace with no route (DNS fails)
+    # an *.awsapps.com start URL whose instance lives (True) or does not live (False) in sso_region; the
+    # fake OIDC answers RegisterClient/StartDeviceAuthorization. No cached token, so SSO508 has to ask.
+    home_region: bool | None = None
 
 
 @dataclass
@@ -155,6 +158,9 @@ CASES = [
     Case("SSO507", "fires", "start-url-404", World(start_status=404), _contains("answers http 404")),
     Case("SSO507", "near-miss", "redirect-within-aws", World(
         start_status=302, start_location="https://d-1234567890.awsapps.com/start/")),
+    Case("SSO508", "fires", "instance-in-another-region", World(home_region=False),
+         _contains("not in us-east-1", "d-1234567890.awsapps.com", "set sso_region = <the instance's region>")),
+    Case("SSO508", "near-miss", "instance-in-sso-region", World(home_region=True)),
     Case("SSO601", "fires", "revoked-token", World(register_token=False),
          _contains("rejects the cached token", "unauthorizedexception", "aws sso logout\naws sso login")),
     Case("SSO601", "near-miss", "token-accepted", World()),
@@ -197,7 +203,11 @@ def build(world: World, stack: contextlib.ExitStack, tmp_path, cas, moto_sts: st
     start_url = start.url("localhost", "/start")
     if world.default_endpoints:
         start_url = "https://d-1234567890.awsapps.com/start"
-    write_home(home, start_url, {"dev": (world.account, world.role)})
+    if world.home_region is not None:
+        start_url = "https://d-1234567890.awsapps.com/start"
+        fake.state.home_start_urls = {start_url} if world.home_region else {"https://d-0000000000.awsapps.com/start"}
+    write_home(home, start_url, {"dev": (world.account, world.role)},
+               token=None if world.home_region is not None else ACCESS_TOKEN)
     env = base_env(home, cas)
     if world.bundle == "public+corp":
         both = tmp_path / "public-plus-corp.pem"
@@ -210,6 +220,8 @@ def build(world: World, stack: contextlib.ExitStack, tmp_path, cas, moto_sts: st
             closed=closed_port()).rstrip("/")
         env["AWS_ENDPOINT_URL_SSO"] = portal_url
         env["AWS_ENDPOINT_URL_STS"] = moto_sts
+    if world.home_region is not None:
+        env["AWS_ENDPOINT_URL_SSO_OIDC"] = fake.url
     if world.proxy:
         proxy = stack.enter_context(ConnectProxy(auth=("jane", PROXY_PASSWORD)))
         env["HTTPS_PROXY"] = proxy.url("jane", PROXY_PASSWORD) if world.proxy == "auth" else proxy.url()
@@ -249,7 +261,7 @@ def test_every_online_rule_has_a_firing_and_a_near_miss_case():
     from sso_doctor.rules import ALL_RULES
 
     online = {r.id for r in ALL_RULES if r.online}
-    assert {f"SSO50{i}" for i in range(1, 8)} | {f"SSO60{i}" for i in range(1, 7)} <= online
+    assert {f"SSO50{i}" for i in range(1, 9)} | {f"SSO60{i}" for i in range(1, 7)} <= online
     fires = {c.rule for c in CASES if c.kind == "fires"}
     near = {c.rule for c in CASES if c.kind == "near-miss"}
     assert sorted(online - fires) == [], "online rules without a firing end-to-end case"

@@ -282,7 +282,8 @@ def test_only_non_executable_aws_gives_sso401_with_chmod(tmp_path):
     (finding,) = doc["findings"]
     assert finding["rule_id"] == "SSO401"
     assert "is not executable" in finding["message"]
-    assert finding["fix"]["commands"][0] == {"command": f"chmod +x {tmp_path / 'bin' / 'aws'}", "safe": True}
+    step = finding["fix"]["commands"][0]
+    assert (step["command"], step["safe"]) == (f"chmod +x {tmp_path / 'bin' / 'aws'}", True)
 
 
 def test_sso405_lists_every_aws_with_its_version_or_problem(tmp_path):

@@ -25,13 +25,22 @@ def moto_url(moto_server):
 
 
 @pytest.fixture(scope="module")
-def aws_env(moto_url, tmp_path_factory):
+def shim(moto_url):
+    """moto, plus the provisioning-status calls it lacks or ignores (tests/fakes/sso_admin_shim.py)."""
+    from fakes.sso_admin_shim import AdminShim
+
+    with AdminShim(moto_url) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def aws_env(shim, tmp_path_factory):
     home = tmp_path_factory.mktemp("admin-home")
     (home / ".aws").mkdir()
     (home / ".aws" / "config").write_text(f"[profile admin]\nregion = {REGION}\n")
     (home / ".aws" / "credentials").write_text("[admin]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
     env = {k: None for k in os.environ if k.startswith("AWS_")}
-    env.update({"HOME": str(home), "AWS_ENDPOINT_URL": moto_url, "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+    env.update({"HOME": str(home), "AWS_ENDPOINT_URL": shim.url, "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
                 "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials")})
     return env
 
@@ -81,6 +90,9 @@ def world(moto_url):
     assign("AdministratorAccess", "USER", users["user-000"])       # direct
     assign("ReadOnlyAccess", "GROUP", groups["group-105"])          # user-140 via group (page 2)
     assign("Billing", "USER", users["user-000"])                    # assigned but Billing is not provisioned
+    # Auditor: assigned to user-002 and never provisioned (moto does not provision on assignment)
+    ps["Auditor"] = admin.create_permission_set(InstanceArn=arn, Name="Auditor")["PermissionSet"]["PermissionSetArn"]
+    assign("Auditor", "USER", users["user-002"])
     return {"arn": arn, "store_id": store_id, "users": users, "groups": groups, "ps": ps, "prod": prod,
             "admin": admin, "store": store}
 
@@ -174,6 +186,63 @@ def test_not_provisioned_then_fix(world, aws_env, moto_url):
     assert _ids(doc) == [] and doc["verdict"]["status"] == "assigned"
 
 
+def _billing(world, aws_env):
+    return _doc(triage(aws_env, "--user", "user-000", "--account", MOTO_ACCOUNT, "--permission-set", "Billing"))
+
+
+def test_never_provisioned_says_no_request_explains_it(world, aws_env, shim):
+    doc = _doc(triage(aws_env, "--user", "user-002", "--account", MOTO_ACCOUNT, "--permission-set", "Auditor"))
+    assert _ids(doc) == ["SSO706"] and doc["verdict"]["status"] == "not-provisioned"
+    assert "never been provisioned" in doc["findings"][0]["message"]
+    assert doc["findings"][0]["evidence"]["provisioning"] == "never"
+    assert "ListPermissionSetProvisioningStatus" in shim.calls and "ListAccountAssignmentCreationStatus" in shim.calls
+
+
+def test_failed_provisioning_names_aws_reason(world, aws_env, shim):
+    # a failed provisioning request for Auditor, with AWS's own reason, beside one for another account
+    ps = world["ps"]["Auditor"]
+    reason = "Received a 404 status error: Not supported policy arn:aws:iam::aws:policy/DoesNotExist."
+    shim.provisioning_requests[:] = [
+        {"Status": "FAILED", "RequestId": "00000000-0000-4000-8000-000000000001", "AccountId": "999999999999", "PermissionSetArn": ps,
+         "FailureReason": "not this one", "CreatedDate": 1764147600},
+        {"Status": "FAILED", "RequestId": "5b0d1c2e-0000-4000-8000-00000000abcd", "AccountId": MOTO_ACCOUNT, "PermissionSetArn": ps,
+         "FailureReason": reason, "CreatedDate": 1764140400},
+    ]
+    try:
+        doc = _doc(triage(aws_env, "--user", "user-002", "--account", MOTO_ACCOUNT, "--permission-set", "Auditor"))
+        [finding] = doc["findings"]
+        assert finding["rule_id"] == "SSO706" and reason in finding["message"] and "5b0d1c2e-0000-4000-8000-00000000abcd" in finding["message"]
+        assert "not this one" not in finding["message"]
+        assert finding["evidence"]["provisioning"] == "failed"
+        shim.provisioning_requests[1]["Status"] = "IN_PROGRESS"
+        shim.provisioning_requests[1].pop("FailureReason")
+        doc = _doc(triage(aws_env, "--user", "user-002", "--account", MOTO_ACCOUNT, "--permission-set", "Auditor"))
+        assert "still in progress" in doc["findings"][0]["message"]
+    finally:
+        shim.provisioning_requests.clear()
+
+
+def test_permission_set_changed_after_provisioning_is_outdated(world, aws_env, shim):
+    ps = world["ps"]["AdministratorAccess"]
+    assert _ids(_doc(triage(aws_env, "--user", "user-000", "--account", MOTO_ACCOUNT, "--permission-set",
+                            "AdministratorAccess"))) == []  # provisioned and current: the near miss
+    shim.stale[ps] = {MOTO_ACCOUNT}
+    try:
+        result = triage(aws_env, "--user", "user-000", "--account", MOTO_ACCOUNT, "--permission-set",
+                        "AdministratorAccess")
+        doc = _doc(result)
+        [finding] = doc["findings"]
+        assert finding["rule_id"] == "SSO706" and "changed after it was provisioned" in finding["message"]
+        assert "LATEST_PERMISSION_SET_NOT_PROVISIONED" in finding["message"]
+        assert finding["fix"]["commands"][0]["command"].startswith("aws sso-admin provision-permission-set")
+        assert result.exit_code == 1
+        text = triage(aws_env, "--user", "user-000", "--account", MOTO_ACCOUNT, "--permission-set",
+                      "AdministratorAccess", fmt="text").stdout
+        assert "Verdict: outdated" in text
+    finally:
+        shim.stale.clear()
+
+
 def test_misspelled_user(world, aws_env):
     doc = _doc(triage(aws_env, "--user", "usr-149", "--account", MOTO_ACCOUNT, "--permission-set", "Billing"))
     assert _ids(doc) == ["SSO702"]
@@ -249,7 +318,7 @@ def test_discover_prints_instance_accounts_and_a_valid_sso_session(world, aws_en
     assert inst["instance_arn"] == world["arn"] and inst["identity_store_id"] == world["store_id"]
     assert inst["portal_url"] == f"https://{world['store_id']}.awsapps.com/start"
     assert {MOTO_ACCOUNT, world["prod"]} <= {a["id"] for a in doc["accounts"]}
-    assert {"AdministratorAccess", "ReadOnlyAccess", "Billing"} == {p["name"] for p in doc["permission_sets"]}
+    assert {"AdministratorAccess", "ReadOnlyAccess", "Billing", "Auditor"} == {p["name"] for p in doc["permission_sets"]}
     config = tmp_path / "config"
     config.write_text(doc["sso_session_block"])
     parsed = botocore.configloader.load_config(str(config))

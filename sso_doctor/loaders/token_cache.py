@@ -208,6 +208,8 @@ class CacheFile(NamedTuple):
     expires_at_problem: str | None = None
     registration_expires_at: dt.datetime | None = None
     registration_problem: str | None = None
+    # when the file was last written (its mtime): the last `aws sso login` or refresh
+    written_at: dt.datetime | None = None
 
     @property
     def key(self) -> str:
@@ -398,9 +400,10 @@ def read_token_file(path: Path, secrets: Secrets) -> CacheFile:
         reg_at, reg_problem = parse_time(doc["registrationExpiresAt"])
     start_url = doc.get("startUrl") if isinstance(doc.get("startUrl"), str) else None
     region = doc.get("region") if isinstance(doc.get("region"), str) else None
+    written_at = dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc) if st else None
     return CacheFile(
         path, kind, None, mode, uid, size, fields, start_url, region,
-        expires_at, expires_problem, reg_at, reg_problem,
+        expires_at, expires_problem, reg_at, reg_problem, written_at,
     )
 
 

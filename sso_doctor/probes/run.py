@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from sso_doctor.loaders.aws_config import AwsConfig, SsoSettings
-from sso_doctor.probes import net, portal, targets
+from sso_doctor.probes import home_region, net, portal, targets
 from sso_doctor.redact import Secrets
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ class OnlineRun:
         self._resolution: targets.Resolution | None = None
         self._probes: list[net.Probe] | None = None
         self._access: portal.AccessRun | None = None
+        self._regions: home_region.RegionRun | None = None
         self.platform = sys.platform  # for platform-specific fix commands
 
     def _resolve(self) -> targets.Resolution:
@@ -71,10 +72,23 @@ class OnlineRun:
                 self._access.start()
             return self._access
 
+    def _start_regions(self) -> home_region.RegionRun:
+        res = self._resolve()
+        with self._lock:
+            if self._regions is None:
+                self._regions = home_region.RegionRun(res.clients, self._home, self._now, self._secrets, self.cutoff)
+                self._regions.start()
+            return self._regions
+
     def start(self) -> None:
-        """Start probes and access checks together (each also starts on its first use)."""
+        """Start probes, access and home-region checks together (each also starts on its first use)."""
         self._start_probes()
         self._start_access()
+        self._start_regions()
+
+    def region_results(self) -> list[home_region.RegionCheck]:
+        """The home-region check of every distinct (*.awsapps.com start URL, sso_region) pair."""
+        return self._start_regions().results(self.cutoff)
 
     def probe_results(self) -> list[net.ProbeResult]:
         """Every probe's result, waiting until they finish or the cut-off comes."""

@@ -60,6 +60,11 @@ class FakeState:
     issued: list[dict[str, Any]] = field(default_factory=list)
     issued_expiry_seconds: int = 3600
     requests: list[Recorded] = field(default_factory=list)
+    # Start URLs of the Identity Center instances that live in this (the fake's) region. None: every
+    # start URL does. StartDeviceAuthorization for any other answers InvalidRequestException, as AWS does
+    # when sso_region is not the instance's home region.
+    home_start_urls: set[str] | None = None
+    registered_clients: dict[str, str] = field(default_factory=dict)
 
 
 class FakeSso(Served):
@@ -156,7 +161,33 @@ class FakeSso(Served):
                     return self._create_token(body)
                 if rec.path == "/logout":
                     return self._send(200, {})
+                if rec.path == "/client/register":
+                    return self._register_client(body)
+                if rec.path == "/device_authorization":
+                    return self._start_device_authorization(body)
                 return self._error(404, "ResourceNotFoundException", f"No route for {rec.path}")
+
+            def _register_client(self, body: dict[str, Any]) -> None:
+                if not body.get("clientName") or body.get("clientType") != "public":
+                    return self._send(400, {"error": "invalid_request"}, "InvalidRequestException")
+                client_id, client_secret = "fake-client-" + secrets.token_hex(8), "fake-secret-" + secrets.token_hex(16)
+                with lock:
+                    state.registered_clients[client_id] = client_secret
+                now = int(time.time())
+                return self._send(200, {"clientId": client_id, "clientSecret": client_secret, "clientIdIssuedAt": now,
+                                        "clientSecretExpiresAt": now + 90 * 86400})
+
+            def _start_device_authorization(self, body: dict[str, Any]) -> None:
+                if state.registered_clients.get(body.get("clientId", "")) != body.get("clientSecret"):
+                    return self._send(401, {"error": "invalid_client"}, "InvalidClientException")
+                url = body.get("startUrl", "")
+                if state.home_start_urls is not None and url not in state.home_start_urls:
+                    # AWS answers with an empty message here: users see "...StartDeviceAuthorization operation: "
+                    return self._send(400, {"error": "invalid_request"}, "InvalidRequestException")
+                return self._send(200, {"deviceCode": "fake-device-" + secrets.token_hex(16),
+                                        "userCode": "ABCD-EFGH", "verificationUri": "https://device.sso.example/",
+                                        "verificationUriComplete": "https://device.sso.example/?user_code=ABCD-EFGH",
+                                        "expiresIn": 600, "interval": 1})
 
             def _create_token(self, body: dict[str, Any]) -> None:
                 if body.get("grantType") != "refresh_token":
