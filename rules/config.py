@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 from sso_doctor import fixes
 from sso_doctor.context import Context
-from sso_doctor import fixes
 from sso_doctor.fixes import Edit
 from sso_doctor.loaders.aws_config import AwsConfig, ParsedFile, Profile, Section, Value
 from sso_doctor.model import Command, Finding, Location, Rule, Severity, SkipRule, fix, manual, rule
