@@ -670,9 +670,11 @@ def sso_session_not_found(ctx: Context) -> Iterator[Finding]:
     `The specified sso-session does not exist: "NAME"`, and `aws sso login --profile P` fails too.
 
     ## How to fix
-    Point the profile at the sso-session that exists:
+    Point the profile at the sso-session that exists (the finding's edit, in the file the profile is
+    written in):
 
-        aws configure set sso_session <existing sso-session> --profile P
+        [profile P]
+        sso_session = corp-sso
 
     or create the missing one (it asks for the start URL and region):
 
@@ -883,9 +885,10 @@ def missing_sso_region(ctx: Context) -> Iterator[Finding]:
         [sso-session corp]
         sso_region = eu-west-1
 
-    for a legacy profile:
+    for a legacy profile, in its own section:
 
-        aws configure set sso_region eu-west-1 --profile P
+        [profile P]
+        sso_region = eu-west-1
 
     ## Example
         ✗ SSO107 missing-sso-region: Profile "dev" has SSO settings but no sso_region; botocore refuses it: The profile "dev" is configured to use SSO but is missing required configuration: sso_region.
@@ -915,9 +918,10 @@ def incomplete_sso_profile(ctx: Context) -> Iterator[Finding]:
     ## How to fix
         aws configure sso --profile P
 
-    or add the missing key, e.g.:
+    or add the missing key to the profile's section, e.g.:
 
-        aws configure set sso_role_name ReadOnly --profile P
+        [profile P]
+        sso_role_name = ReadOnly
 
     ## Example
         ✗ SSO108 incomplete-sso-profile: Profile "dev" sets sso_account_id but not sso_role_name; botocore refuses it: The profile "dev" is configured to use SSO but is missing required configuration: sso_role_name.

@@ -27,8 +27,8 @@ from sso_doctor.text import name_list, shell_quote
 _STRICT_KEYS = ("region", "sso_region", "sso_start_url", "sso_account_id", "endpoint_url")
 # Never echo these values, not even in part.
 _SECRET_KEYS = frozenset({"aws_secret_access_key", "aws_session_token", "aws_security_token"})
-# How many `aws configure set` commands a grouped finding spells out before it says "edit the file".
-_MAX_SET_COMMANDS = 3
+# How many login commands a grouped finding spells out.
+_MAX_LOGIN_COMMANDS = 3
 
 
 class _Site(NamedTuple):
@@ -186,9 +186,10 @@ def invalid_start_url(ctx: Context) -> Iterator[Finding]:
     ## How to fix
     Copy the AWS access portal URL exactly as the IAM Identity Center console shows it (Dashboard,
     "AWS access portal URL"): `https://d-xxxxxxxxxx.awsapps.com/start` or
-    `https://ssoins-xxxxxxxxxxxxxxxx.portal.<region>.app.aws`. For a profile:
+    `https://ssoins-xxxxxxxxxxxxxxxx.portal.<region>.app.aws`, in the line the finding names:
 
-        aws configure set sso_start_url https://d-1234567890.awsapps.com/start --profile dev
+        [profile dev]
+        sso_start_url = https://d-1234567890.awsapps.com/start
 
     For an `[sso-session]`, edit the `sso_start_url` line the finding names.
 
@@ -259,8 +260,12 @@ def invalid_region(ctx: Context) -> Iterator[Finding]:
     '"us-east-1"' doesn't match a supported format`, and an upper-case region is sent as is.
 
     ## How to fix
-        aws configure set region us-east-1 --profile dev
-        aws configure set sso_region us-east-1 --profile dev
+    Write the region in the line the finding names (the finding's edit; a "did you mean" region is
+    marked as a guess to check):
+
+        [profile dev]
+        region = us-east-1
+        sso_region = us-east-1
 
     In an `[sso-session]`, edit the `sso_region` line the finding names. For a new region, upgrade the
     AWS CLI / botocore (`pip install -U botocore`).
@@ -322,7 +327,11 @@ def invalid_account_id(ctx: Context) -> Iterator[Finding]:
     access to that account (`ForbiddenException: No access`), which looks like a permissions problem.
 
     ## How to fix
-        aws configure set sso_account_id 012345678901 --profile dev
+    Write the 12 digits in the line the finding names (restored leading zeros are marked as a guess to
+    check; removed dashes, spaces or quotes are exact):
+
+        [profile dev]
+        sso_account_id = 012345678901
 
     The AWS access portal shows the 12-digit id under each account name.
 
@@ -414,7 +423,10 @@ def start_url_region_mismatch(ctx: Context) -> Iterator[Finding]:
     or `invalid_grant`), and a partition mismatch cannot even reach the right cloud.
 
     ## How to fix
-        aws configure set sso_region eu-west-1 --profile dev
+    Write the region the start URL names in the `sso_region` line the finding names:
+
+        [sso-session acme]
+        sso_region = eu-west-1
 
     In an `[sso-session]`, edit its `sso_region` line to the region the finding names.
 
@@ -493,8 +505,7 @@ def inline_comment_in_value(ctx: Context) -> Iterator[Finding]:
         # prod
         region = us-east-1
 
-    For a profile, `aws configure set region us-east-1 --profile dev` rewrites the line without the
-    comment.
+    The finding's edit rewrites each such line without the comment (the comment text is dropped).
 
     ## Example
         ✗ SSO115 inline-comment-in-value: region "us-east-1 # prod" in profiles "dev", "prod" and 3 more (~/.aws/config) ends with an inline comment that botocore keeps as part of the value.
@@ -768,7 +779,11 @@ def missing_region(ctx: Context) -> Iterator[Finding]:
     region` (CLI) or `NoRegionError` (SDKs).
 
     ## How to fix
-        aws configure set region eu-west-1 --profile dev
+    Add the region your commands should use to the profile (the finding offers the Identity Center
+    region as a guess to check):
+
+        [profile dev]
+        region = eu-west-1
 
     ## Example
         ℹ SSO121 missing-region: Profile "dev" has no region and none is set in the environment; regional commands will fail with "You must specify a region".
@@ -862,7 +877,7 @@ def missing_registration_scopes(ctx: Context) -> Iterator[Finding]:
                                old=s.value or None,
                                new=f"{s.value}, {_ACCOUNT_SCOPE}" if s.value else _ACCOUNT_SCOPE)
                           for s in group]
-        commands += [ctx.login_command(sso_session=s.name) for s in group[:_MAX_SET_COMMANDS]]
+        commands += [ctx.login_command(sso_session=s.name) for s in group[:_MAX_LOGIN_COMMANDS]]
         yield missing_registration_scopes.finding(
             f"{_who(group)} ({ctx.show_path(first.path)}) {problem}; add {_ACCOUNT_SCOPE} so the login token is "
             "explicitly granted access to your accounts.",
