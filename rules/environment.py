@@ -208,12 +208,13 @@ def _set_bundle_command(ctx: Context, choice: BundleChoice, target: str) -> str:
     return f"export {var}={target}"
 
 
-def _point_at(ctx: Context, choice: BundleChoice, target: str) -> str | Command | Edit:
+def _point_at(ctx: Context, choice: BundleChoice, target: str, path: str | None = None) -> str | Command | Edit:
     """Make botocore use `target` (a shell word under $HOME) where `choice` is configured now: the
     profile's ca_bundle line as an exact edit of the file it is in (`aws configure set` would write to
     ~/.aws/config even when `check --config` lints another file), else the variable."""
     if choice.source == SOURCE_PROFILE and choice.config_path and choice.config_section and ctx.home:
-        path = os.path.join(ctx.home, target.strip('"').removeprefix("$HOME/"))
+        if path is None:  # `"$HOME/.aws/x.pem"`: the file under the home botocore's user has
+            path = os.path.join(ctx.home, target.strip('"').removeprefix("$HOME/"))
         return Edit(choice.config_path, "set", choice.config_section, "ca_bundle", old=choice.value, new=path)
     return _set_bundle_command(ctx, choice, target)
 
@@ -270,7 +271,7 @@ def _bundle_problem(ctx: Context, b: ResolvedBundle) -> tuple[str, list[str | Co
         if expanded is not None:
             message = (f"{setting} does not exist because botocore does not expand '~': it opens the path "
                        f"literally, and {fails} ([Errno 2] No such file or directory).")
-            return message, [_set_bundle_command(ctx, choice, shell_quote(expanded))]
+            return message, [_point_at(ctx, choice, shell_quote(expanded), expanded)]
         message = f"{setting} does not exist: {fails} ([Errno 2] No such file or directory)."
         if not os.path.isabs(choice.value or ""):
             message = message[:-1] + "; a relative path is looked up from whatever directory a command runs in."
@@ -291,7 +292,11 @@ def _bundle_problem(ctx: Context, b: ResolvedBundle) -> tuple[str, list[str | Co
     if f.state == "der":
         message = (f"{setting} is a DER (binary) certificate, but botocore reads only PEM text: {fails} "
                    f"{no_cert}.")
-        return message, [f"openssl x509 -inform der -in {path} -out {target} && {use_target}"]
+        # certifi's public roots plus the converted certificate: the DER file alone would hold only the
+        # corporate root, which breaks TLS to AWS wherever the proxy does not re-sign (SSO306)
+        return message, ['mkdir -p "$HOME/.aws"',
+                         f"openssl x509 -inform der -in {path} | cat {shell_quote(ctx.public_roots)} - > {target}",
+                         _point_at(ctx, choice, target)]
     if f.state == "no-certificates":
         held = name_list(list(f.labels), quote=False) if f.labels else "nothing else"
         return f"{setting} holds no certificate, only {held}: {fails} {no_cert}.", repoint
@@ -327,8 +332,9 @@ def ca_bundle_invalid(ctx: Context) -> Iterator[Finding]:
         export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"
         unset AWS_CA_BUNDLE
 
-    A DER certificate converts with
-    `openssl x509 -inform der -in corp-root.cer -out "$HOME/.aws/ca-bundle.pem"`.
+    A DER certificate converts with `openssl x509 -inform der -in corp-root.cer`; the finding appends
+    the result to certifi's public roots (named by its path on this machine) in
+    `"$HOME/.aws/ca-bundle.pem"`.
 
     ## Example
         ✗ SSO304 ca-bundle-invalid: AWS_CA_BUNDLE (~/certs/corp.pem) does not exist: every TLS

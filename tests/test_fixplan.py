@@ -129,3 +129,17 @@ def test_login_command_selector(tmp_path):
 ])
 def test_placeholder_pattern(text, hit):
     assert bool(PLACEHOLDER.search(text)) is hit
+
+
+@pytest.mark.skipif(not __import__("shutil").which("openssl"), reason="needs the openssl command")
+def test_sso304_der_plan_builds_a_bundle_with_public_roots(tmp_path):
+    """The DER certificate converted and appended to certifi's roots: SSO304 and SSO306 both pass."""
+    sc = SCENARIOS["sso304-der-bundle"]
+    prepared, doc = _check(sc, tmp_path)
+    (f,) = [f for f in doc["findings"] if f["rule_id"] == "SSO304"]
+    done = _run_safe(f["fix"]["commands"], prepared.home, also='printf %s "$AWS_CA_BUNDLE"')
+    assert done.returncode == 0, done.stderr
+    args = [a for a in prepared.args if not a.startswith("SSO30")] + ["SSO304", "--select", "SSO306"]
+    after = json.loads(run_cli(args, {**prepared.env, "AWS_CA_BUNDLE": done.stdout}).stdout)
+    assert after["findings"] == [] and {r["status"] for r in after["rules"] if r["id"] in ("SSO304", "SSO306")} == {
+        "passed"}
