@@ -84,9 +84,14 @@ def edit_block(edits: list, *, home: str | None = None, verbose: bool = False) -
     body = None
     if verbose:
         body = file_diff(path, edits, shown)
+    head = f"✎ edit {shown}:"
     if body is None:
         body = editing.snippet(edits, max_sections=None if verbose else 5)
-    return [f"✎ edit {shown}:"] + [f"  {line}" for line in body]
+    else:  # a diff has no room for the snippet's "# check this value" lines: the header says it
+        guesses = list(dict.fromkeys(e.key or e.section for e in edits if not e.safe))
+        if guesses:
+            head = f"✎ edit {shown} (check {', '.join(guesses)}: a guess or a placeholder):"
+    return [head] + [f"  {line}" for line in body]
 
 
 def file_diff(path: str, edits: list, shown: str) -> list[str] | None:

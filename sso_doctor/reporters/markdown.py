@@ -42,7 +42,8 @@ def _steps(f: Finding, opts: RenderOptions) -> list[str]:
                 j += 1
             # never the -v diff here: it quotes the file as it is, past the report's redaction
             head, *body = edit_block(steps[i:j], home=opts.home)
-            out += [f"In `{head[len('✎ edit '):-1]}`:", "", "```ini", *(b[2:] for b in body), "```", ""]
+            out += [f"In `{steps[i].path if not opts.home else tilde(steps[i].path, opts.home)}`:", "", "```ini",
+                    *(b[2:] for b in body), "```", ""]
         i = j
     return out
 
