@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from fakes.net_servers import ConnectProxy, TlsSite
 from fakes.sso_server import FakeSso
+from test_scenarios import _edits_text, assert_one_login_style, assert_safe_steps_are_complete
 from online_world import (
     ACCESS_TOKEN,
     MOTO_ACCOUNT,
@@ -90,7 +91,7 @@ class Case:
 def _contains(*needles: str) -> Callable[[Any], None]:
     def check(findings: list[dict[str, Any]]) -> None:
         text = "\n".join(f["message"] + "\n" + "\n".join(c["command"] for c in f["fix"]["commands"])
-                         for f in findings).lower()
+                         + _edits_text(f) for f in findings).lower()
         for n in needles:
             assert n.lower() in text, f"{n!r} not in {text!r}"
 
@@ -159,7 +160,7 @@ CASES = [
     Case("SSO507", "near-miss", "redirect-within-aws", World(
         start_status=302, start_location="https://d-1234567890.awsapps.com/start/")),
     Case("SSO508", "fires", "instance-in-another-region", World(home_region=False),
-         _contains("not in us-east-1", "d-1234567890.awsapps.com", "set sso_region = <the instance's region>")),
+         _contains("not in us-east-1", "d-1234567890.awsapps.com", "[sso-session corp]\n# check this value: a guess or a placeholder\nsso_region = <the instance's region>")),
     Case("SSO508", "near-miss", "instance-in-sso-region", World(home_region=True)),
     Case("SSO601", "fires", "revoked-token", World(register_token=False),
          _contains("rejects the cached token", "unauthorizedexception", "aws sso logout\naws sso login")),
@@ -241,6 +242,9 @@ def test_online_rule(case: Case, tmp_path, cas, moto_sts):
     assert "Traceback" not in run.stderr, run.stderr
     assert run.doc is not None, run.stdout + run.stderr
     found = run.findings(case.rule)
+    # every `$` is right as printed, and the report's logins are one command style (#13.3, #13.4)
+    assert_safe_steps_are_complete(run.doc)
+    assert_one_login_style(run.doc)
     if case.kind == "fires":
         assert found, f"{case.rule} did not fire: {run.doc['rules']}"
         assert run.status(case.rule) == "failed"
