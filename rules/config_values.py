@@ -17,10 +17,10 @@ from typing import NamedTuple
 
 from sso_doctor import aws_values
 from sso_doctor.context import Context
-from sso_doctor.loaders.aws_config import AwsConfig, Profile, Section, Value, resolve_sso
 from sso_doctor.fixes import Edit
-from sso_doctor.model import Command, Finding, Location, Rule, Severity, fix, manual, rule
-from sso_doctor.text import name_list, shell_quote
+from sso_doctor.loaders.aws_config import AwsConfig, Profile, Section, Value, resolve_sso
+from sso_doctor.model import Finding, Location, Rule, Severity, fix, manual, rule
+from sso_doctor.text import name_list
 
 # Keys whose value is an identifier AWS must recognise exactly: an inline comment breaks them (SSO115
 # error). Other keys with an inline comment get a warning.
@@ -870,8 +870,6 @@ def missing_registration_scopes(ctx: Context) -> Iterator[Finding]:
             continue
         group.sort(key=lambda s: s.order)
         first = _representative(group)
-        value = (f"{first.value}, {_ACCOUNT_SCOPE}" if first.value and len({s.value for s in group}) == 1
-                 else _ACCOUNT_SCOPE)
         # the scope added to what each session lists: exact
         commands: list = [Edit(str(s.path), "set", s.section, "sso_registration_scopes",
                                old=s.value or None,

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 from sso_doctor.context import Context
+from sso_doctor.fixes import Edit
 from sso_doctor.loaders.ca_bundle import (
     SOURCE_CERTIFI,
     SOURCE_PROFILE,
@@ -15,7 +16,6 @@ from sso_doctor.loaders.ca_bundle import (
     ResolvedBundle,
 )
 from sso_doctor.loaders.environment import ProxyChoice, ProxyVar
-from sso_doctor.fixes import Edit
 from sso_doctor.model import Command, Finding, Location, Rule, Severity, fix, manual, rule
 from sso_doctor.redact import MASK
 from sso_doctor.text import name_list, shell_quote

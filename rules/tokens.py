@@ -12,9 +12,9 @@ import datetime as dt
 from collections.abc import Iterator
 
 from sso_doctor.context import Context
+from sso_doctor.fixes import Edit
 from sso_doctor.loaders import token_cache as tc
 from sso_doctor.loaders.aws_config import SsoSettings, resolve_sso
-from sso_doctor.fixes import Edit
 from sso_doctor.model import Finding, Fix, Location, Rule, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
 

@@ -10,11 +10,11 @@ from packaging.version import Version
 
 from sso_doctor import aws_values
 from sso_doctor.context import Context
+from sso_doctor.fixes import Edit
 from sso_doctor.loaders.aws_config import SsoSettings
 from sso_doctor.loaders.cli_version import AwsExecutable
-from sso_doctor.loaders.login_env import PKCE_SINCE_TEXT, Evidence, LoginEnv
+from sso_doctor.loaders.login_env import PKCE_SINCE_TEXT
 from sso_doctor.loaders.login_env import browser_blocker as _browser_blocker
-from sso_doctor.fixes import Edit
 from sso_doctor.model import Command, Finding, Location, Rule, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
 

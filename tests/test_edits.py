@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import os
+import re
 from pathlib import Path
 
 import pytest
 from botocore import configloader
 from botocore.exceptions import ConfigNotFound
-
 from scenarios import all_scenarios, prepare
+from test_scenarios import run_cli
+
 from sso_doctor import edits
 from sso_doctor.edits import EditError, apply, replacements
 from sso_doctor.fixes import Edit
-from test_scenarios import run_cli
 
 SCENARIOS = all_scenarios()
 
@@ -34,7 +34,7 @@ EDIT_RULES = {
 }
 
 
-def E(action, section, key=None, old=None, new=None, safe=True):  # noqa: N802 - reads like the data
+def E(action, section, key=None, old=None, new=None, safe=True):
     return Edit("/f", action, section, key, old, new, safe)
 
 
@@ -188,7 +188,7 @@ EDIT_SCENARIOS = [s for s in SCENARIOS if not s.meta.get("online")]
 
 
 def _findings_with_edits(sc, tmp_path):
-    prepared, doc = _run(sc, tmp_path / "before")
+    _, doc = _run(sc, tmp_path / "before")
     return [f for f in doc["findings"] if f["fix"].get("edits")]
 
 
@@ -263,8 +263,9 @@ def test_sarif_fixes_apply_to_the_file_and_fix_the_finding(tmp_path):
     """sso109's edits are exact: SARIF carries them as artifactChanges whose replacements, applied by
     an independent region applier to the file, give what sso_doctor.edits.apply gives and make the
     finding go away. Guesses (SSO113's restored zeros) are not offered as SARIF fixes."""
-    import jsonschema
     from urllib.parse import unquote, urlparse
+
+    import jsonschema
 
     schema = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text())
     validator = jsonschema.Draft4Validator(schema)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
-
 from scenarios import all_scenarios, prepare
-from sso_doctor.context import Context, RunSettings
 from test_scenarios import PLACEHOLDER, run_cli
+
+from sso_doctor.context import Context, RunSettings
 
 SCENARIOS = {s.name: s for s in all_scenarios()}
 
@@ -31,7 +32,7 @@ def _run_safe(commands: list[dict], home, also: str = "") -> subprocess.Complete
     """The `$` commands, in order, in one POSIX shell (exports carry on to `also`)."""
     script = " && ".join([c["command"] for c in commands if c["safe"]] + ([also] if also else []))
     return subprocess.run(["sh", "-c", script], env={"HOME": str(home), "PATH": os.defpath},
-                          capture_output=True, text=True, timeout=30)
+                          capture_output=True, text=True, timeout=30, check=False)
 
 
 def test_corporate_proxy_plan_fixes_sso305_without_tripping_sso306(tmp_path):
@@ -45,7 +46,7 @@ def test_corporate_proxy_plan_fixes_sso305_without_tripping_sso306(tmp_path):
     bundle = done.stdout
     assert bundle == str(prepared.home / ".aws" / "ca-bundle.pem")
     # the new bundle: certifi's public roots first, then the corporate root
-    text = open(bundle).read()
+    text = Path(bundle).read_text()
     corp = (prepared.home / "certs" / "corp-root.pem").read_text()
     assert text.endswith(corp) and text.count("BEGIN CERTIFICATE") > 100
     # with the variable the plan exported, SSO305 and SSO306 both pass (AWS_CA_BUNDLE=$SSL_CERT_FILE,
@@ -82,7 +83,7 @@ def test_sso207_chmod_runs_as_printed_even_on_an_empty_cache(tmp_path, name):
 
 
 def test_headless_plan_uses_one_login_command_per_session(tmp_path):
-    prepared, doc = _check(SCENARIOS["fixplan-headless-ssh"], tmp_path)
+    _, doc = _check(SCENARIOS["fixplan-headless-ssh"], tmp_path)
     logins = sorted({c["command"] for f in doc["findings"] for c in f["fix"]["commands"] if "sso login" in c["command"]})
     assert logins == ["aws sso login --use-device-code --sso-session corp",
                       "aws sso login --use-device-code --sso-session data"]

@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from fakes.net_servers import ConnectProxy, TlsSite
 from fakes.sso_server import FakeSso
-from test_scenarios import _edits_text, assert_one_login_style, assert_safe_steps_are_complete
 from online_world import (
     ACCESS_TOKEN,
     MOTO_ACCOUNT,
@@ -30,6 +29,7 @@ from online_world import (
     unshare_prefix,
     write_home,
 )
+from test_scenarios import _edits_text, assert_one_login_style, assert_safe_steps_are_complete
 
 ACCOUNTS = {
     "111111111111": ("dev", ["ReadOnlyAccess", "PowerUserAccess", "Billing"]),

@@ -41,7 +41,7 @@ def _steps(f: Finding, opts: RenderOptions) -> list[str]:
             while j < len(steps) and not isinstance(steps[j], Command) and steps[j].path == path:
                 j += 1
             # never the -v diff here: it quotes the file as it is, past the report's redaction
-            head, *body = edit_block(steps[i:j], home=opts.home)
+            _head, *body = edit_block(steps[i:j], home=opts.home)
             out += [f"In `{steps[i].path if not opts.home else tilde(steps[i].path, opts.home)}`:", "", "```ini",
                     *(b[2:] for b in body), "```", ""]
         i = j
