@@ -116,10 +116,6 @@ def _index(lines: Sequence[str]) -> list[_Section]:
     return sections
 
 
-def _find(sections: Iterable[_Section], header: str) -> _Section | None:
-    return next((s for s in sections if s.header == header), None)
-
-
 def _option_line(key: str, value: str, nl: str) -> str:
     return f"{key} = {value}{nl}" if value else f"{key} ={nl}"
 
@@ -140,79 +136,116 @@ def _set_line(original: str, key: str, value: str, nl: str) -> str:
 
 
 def apply(text: str, edits: Iterable[Edit]) -> str:
-    """The text with the edits applied in order. Raises EditError when an edit does not fit."""
-    for e in edits:
-        text = _apply_one(text, e)
-    return text
+    """The text with the edits applied in order. Raises EditError when an edit does not fit.
+
+    The file is cut once into blocks (the lines before the first header, then one block per section
+    from its header to the next one); each edit works on its section's block only, so thousands of
+    edits (SSO110 on a config with thousands of legacy profiles) cost one pass, not one per edit.
+    """
+    blocks, _ = _edited_blocks(text, edits)
+    return "".join(line for block in blocks for line in block)
 
 
-def _apply_one(text: str, e: Edit) -> str:
-    nl = _newline(text)
+def _edited_blocks(text: str, edits: Iterable[Edit]) -> tuple[list[list[str]], list[tuple[int, list[str]]]]:
+    """(the blocks after the edits, [(first line, lines) of each original block]). Blocks keep their
+    identity and order; sections added by the edits are appended after the original ones."""
     lines = _split(text)
+    nl = _newline(text)
     sections = _index(lines)
+    blocks: list[list[str]] = [lines[: sections[0].start] if sections else list(lines)]
+    by_header: dict[str, list[str]] = {}
+    for sec in sections:
+        block = lines[sec.start: sec.end]
+        blocks.append(block)
+        by_header[sec.header] = block
+    original, at = [], 0
+    for block in blocks:
+        original.append((at, list(block)))
+        at += len(block)
+    for e in edits:
+        _apply_one(blocks, by_header, e, nl)
+    return blocks, original
+
+
+def _apply_one(blocks: list[list[str]], by_header: dict[str, list[str]], e: Edit, nl: str) -> None:
     if e.action == "add_section":
-        if _find(sections, e.section) is not None:
+        if e.section in by_header:
             raise EditError(f"[{e.section}] already exists")
-        prefix = list(lines)
-        if prefix and not prefix[-1].endswith(("\n", "\r")):
-            prefix[-1] += nl
-        if prefix and prefix[-1].strip():
-            prefix.append(nl)  # a blank line between the last section and the new one
-        return "".join(prefix) + f"[{e.section}]{nl}"
-    s = _find(sections, e.section)
-    if s is None:
+        last = next((b for b in reversed(blocks) if b), None)
+        if last is not None:
+            if not last[-1].endswith(("\n", "\r")):
+                last[-1] += nl
+            if last[-1].strip():
+                last.append(nl)  # a blank line between the last section and the new one
+        block = [f"[{e.section}]{nl}"]
+        blocks.append(block)
+        by_header[e.section] = block
+        return
+    b = by_header.get(e.section)
+    if b is None:
         raise EditError(f"no section [{e.section}]")
+    (s,) = _index(b)  # the block's own section: its header is its first line
     if e.action == "rename_section":
-        if not e.new or _find(sections, e.new) is not None:
+        if not e.new or e.new in by_header:
             raise EditError(f"cannot rename [{e.section}] to [{e.new}]")
-        line = lines[s.start]
-        open_at = line.index("[")
-        close_at = line.rindex("]")
-        lines[s.start] = line[:open_at + 1] + e.new + line[close_at:]
-        return "".join(lines)
+        line = b[s.start]
+        b[s.start] = line[: line.index("[") + 1] + e.new + line[line.rindex("]"):]
+        del by_header[e.section]
+        by_header[e.new] = b
+        return
     if e.action == "remove_section":
-        end = s.end
-        # comment lines just above the next header belong to it, not to the section removed
-        while end > s.start + 1 and end < len(lines) and lines[end - 1].lstrip().startswith(("#", ";")):
-            end -= 1
-        return "".join(lines[: s.start] + lines[end:])
+        keep = len(b)
+        if b is not blocks[-1]:
+            # comment lines just above the next header belong to it, not to the section removed
+            while keep > 1 and b[keep - 1].lstrip().startswith(("#", ";")):
+                keep -= 1
+        b[:] = b[keep:]
+        del by_header[e.section]
+        return
     if not e.key:
         raise EditError(f"{e.action} needs a key")
     opt = s.option(e.key)
     if e.action == "delete":
         if opt is None:
             raise EditError(f"no {e.key} in [{e.section}]")
-        end = opt.end
-        return "".join(lines[: opt.start] + lines[end:])
+        del b[opt.start: opt.end]
+        return
     if e.action == "set":
         value = e.new or ""
         if opt is None:
-            at = s.body_end(lines)
-            if at > 0 and not lines[at - 1].endswith(("\n", "\r")):
-                lines[at - 1] += nl
-            lines.insert(at, _option_line(e.key, value, nl))
-            return "".join(lines)
-        new_line = _set_line(lines[opt.start], e.key, value, nl if lines[opt.start].endswith(("\n", "\r")) else "")
+            at = s.body_end(b)
+            if at > 0 and not b[at - 1].endswith(("\n", "\r")):
+                b[at - 1] += nl
+            b.insert(at, _option_line(e.key, value, nl))
+            return
+        new_line = _set_line(b[opt.start], e.key, value, nl if b[opt.start].endswith(("\n", "\r")) else "")
         # a nested block (continuation lines) is replaced whole by the one-line value
         end = opt.end
-        while end > opt.start + 1 and not lines[end - 1].strip():
+        while end > opt.start + 1 and not b[end - 1].strip():
             end -= 1
-        return "".join(lines[: opt.start] + [new_line] + lines[end:])
+        b[opt.start: end] = [new_line]
+        return
     raise EditError(f"unknown edit action {e.action!r}")
 
 
 def changes(text: str, edits: Sequence[Edit]) -> list[Change]:
-    """The edits as line-range replacements of the ORIGINAL text (for SARIF `replacements`).
+    """The edits as line-range replacements of the ORIGINAL text (for SARIF `replacements`), in file
+    order and never overlapping, whatever order the edits came in.
 
-    Computed from a line diff of the text before and after, so the ranges never overlap and are in
-    file order, whatever order the edits came in.
+    Each section's block is compared with what the edits made of it (a line diff of one section is
+    cheap); sections the edits added are compared as part of the last original block, so every
+    insertion at the end of the file is one change.
     """
-    before = _split(text)
-    after = _split(apply(text, edits))
+    blocks, original = _edited_blocks(text, edits)
+    n = len(original)
+    after = blocks[: n - 1] + [[line for block in blocks[n - 1:] for line in block]]
     out = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
-        if tag != "equal":
-            out.append(Change(i1, i2, tuple(after[j1:j2])))
+    for (start, before), now in zip(original, after):
+        if before == now:
+            continue
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, before, now, autojunk=False).get_opcodes():
+            if tag != "equal":
+                out.append(Change(start + i1, start + i2, tuple(now[j1:j2])))
     return out
 
 

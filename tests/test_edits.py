@@ -307,3 +307,23 @@ def test_sarif_fixes_apply_to_the_file_and_fix_the_finding(tmp_path):
     by_subject = {r["properties"]["subject"]: r for r in doc["runs"][0]["results"] if r["ruleId"] == "SSO113"}
     assert "fixes" in by_subject["quoted"]  # quotes removed: the id as written
     assert "fixes" not in by_subject["lost-zero"]  # a restored leading zero is a guess
+
+
+def test_thousands_of_edits_apply_in_one_pass():
+    """SSO110 on a config with 1,000 legacy profiles: 3,000 edits plus a new section. apply() and
+    replacements() work section by section (one pass, not one re-read per edit), and agree."""
+    import time
+
+    text = "".join(f"[profile p{i}]\nsso_start_url = https://x.awsapps.com/start\nsso_region = eu-west-1\n"
+                   f"sso_account_id = {i:012d}\n\n" for i in range(1000))
+    batch = [E("add_section", "sso-session x"), E("set", "sso-session x", "sso_start_url", new="https://x.awsapps.com/start")]
+    for i in range(1000):
+        batch += [E("set", f"profile p{i}", "sso_session", new="x"), E("delete", f"profile p{i}", "sso_start_url"),
+                  E("delete", f"profile p{i}", "sso_region")]
+    started = time.perf_counter()
+    out = apply(text, batch)
+    reps = replacements(text, batch)
+    elapsed = time.perf_counter() - started
+    assert _apply_regions(text, reps) == out
+    assert out.count("sso_session = x\n") == 1000 and "sso_region" not in out.split("[sso-session x]")[0]
+    assert elapsed < 10, elapsed  # seconds; it is ~0.1 s, the old re-read per edit took minutes
