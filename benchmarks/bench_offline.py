@@ -20,6 +20,10 @@ without starting a real AWS CLI). One untimed warm-up run each, then --runs time
 machine load hits both alike. Reported: median, min and max wall time, and median CPU time (user+sys
 of the child). Results go to benchmarks/results/bench_offline.json.
 
+--aws v1 puts the real AWS CLI v1 from PyPI on that PATH instead of the stub (installed into
+benchmarks/.venv-awscli-v1 on first use): the case of issue #11, where running `aws --version` (a
+Python process importing botocore, ~0.4 s) used to dominate the check.
+
 Exit status: 0 when sso-doctor's median wall time is below half of aws-sso-util's, 1 when it is not,
 2 when something could not run.
 
@@ -48,6 +52,8 @@ ROOT = HERE.parent
 VENV = HERE / ".venv-aws-sso-util"
 RESULTS = HERE / "results"
 AWS_SSO_UTIL_VERSION = "4.33.0"
+AWSCLI_V1_VENV = HERE / ".venv-awscli-v1"
+AWSCLI_V1_SPEC = "awscli>=1.46,<2"
 
 START_URL = "https://d-9067c0ffee.awsapps.com/start"
 SSO_REGION = "us-east-1"
@@ -82,6 +88,17 @@ def ensure_aws_sso_util(version: str) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     subprocess.run([str(VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                     f"aws-sso-util=={version}"], check=True)
+    return exe
+
+
+def ensure_awscli_v1() -> Path:
+    exe = AWSCLI_V1_VENV / "bin" / "aws"
+    if exe.exists():
+        return exe
+    print(f"installing {AWSCLI_V1_SPEC} into {AWSCLI_V1_VENV.relative_to(ROOT)} ...", file=sys.stderr)
+    subprocess.run([sys.executable, "-m", "venv", str(AWSCLI_V1_VENV)], check=True)
+    subprocess.run([str(AWSCLI_V1_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                    "--disable-pip-version-check", AWSCLI_V1_SPEC], check=True)
     return exe
 
 
@@ -123,8 +140,14 @@ def main() -> int:
     parser.add_argument("--accounts", type=int, default=500, help="accounts; 5 roles each (default 500)")
     parser.add_argument("--aws-sso-util-version", default=AWS_SSO_UTIL_VERSION)
     parser.add_argument("--keep", action="store_true", help="keep the temporary HOME and configs")
-    parser.add_argument("--output", type=Path, default=RESULTS / "bench_offline.json")
+    parser.add_argument("--aws", choices=("stub", "v1"), default="stub",
+                        help="the aws on PATH: a stub printing a v2 line (default), or the real AWS CLI v1")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="default: results/bench_offline.json (results/bench_offline_aws_v1.json with --aws v1)")
     args = parser.parse_args()
+    if args.output is None:
+        args.output = RESULTS / ("bench_offline.json" if args.aws == "stub" else "bench_offline_aws_v1.json")
+    args.aws_path = ensure_awscli_v1() if args.aws == "v1" else None
 
     sso_doctor = sso_doctor_command()
     aws_sso_util = ensure_aws_sso_util(args.aws_sso_util_version)
@@ -145,8 +168,11 @@ def _run(args: argparse.Namespace, sso_doctor: list[str], aws_sso_util: Path, wo
     bindir = work / "bin"
     bindir.mkdir()
     stub = bindir / "aws"
-    stub.write_text("#!/bin/sh\necho 'aws-cli/2.22.0 Python/3.12.6 Linux/6.1.0 exe/x86_64.ubuntu.22'\n")
-    stub.chmod(0o755)
+    if args.aws_path is not None:
+        stub.symlink_to(args.aws_path)  # the real v1, as `pip install awscli` leaves it on a PATH
+    else:
+        stub.write_text("#!/bin/sh\necho 'aws-cli/2.22.0 Python/3.12.6 Linux/6.1.0 exe/x86_64.ubuntu.22'\n")
+        stub.chmod(0o755)
     session_cfg = work / "config-sso-session"
     legacy_cfg = work / "config-legacy"
     session_cfg.write_text(generate(args.accounts, legacy=False))
@@ -201,6 +227,9 @@ def _run(args: argparse.Namespace, sso_doctor: list[str], aws_sso_util: Path, wo
                   "sso_session_config_bytes": session_cfg.stat().st_size,
                   "legacy_config_bytes": legacy_cfg.stat().st_size},
         "aws_sso_util_version": args.aws_sso_util_version,
+        "aws_on_path": "stub printing a v2 version line" if args.aws_path is None else "real AWS CLI v1 " + next(
+            (p.name.removeprefix("awscli-").removesuffix(".dist-info")
+             for p in AWSCLI_V1_VENV.glob("lib/python3.*/site-packages/awscli-*.dist-info")), "?"),
         "commands": described,
         "sso_doctor_work": work_done,
         "results": results,
@@ -214,7 +243,8 @@ def _run(args: argparse.Namespace, sso_doctor: list[str], aws_sso_util: Path, wo
     args.output.write_text(json.dumps(payload, indent=2) + "\n")
 
     width = max(len(n) for n in results)
-    print(f"{args.accounts * len(ROLES)} profiles, {args.runs} runs each (wall seconds; cpu = user+sys)")
+    print(f"{args.accounts * len(ROLES)} profiles, {args.runs} runs each (wall seconds; cpu = user+sys); aws on PATH: "
+          f"{payload['aws_on_path']}")
     for name, r in results.items():
         print(f"  {name:<{width}}  median {r['median_s']:.3f}  min {r['min_s']:.3f}  max {r['max_s']:.3f}"
               f"  cpu {r['median_cpu_s']:.3f}")

@@ -81,7 +81,7 @@ def _q(value: str) -> str:
     return shlex.quote(value)
 
 
-@rule("SSO601", "token-rejected", Severity.ERROR, needs=NEEDS)
+@rule("SSO601", "token-rejected", Severity.ERROR, needs=NEEDS, requires=("parsed_config", "sso_profile", "connection"))
 def token_rejected(ctx: Context) -> Iterator[Finding]:
     """The portal rejects the cached SSO token although it has not expired (revoked server-side).
 
@@ -119,11 +119,12 @@ def token_rejected(ctx: Context) -> Iterator[Finding]:
             f'"{a.list_accounts.message}".',
             fix("Sign out and log in again.", "aws sso logout", ctx.login_command(profile=a.profile)),
             subject=key, location=Location(path=a.cache_file) if a.cache_file else None,
-            evidence={"code": a.list_accounts.code, "http_status": a.list_accounts.status or ""},
+            evidence={"code": a.list_accounts.code, "http_status": a.list_accounts.status},
         )
 
 
-@rule("SSO602", "account-not-assigned", Severity.ERROR, needs=NEEDS)
+@rule("SSO602", "account-not-assigned", Severity.ERROR, needs=NEEDS,
+      requires=("parsed_config", "sso_profile", "connection"))
 def account_not_assigned(ctx: Context) -> Iterator[Finding]:
     """The profile's `sso_account_id` is not among the accounts the signed-in user can access.
 
@@ -167,11 +168,12 @@ def account_not_assigned(ctx: Context) -> Iterator[Finding]:
             f'Profile "{a.profile}" uses account {a.account_id}, which its user cannot access; {have}.',
             fix("Use an account you are assigned to, or get an assignment in this one.", *commands),
             subject=a.profile, location=_location(ctx, a.profile, "sso_account_id"),
-            evidence={"accounts": ", ".join(shown) or "none"},
+            evidence={"accounts": list(shown)},
         )
 
 
-@rule("SSO603", "role-not-assigned", Severity.ERROR, needs=NEEDS)
+@rule("SSO603", "role-not-assigned", Severity.ERROR, needs=NEEDS,
+      requires=("parsed_config", "sso_profile", "connection"))
 def role_not_assigned(ctx: Context) -> Iterator[Finding]:
     """The profile's `sso_role_name` is not a role the user has in that account.
 
@@ -215,11 +217,12 @@ def role_not_assigned(ctx: Context) -> Iterator[Finding]:
             f'Profile "{a.profile}" asks for role "{a.role_name}" in account {acct}, which its user does not '
             f"have there; {have}.",
             f, subject=a.profile, location=_location(ctx, a.profile, "sso_role_name"),
-            evidence={"roles": ", ".join(ordered) or "none"},
+            evidence={"roles": list(ordered)},
         )
 
 
-@rule("SSO604", "role-credentials-denied", Severity.ERROR, needs=NEEDS)
+@rule("SSO604", "role-credentials-denied", Severity.ERROR, needs=NEEDS,
+      requires=("parsed_config", "sso_profile", "connection"))
 def role_credentials_denied(ctx: Context) -> Iterator[Finding]:
     """The portal refuses role credentials for a role it lists for the user.
 
@@ -259,11 +262,12 @@ def role_credentials_denied(ctx: Context) -> Iterator[Finding]:
                        f"--permission-set-arn <arn of {a.role_name}> --target-id {a.account_id} "
                        "--target-type AWS_ACCOUNT")),
             subject=a.profile, location=_location(ctx, a.profile, "sso_role_name"),
-            evidence={"code": call.code, "http_status": call.status or ""},
+            evidence={"code": call.code, "http_status": call.status},
         )
 
 
-@rule("SSO605", "caller-identity-mismatch", Severity.ERROR, needs=NEEDS)
+@rule("SSO605", "caller-identity-mismatch", Severity.ERROR, needs=NEEDS,
+      requires=("parsed_config", "sso_profile", "connection"))
 def caller_identity_mismatch(ctx: Context) -> Iterator[Finding]:
     """STS GetCallerIdentity with the role credentials fails, or names another account.
 
@@ -308,11 +312,11 @@ def caller_identity_mismatch(ctx: Context) -> Iterator[Finding]:
                     manual(f"aws configure set sso_account_id {a.caller_account} --profile {_q(a.profile)}"),
                     manual("or unset an AWS_ENDPOINT_URL_STS / endpoint_url override that points elsewhere")),
                 subject=a.profile, location=_location(ctx, a.profile, "sso_account_id"),
-                evidence={"returned_account": a.caller_account, "arn": a.caller_arn or ""},
+                evidence={"returned_account": a.caller_account, "arn": a.caller_arn},
             )
 
 
-@rule("SSO606", "rate-limited", Severity.WARNING, needs=NEEDS)
+@rule("SSO606", "rate-limited", Severity.WARNING, needs=NEEDS, requires=("parsed_config", "sso_profile", "connection"))
 def rate_limited(ctx: Context) -> Iterator[Finding]:
     """The portal or STS throttles this user (TooManyRequestsException).
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Sequence
@@ -90,7 +89,10 @@ def config_unparseable(ctx: Context) -> Iterator[Finding]:
     ## How to fix
     Edit the named line. For a BOM, re-save the file as UTF-8 without BOM, e.g.:
 
-        sed -i '1s/^\\xEF\\xBB\\xBF//' ~/.aws/config
+        tail -c +4 ~/.aws/config > ~/.aws/config.nobom && mv ~/.aws/config.nobom ~/.aws/config
+
+    A file saved by Notepad as "Unicode" is UTF-16: convert it (`iconv -f UTF-16 -t UTF-8`), or on
+    Windows save it again from Notepad with Encoding "UTF-8" (not "UTF-8 with BOM").
 
     ## Example
         ✗ SSO102 config-unparseable: ~/.aws/config:14: section [profile dev] appears twice.
@@ -100,17 +102,29 @@ def config_unparseable(ctx: Context) -> Iterator[Finding]:
             continue
         shown = ctx.show_path(f.path)
         where = f"{shown}:{f.problem.line}" if f.problem.line else shown
-        commands = []
-        if "byte-order mark" in f.problem.cause:
-            # BSD sed (macOS) wants an explicit, empty backup suffix after -i; GNU sed takes none
-            in_place = "-i ''" if ctx.platform == "darwin" else "-i"
-            commands.append(f"sed {in_place} '1s/^\\xEF\\xBB\\xBF//' {shell_quote(str(f.path))}")
+        commands: list = []
+        q = shell_quote(str(f.path))
+        if "UTF-16" in f.problem.cause:
+            if ctx.platform in ("win32", "cygwin"):
+                commands.append(manual(f'open {shown} in Notepad, then File > Save As with Encoding "UTF-8" '
+                                       '(not "UTF-8 with BOM")'))
+            else:
+                commands.append(fixes.sh(f"iconv -f UTF-16 -t UTF-8 {q} > {q}.utf8 && mv {q}.utf8 {q}"))
+        elif "byte-order mark" in f.problem.cause:
+            if ctx.platform in ("win32", "cygwin"):
+                commands.append(manual(f'open {shown} in Notepad, then File > Save As with Encoding "UTF-8" '
+                                       '(not "UTF-8 with BOM")'))
+            else:
+                # tail drops the 3 BOM bytes with GNU and BSD (macOS) tools alike; `sed -i` differs between them
+                commands.append(fixes.sh(f"tail -c +4 {q} > {q}.nobom && mv {q}.nobom {q}"))
         else:
             commands.append(manual(f"edit {where}"))
         yield config_unparseable.finding(
             f"botocore cannot parse the {f.role} file ({where}): {f.problem.cause}. Every AWS CLI and SDK "
             "call fails with 'Unable to parse config file'.",
-            fix(f"Edit line {f.problem.line} of {shown}." if f.problem.line else f"Repair {shown}.", *commands),
+            fix(f"Save {shown} as UTF-8 without a byte-order mark." if "UTF-16" in f.problem.cause
+                or "byte-order mark" in f.problem.cause
+                else f"Edit line {f.problem.line} of {shown}." if f.problem.line else f"Repair {shown}.", *commands),
             location=Location(path=str(f.path), line=f.problem.line),
         )
 
@@ -154,7 +168,7 @@ def unreadable_config(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO104", "profile-not-found", Severity.ERROR, needs=("config", "env"))
+@rule("SSO104", "profile-not-found", Severity.ERROR, needs=("config", "env"), requires=("parsed_config",))
 def profile_not_found(ctx: Context) -> Iterator[Finding]:
     """A selected profile does not exist in the config or credentials file.
 
@@ -204,7 +218,7 @@ def profile_not_found(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO123", "no-profile-selected", Severity.WARNING, needs=("config", "env"))
+@rule("SSO123", "no-profile-selected", Severity.WARNING, needs=("config", "env"), requires=("parsed_config",))
 def no_profile_selected(ctx: Context) -> Iterator[Finding]:
     """Nothing selects a profile and there is no `default` profile, while SSO profiles exist.
 
@@ -274,7 +288,7 @@ def _group(items: Iterable[tuple[object, Profile]]) -> dict[object, list[Profile
 
 def _profiles_evidence(profiles: Sequence[Profile], **extra: str) -> dict[str, str]:
     """Evidence naming every profile a finding covers (the message names only the first few)."""
-    return {"profiles": json.dumps([p.name for p in profiles]), **extra}
+    return {"profiles": [p.name for p in profiles], **extra}
 
 
 def _subject_phrase(profiles: Sequence[Profile]) -> str:
@@ -528,7 +542,7 @@ def _ignored_hint(ctx: Context, ignored: Sequence[IgnoredSection], kind: str, na
     return ""
 
 
-@rule("SSO103", "section-ignored", Severity.WARNING, needs=("config",))
+@rule("SSO103", "section-ignored", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def section_ignored(ctx: Context) -> Iterator[Finding]:
     """A section of the config or credentials file is silently ignored or misread by botocore.
 
@@ -596,7 +610,7 @@ def section_ignored(ctx: Context) -> Iterator[Finding]:
                 "Rename the sections so botocore reads them.", *commands),
             subject=first.name or first.section.header,
             location=_section_location(path, first.section),
-            evidence={"sections": json.dumps([ig.section.header for ig in items])},
+            evidence={"sections": [ig.section.header for ig in items]},
         )
 
 
@@ -655,7 +669,7 @@ def _action(ig: IgnoredSection, it: bool = False) -> str:
     return f"rename {header} to [{ig.suggestion}]"
 
 
-@rule("SSO105", "sso-session-not-found", Severity.ERROR, needs=("config",))
+@rule("SSO105", "sso-session-not-found", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def sso_session_not_found(ctx: Context) -> Iterator[Finding]:
     """A profile refers to an `[sso-session]` that does not exist.
 
@@ -765,7 +779,7 @@ def _missing_sso_key(ctx: Context, the_rule: Rule, key: str, what: str, placehol
                 _add(session.path, session.section.header, key, placeholder, safe=False)),
             subject=session.name,
             location=_section_location(session.path, session.section),
-            evidence=_profiles_evidence(broken, missing=key),
+            evidence=_profiles_evidence(broken, missing=[key]),
         )
 
     for credentials, profiles in _group(legacy).items():
@@ -788,7 +802,7 @@ def _missing_sso_key(ctx: Context, the_rule: Rule, key: str, what: str, placehol
             severity=None if credentials else Severity.WARNING,
             subject=first.name,
             location=_profile_location(cfg, first),
-            evidence=_profiles_evidence(profiles, missing=key),
+            evidence=_profiles_evidence(profiles, missing=[key]),
         )
 
 
@@ -834,7 +848,7 @@ def botocore_refusal(cfg: AwsConfig, p: Profile) -> str | None:
     return None
 
 
-@rule("SSO106", "missing-start-url", Severity.ERROR, needs=("config",))
+@rule("SSO106", "missing-start-url", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def missing_start_url(ctx: Context) -> Iterator[Finding]:
     """An SSO profile or sso-session has no `sso_start_url`.
 
@@ -864,7 +878,7 @@ def missing_start_url(ctx: Context) -> Iterator[Finding]:
                                 "<start URL>")
 
 
-@rule("SSO107", "missing-sso-region", Severity.ERROR, needs=("config",))
+@rule("SSO107", "missing-sso-region", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def missing_sso_region(ctx: Context) -> Iterator[Finding]:
     """An SSO profile or sso-session has no `sso_region`.
 
@@ -897,7 +911,7 @@ def missing_sso_region(ctx: Context) -> Iterator[Finding]:
                                 "<home region>")
 
 
-@rule("SSO108", "incomplete-sso-profile", Severity.ERROR, needs=("config", "env"))
+@rule("SSO108", "incomplete-sso-profile", Severity.ERROR, needs=("config", "env"), requires=("parsed_config",))
 def incomplete_sso_profile(ctx: Context) -> Iterator[Finding]:
     """An SSO profile lacks `sso_account_id` or `sso_role_name`, or a selected profile can only log in.
 
@@ -975,11 +989,11 @@ def incomplete_sso_profile(ctx: Context) -> Iterator[Finding]:
             severity=None if is_selected else Severity.WARNING,
             subject=first.name,
             location=_profile_location(cfg, first),
-            evidence=_profiles_evidence(profiles, missing=", ".join(missing)),
+            evidence=_profiles_evidence(profiles, missing=list(missing)),
         )
 
 
-@rule("SSO109", "inconsistent-sso-values", Severity.ERROR, needs=("config",))
+@rule("SSO109", "inconsistent-sso-values", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def inconsistent_sso_values(ctx: Context) -> Iterator[Finding]:
     """A profile repeats a key of its sso-session, with a different value (or the same one).
 
@@ -1060,7 +1074,7 @@ def inconsistent_sso_values(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO110", "legacy-sso-profile", Severity.INFO, needs=("config",))
+@rule("SSO110", "legacy-sso-profile", Severity.INFO, needs=("config",), requires=("parsed_config",))
 def legacy_sso_profile(ctx: Context) -> Iterator[Finding]:
     """A profile configures SSO inline (legacy) instead of through an `[sso-session]`.
 
@@ -1164,7 +1178,7 @@ def _new_session_name(url: str, taken: set[str]) -> str:
     return candidate
 
 
-@rule("SSO116", "duplicate-default-profile", Severity.WARNING, needs=("config",))
+@rule("SSO116", "duplicate-default-profile", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def duplicate_default_profile(ctx: Context) -> Iterator[Finding]:
     """The config file has both `[default]` and `[profile default]`.
 
@@ -1216,7 +1230,7 @@ def duplicate_default_profile(ctx: Context) -> Iterator[Finding]:
                      safe=not lost)),
             subject="default",
             location=_section_location(cfg.config.path, loser),
-            evidence={"lost_keys": ", ".join(lost)},
+            evidence={"lost_keys": list(lost)},
         )
 
 
@@ -1306,7 +1320,7 @@ def _split_sources(cfg: AwsConfig, p: Profile, stray: Sequence[str]) -> list[Edi
     return edits
 
 
-@rule("SSO117", "conflicting-credential-sources", Severity.WARNING, needs=("config",))
+@rule("SSO117", "conflicting-credential-sources", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def conflicting_credential_sources(ctx: Context) -> Iterator[Finding]:
     """An SSO profile also configures another way to get credentials.
 
@@ -1382,7 +1396,7 @@ def conflicting_credential_sources(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO118", "static-keys-alongside-sso", Severity.WARNING, needs=("config",))
+@rule("SSO118", "static-keys-alongside-sso", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def static_keys_alongside_sso(ctx: Context) -> Iterator[Finding]:
     """The credentials file holds long-lived access keys next to your SSO setup.
 

@@ -157,7 +157,7 @@ def _comment_only(value: str, is_valid: Callable[[str], bool]) -> bool:
 # --- SSO111 -------------------------------------------------------------------------------------------
 
 
-@rule("SSO111", "invalid-start-url", Severity.ERROR, needs=("config",))
+@rule("SSO111", "invalid-start-url", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def invalid_start_url(ctx: Context) -> Iterator[Finding]:
     """A start URL is not the AWS access portal URL.
 
@@ -234,7 +234,7 @@ def _region_ok(key: str) -> Callable[[str], bool]:
     return lambda v: aws_values.judge_region(v, allow_pseudo).status == "valid"
 
 
-@rule("SSO112", "invalid-region", Severity.ERROR, needs=("config",))
+@rule("SSO112", "invalid-region", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def invalid_region(ctx: Context) -> Iterator[Finding]:
     """A region value is not a region botocore knows.
 
@@ -311,7 +311,7 @@ def invalid_region(ctx: Context) -> Iterator[Finding]:
 # --- SSO113 -------------------------------------------------------------------------------------------
 
 
-@rule("SSO113", "invalid-account-id", Severity.ERROR, needs=("config",))
+@rule("SSO113", "invalid-account-id", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def invalid_account_id(ctx: Context) -> Iterator[Finding]:
     """An `sso_account_id` is not a 12-digit AWS account id.
 
@@ -403,7 +403,7 @@ def _sso_pairs(cfg: AwsConfig) -> list[_SsoPair]:
     return [_SsoPair(a, b, tuple(users[k])) for k, (a, b) in pairs.items()]
 
 
-@rule("SSO114", "start-url-region-mismatch", Severity.ERROR, needs=("config",))
+@rule("SSO114", "start-url-region-mismatch", Severity.ERROR, needs=("config",), requires=("parsed_config",))
 def start_url_region_mismatch(ctx: Context) -> Iterator[Finding]:
     """The start URL names a region or partition that contradicts `sso_region`.
 
@@ -477,7 +477,7 @@ def start_url_region_mismatch(ctx: Context) -> Iterator[Finding]:
 # --- SSO115 -------------------------------------------------------------------------------------------
 
 
-@rule("SSO115", "inline-comment-in-value", Severity.WARNING, needs=("config",))
+@rule("SSO115", "inline-comment-in-value", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def inline_comment_in_value(ctx: Context) -> Iterator[Finding]:
     """A value carries an inline comment, which botocore keeps as part of the value.
 
@@ -670,7 +670,7 @@ def endpoint_overrides(cfg: AwsConfig, env: Mapping[str, str]) -> list[_Override
     return out
 
 
-@rule("SSO119", "endpoint-override", Severity.WARNING, needs=("config", "env"))
+@rule("SSO119", "endpoint-override", Severity.WARNING, needs=("config", "env"), requires=("parsed_config",))
 def endpoint_override(ctx: Context) -> Iterator[Finding]:
     """An endpoint override redirects the SSO portal, OIDC or STS calls.
 
@@ -762,7 +762,7 @@ def endpoint_override(ctx: Context) -> Iterator[Finding]:
 # --- SSO121 -------------------------------------------------------------------------------------------
 
 
-@rule("SSO121", "missing-region", Severity.INFO, needs=("config", "env"))
+@rule("SSO121", "missing-region", Severity.INFO, needs=("config", "env"), requires=("parsed_config", "sso_profile"))
 def missing_region(ctx: Context) -> Iterator[Finding]:
     """A selected SSO profile has no default region.
 
@@ -828,7 +828,7 @@ def registration_scopes(raw: str) -> list[str]:
     return [s.strip() for s in raw.split(",") if s.strip()]
 
 
-@rule("SSO122", "missing-registration-scopes", Severity.INFO, needs=("config",))
+@rule("SSO122", "missing-registration-scopes", Severity.INFO, needs=("config",), requires=("parsed_config",))
 def missing_registration_scopes(ctx: Context) -> Iterator[Finding]:
     """An `[sso-session]` does not ask for the `sso:account:access` scope.
 

@@ -68,7 +68,16 @@ def env_credentials_override(ctx: Context) -> Iterator[Finding]:
     if "AWS_SECURITY_TOKEN" in env.credentials_set:
         names.append("AWS_SECURITY_TOKEN")
     who = _profiles_phrase(ctx)
-    if env.credentials_set.get("AWS_SECRET_ACCESS_KEY"):
+    if env.credentials_set.get("AWS_SECRET_ACCESS_KEY") and ctx.selection_source == "--profile":
+        # botocore drops its environment provider only for a profile given explicitly to the command
+        # (`aws --profile`, `Session(profile_name=)`): checking with --profile does not make the shell safe.
+        names = list(ctx.selected_names)
+        command = f"aws --profile {names[0]}" if len(names) == 1 else "aws --profile NAME"
+        message = (f"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set: `{command}` ignores them and uses {who}, "
+                   "but every "
+                   "command run without --profile, and every SDK that reads AWS_PROFILE, uses these keys "
+                   "instead.")
+    elif env.credentials_set.get("AWS_SECRET_ACCESS_KEY"):
         message = (f"AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are set, so botocore and the AWS CLI use "
                    f"these keys instead of {who}; AWS_PROFILE does not change that, only an explicit "
                    "--profile does.")
@@ -85,7 +94,7 @@ def env_credentials_override(ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("SSO302", "web-identity-override", Severity.WARNING, needs=("env", "config"))
+@rule("SSO302", "web-identity-override", Severity.WARNING, needs=("env", "config"), requires=("profile",))
 def web_identity_override(ctx: Context) -> Iterator[Finding]:
     """Web-identity variables in the environment take precedence over the selected SSO profile.
 

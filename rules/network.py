@@ -78,7 +78,7 @@ def _group(failures, key) -> dict:
     return groups
 
 
-@rule("SSO501", "dns-failure", Severity.ERROR, needs=NEEDS)
+@rule("SSO501", "dns-failure", Severity.ERROR, needs=NEEDS, requires=("parsed_config", "sso_profile"))
 def dns_failure(ctx: Context) -> Iterator[Finding]:
     """A host that a selected SSO profile needs does not resolve in DNS.
 
@@ -144,7 +144,7 @@ def dns_failure(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO502", "connect-failure", Severity.ERROR, needs=NEEDS)
+@rule("SSO502", "connect-failure", Severity.ERROR, needs=NEEDS, requires=("parsed_config", "sso_profile", "resolved"))
 def connect_failure(ctx: Context) -> Iterator[Finding]:
     """A host resolves but does not take a connection or never answers (firewall, black hole).
 
@@ -195,7 +195,7 @@ def connect_failure(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO503", "proxy-failure", Severity.ERROR, needs=NEEDS)
+@rule("SSO503", "proxy-failure", Severity.ERROR, needs=NEEDS, requires=("parsed_config", "sso_profile", "proxy"))
 def proxy_failure(ctx: Context) -> Iterator[Finding]:
     """The proxy botocore uses is unreachable or refuses to open a tunnel (407, 403, 5xx, no answer).
 
@@ -278,7 +278,7 @@ def proxy_failure(ctx: Context) -> Iterator[Finding]:
 NEW_BUNDLE = "$HOME/.aws/ca-bundle.pem"
 
 
-@rule("SSO504", "tls-interception", Severity.ERROR, needs=NEEDS)
+@rule("SSO504", "tls-interception", Severity.ERROR, needs=NEEDS, requires=("parsed_config", "sso_profile", "tls"))
 def tls_interception(ctx: Context) -> Iterator[Finding]:
     """TLS to an AWS SSO host is intercepted: the certificate was issued by a CA botocore does not trust.
 
@@ -370,7 +370,7 @@ def tls_interception(ctx: Context) -> Iterator[Finding]:
                                        evidence=evidence)
 
 
-@rule("SSO505", "tls-failure", Severity.ERROR, needs=NEEDS)
+@rule("SSO505", "tls-failure", Severity.ERROR, needs=NEEDS, requires=("parsed_config", "sso_profile", "tls"))
 def tls_failure(ctx: Context) -> Iterator[Finding]:
     """The TLS handshake with an AWS SSO host fails for a reason other than an intercepting issuer.
 
@@ -469,7 +469,7 @@ def _span(seconds: float) -> str:
     return f"{s} s"
 
 
-@rule("SSO506", "clock-skew", Severity.ERROR, needs=NEEDS)
+@rule("SSO506", "clock-skew", Severity.ERROR, needs=NEEDS, requires=("parsed_config", "sso_profile", "http"))
 def clock_skew(ctx: Context) -> Iterator[Finding]:
     """This machine's clock differs from AWS's by more than a minute.
 
@@ -541,7 +541,8 @@ def _start_url_problem(result) -> str | None:
     return None
 
 
-@rule("SSO507", "start-url-unreachable", Severity.WARNING, needs=NEEDS)
+@rule("SSO507", "start-url-unreachable", Severity.WARNING, needs=NEEDS,
+      requires=("parsed_config", "sso_profile", "http"))
 def start_url_unreachable(ctx: Context) -> Iterator[Finding]:
     """The start URL answers with an error, or redirects somewhere that is not AWS.
 
@@ -586,11 +587,11 @@ def start_url_unreachable(ctx: Context) -> Iterator[Finding]:
             fix("Use the AWS access portal URL exactly as the IAM Identity Center console shows it.",
                 manual(cmd)),
             subject=session or t.profiles[0], location=loc,
-            evidence={"status": r.response.status, "location": r.response.location or ""},
+            evidence={"status": r.response.status, "location": r.response.location},
         )
 
 
-@rule("SSO508", "sso-region-not-home", Severity.ERROR, needs=NEEDS)
+@rule("SSO508", "sso-region-not-home", Severity.ERROR, needs=NEEDS, requires=("parsed_config", "sso_profile"))
 def sso_region_not_home(ctx: Context) -> Iterator[Finding]:
     """`sso_region` is not the region of the IAM Identity Center instance behind the start URL.
 

@@ -89,7 +89,8 @@ def _refresh_caveat(ctx: Context, g: tc.TokenGroup, f: tc.CacheFile | None) -> t
             "revoked; then log in again.", False)
 
 
-@rule("SSO201", "not-logged-in", Severity.ERROR, needs=("config", "token_cache"))
+@rule("SSO201", "not-logged-in", Severity.ERROR, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def not_logged_in(ctx: Context) -> Iterator[Finding]:
     """A selected SSO profile has no cached token: you are not logged in.
 
@@ -141,7 +142,8 @@ def _expired_message(ctx: Context, g: tc.TokenGroup, state: tc.TokenState) -> st
     return f"The SSO token for {_who(g)} expired at {tc.when(state.expires_at, ctx.now)}"
 
 
-@rule("SSO202", "token-expired", Severity.ERROR, needs=("config", "token_cache"))
+@rule("SSO202", "token-expired", Severity.ERROR, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def token_expired(ctx: Context) -> Iterator[Finding]:
     """The cached SSO token has expired and botocore cannot refresh it.
 
@@ -194,7 +196,8 @@ def _valid_elsewhere(ctx: Context, g: tc.TokenGroup, cache: tc.TokenCache) -> st
             f"profile: only `{_login_step(ctx, g).text}` writes the key it reads.")
 
 
-@rule("SSO203", "token-expired-refreshable", Severity.INFO, needs=("config", "token_cache"))
+@rule("SSO203", "token-expired-refreshable", Severity.INFO, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def token_expired_refreshable(ctx: Context) -> Iterator[Finding]:
     """The cached SSO token has expired, but botocore will refresh it on the next call.
 
@@ -237,7 +240,8 @@ def token_expired_refreshable(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO204", "token-expiring-soon", Severity.WARNING, needs=("config", "token_cache"))
+@rule("SSO204", "token-expiring-soon", Severity.WARNING, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def token_expiring_soon(ctx: Context) -> Iterator[Finding]:
     """The cached SSO token expires within botocore's 15 minute refresh window.
 
@@ -286,7 +290,8 @@ def token_expiring_soon(ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("SSO205", "registration-expired", Severity.WARNING, needs=("config", "token_cache"))
+@rule("SSO205", "registration-expired", Severity.WARNING, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def registration_expired(ctx: Context) -> Iterator[Finding]:
     """The client registration behind an sso-session's token has expired or expires within 7 days.
 
@@ -343,7 +348,8 @@ def registration_expired(ctx: Context) -> Iterator[Finding]:
     yield from found
 
 
-@rule("SSO206", "token-cache-corrupt", Severity.ERROR, needs=("config", "token_cache"))
+@rule("SSO206", "token-cache-corrupt", Severity.ERROR, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def token_cache_corrupt(ctx: Context) -> Iterator[Finding]:
     """The token file a selected profile reads is unusable.
 
@@ -432,7 +438,13 @@ def token_cache_permissions(ctx: Context) -> Iterator[Finding]:
     ## Example
         ! SSO207 token-cache-permissions: 2 token files in ~/.aws/sso/cache are readable or writable
           by other users: 1a2b….json (0644) and 3c4d….json (0664).
+
+    On Windows this check is skipped: NTFS access control lists decide who reads a file, and the
+    POSIX mode Python reports there says nothing about them (every writable file shows as 0666).
     """
+    if ctx.platform in ("win32", "cygwin"):
+        raise SkipRule("POSIX permission bits do not apply on Windows: NTFS access control lists decide who can "
+                       "read the token cache, and they are not checked")
     cache = ctx.token_cache
     d = cache.directory
     if d.state != "ok":
@@ -510,7 +522,8 @@ def token_cache_ownership(ctx: Context) -> Iterator[Finding]:
     )
 
 
-@rule("SSO209", "token-config-mismatch", Severity.WARNING, needs=("config", "token_cache"))
+@rule("SSO209", "token-config-mismatch", Severity.WARNING, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def token_config_mismatch(ctx: Context) -> Iterator[Finding]:
     """The cached token was issued for another start URL or region than the config now names.
 
@@ -565,7 +578,7 @@ def token_config_mismatch(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO210", "start-url-variants", Severity.WARNING, needs=("config",))
+@rule("SSO210", "start-url-variants", Severity.WARNING, needs=("config",), requires=("parsed_config",))
 def start_url_variants(ctx: Context) -> Iterator[Finding]:
     """Legacy profiles spell the same access portal differently, so each spelling needs its own login.
 
@@ -618,7 +631,8 @@ def start_url_variants(ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("SSO211", "stale-role-credentials", Severity.INFO, needs=("config", "token_cache"))
+@rule("SSO211", "stale-role-credentials", Severity.INFO, needs=("config", "token_cache"),
+      requires=("parsed_config", "sso_profile"))
 def stale_role_credentials(ctx: Context) -> Iterator[Finding]:
     """The AWS CLI still has cached role credentials although the SSO token has expired.
 

@@ -16,6 +16,8 @@ from sso_doctor.text import closest
 
 # Bounded retries with backoff for TooManyRequests/Throttling; short connect, patient read.
 RETRY_CONFIG = {"retries": {"mode": "adaptive", "max_attempts": 6}, "connect_timeout": 5, "read_timeout": 15}
+# `--timeout` of discover and triage: the time budget for all their calls together, as for `check`.
+DEFAULT_BUDGET = 30.0
 
 
 class AdminError(Exception):
@@ -64,7 +66,8 @@ class Group:
     name: str
 
 
-def _clients(profile: str | None, region: str | None, env: Mapping[str, str] | None = None) -> Any:
+def _clients(profile: str | None, region: str | None, env: Mapping[str, str] | None = None,
+             budget: float | None = None) -> Any:
     import boto3
     import botocore.config
     import botocore.exceptions
@@ -77,8 +80,48 @@ def _clients(profile: str | None, region: str | None, env: Mapping[str, str] | N
         raise AdminError(
             "no region: pass --region with the Identity Center home region, or set `region` in the admin profile"
         )
-    config = botocore.config.Config(**RETRY_CONFIG)
+    settings = dict(RETRY_CONFIG)
+    if budget is not None:  # no single wait may outlast the whole budget
+        settings["connect_timeout"] = min(settings["connect_timeout"], max(0.1, budget))
+        settings["read_timeout"] = min(settings["read_timeout"], max(0.1, budget))
+    config = botocore.config.Config(**settings)
     return session, config
+
+
+class OutOfTime(AdminError):
+    """The walk did not finish within the --timeout budget."""
+
+
+def within(budget: float, work: Any, live: dict[str, Any]) -> Any:
+    """Run `work()` on a daemon thread for at most `budget` seconds, showing progress on a terminal.
+
+    `live["step"]` says what the work is doing; on time-out OutOfTime names it (a hung proxy or endpoint
+    must not keep a command silent for minutes: botocore alone waits 60 s per attempt, with retries)."""
+    import threading
+    import time
+
+    from sso_doctor import progress
+
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+            box["error"] = e
+
+    deadline = time.monotonic() + budget
+    t = threading.Thread(target=run, name="sso-doctor-admin", daemon=True)
+    t.start()
+    while t.is_alive() and time.monotonic() < deadline:
+        progress.note(str(live.get("step") or "starting"), deadline, budget)
+        t.join(min(0.1, max(0.0, deadline - time.monotonic())))
+    if t.is_alive():
+        raise OutOfTime(f"no answer within the {budget:g} s time budget (--timeout) while "
+                        f"{live.get('step') or 'starting'}: check the network, the proxy and the endpoint")
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
 
 
 def _pages(client: Any, op: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
@@ -126,16 +169,27 @@ class Discovery:
         )
 
 
-def discover(profile: str | None, region: str | None) -> Discovery:
-    session, config = _clients(profile, region)
+def discover(profile: str | None, region: str | None, budget: float | None = None) -> Discovery:
+    """The instance, accounts and permission sets; with `budget`, all within that many seconds."""
+    if budget is not None:
+        live: dict[str, Any] = {}
+        return within(budget, lambda: _discover(profile, region, budget, live), live)
+    return _discover(profile, region, None, {})
+
+
+def _discover(profile: str | None, region: str | None, budget: float | None, live: dict[str, Any]) -> Discovery:
+    live["step"] = "reading the admin profile"
+    session, config = _clients(profile, region, budget=budget)
     region = session.region_name
     admin = session.client("sso-admin", config=config)
+    live["step"] = f"listing IAM Identity Center instances (sso-admin, {region})"
     instances = tuple(
         Instance(i["InstanceArn"], i["IdentityStoreId"], i.get("OwnerAccountId"), i.get("Name"))
         for i in _call(lambda: list(_pages(admin, "list_instances", "Instances")))
     )
     accounts: tuple[Account, ...] = ()
     accounts_error = None
+    live["step"] = "listing the organization's accounts (organizations)"
     try:
         org = session.client("organizations", config=config)
         accounts = tuple(
@@ -145,6 +199,7 @@ def discover(profile: str | None, region: str | None) -> Discovery:
     except AdminError as e:
         accounts_error = str(e)
     permission_sets: list[PermissionSet] = []
+    live["step"] = "listing permission sets (sso-admin)"
     for inst in instances:
         permission_sets.extend(_permission_sets(admin, inst))
     return Discovery(region, instances, accounts, accounts_error, tuple(permission_sets))
@@ -213,23 +268,43 @@ class TriageFacts:
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
-def triage(request: TriageRequest) -> TriageFacts:
-    """Walk instance -> user -> groups -> permission set -> account -> assignments -> provisioning."""
+def triage(request: TriageRequest, budget: float | None = None) -> TriageFacts:
+    """Walk instance -> user -> groups -> permission set -> account -> assignments -> provisioning.
+
+    With `budget`, the walk gets that many seconds in all; when they run out, the facts learned so far
+    come back with an error naming the step that did not answer."""
     facts: dict[str, Any] = {"request": request}
     checked: set[str] = set()
+    if budget is None:
+        return _triage(request, None, facts, checked)
+    live: dict[str, Any] = facts.setdefault("_live", {})  # type: ignore[assignment]
+    try:
+        return within(budget, lambda: _triage(request, budget, facts, checked), live)
+    except OutOfTime as e:
+        known = {k: v for k, v in dict(facts).items() if not k.startswith("_")}
+        return TriageFacts(**known, error=str(e), checked=frozenset(checked))
+
+
+def _triage(request: TriageRequest, budget: float | None, facts: dict[str, Any], checked: set[str]) -> TriageFacts:
+    live: dict[str, Any] = facts.get("_live", {})
 
     def done(**kw: Any) -> TriageFacts:
         facts.update(kw)
-        return TriageFacts(**facts, checked=frozenset(checked))
+        return TriageFacts(**{k: v for k, v in facts.items() if not k.startswith("_")}, checked=frozenset(checked))
 
+    def step(text: str) -> None:
+        live["step"] = text
+
+    step("reading the admin profile")
     try:
-        session, config = _clients(request.admin_profile, request.region)
+        session, config = _clients(request.admin_profile, request.region, budget=budget)
     except AdminError as e:
         return done(error=str(e))
     facts["region"] = session.region_name
     admin = session.client("sso-admin", config=config)
     store = session.client("identitystore", config=config)
     try:
+        step(f"finding the IAM Identity Center instance (sso-admin, {session.region_name})")
         instances = _call(lambda: list(_pages(admin, "list_instances", "Instances")))
         checked.add("instance")
         if not instances:
@@ -238,10 +313,12 @@ def triage(request: TriageRequest) -> TriageFacts:
         inst = Instance(i["InstanceArn"], i["IdentityStoreId"], i.get("OwnerAccountId"), i.get("Name"))
         facts["instance"] = inst
 
+        step(f'finding the user "{request.user}" (identitystore)')
         user, suggestions = _find_user(store, inst.identity_store_id, request.user)
         checked.add("user")
         facts.update(user=user, user_suggestions=tuple(suggestions))
 
+        step(f'finding the permission set "{request.permission_set}" (sso-admin)')
         sets = _permission_sets(admin, inst)
         checked.add("permission_set")
         wanted = [p for p in sets if p.name == request.permission_set] or [
@@ -250,15 +327,18 @@ def triage(request: TriageRequest) -> TriageFacts:
         if not wanted:
             facts["permission_set_suggestions"] = tuple(closest(request.permission_set, [p.name for p in sets]))
 
+        step(f'finding the account "{request.account}" (organizations)')
         account, account_suggestions, note = _find_account(session, config, request.account)
         checked.add("account")
         facts.update(account=account, account_suggestions=tuple(account_suggestions), account_note=note)
 
         if user is None or facts["permission_set"] is None or account is None:
             return done()
+        step("listing the user's groups (identitystore)")
         groups = _user_groups(store, inst.identity_store_id, user.id)
         facts["groups"] = tuple(groups)
         ps: PermissionSet = facts["permission_set"]
+        step("listing the account's assignments (sso-admin)")
         assignments = _call(lambda: list(_pages(
             admin, "list_account_assignments", "AccountAssignments",
             InstanceArn=inst.arn, AccountId=account.id, PermissionSetArn=ps.arn)))
@@ -269,6 +349,7 @@ def triage(request: TriageRequest) -> TriageFacts:
                     if a["PrincipalType"] == "GROUP" and a["PrincipalId"] in group_ids)
         facts.update(direct_assignment=direct, group_assignments=via)
         if direct or via:
+            step("checking the permission set's provisioning (sso-admin)")
             provisioned_to = _call(lambda: list(_pages(
                 admin, "list_accounts_for_provisioned_permission_set", "AccountIds",
                 InstanceArn=inst.arn, PermissionSetArn=ps.arn)))

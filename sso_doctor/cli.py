@@ -23,7 +23,7 @@ app = typer.Typer(
     help="Diagnose AWS IAM Identity Center (AWS SSO) setups: config files, token cache, environment, "
     "network and access. Every finding comes with the command that fixes it.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,  # never print locals: they can hold tokens
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
@@ -41,6 +41,28 @@ class FailOn(str, enum.Enum):
 class Format(str, enum.Enum):
     text = "text"
     json = "json"
+
+
+class Color(str, enum.Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+def use_color(choice: str, env: os._Environ[str] | dict[str, str], is_tty: bool) -> bool:
+    """--color always/never decide; auto: NO_COLOR (set, non-empty) turns colour off, FORCE_COLOR (set,
+    not "0") turns it on, else colour only on a terminal that is not TERM=dumb (no-color.org,
+    force-color.org)."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if env.get("NO_COLOR"):
+        return False
+    force = env.get("FORCE_COLOR")
+    if force is not None and force.strip().lower() not in ("0", "false", "no"):
+        return True
+    return is_tty and env.get("TERM") != "dumb"
 
 
 class UsageProblem(Exception):
@@ -74,7 +96,8 @@ def _version_callback(value: bool) -> None:
 def _root(
     version: Annotated[
         Optional[bool],
-        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit."),
+        typer.Option("--version", "-V", callback=_version_callback, is_eager=True,
+                     help="Show the version and exit."),
     ] = None,
 ) -> None:
     """Diagnose AWS IAM Identity Center (AWS SSO) setups."""
@@ -161,9 +184,21 @@ def check(
     isolated: Annotated[
         bool, typer.Option("--isolated", help="Ignore the user and project settings files.")
     ] = False,
+    settings_file: Annotated[
+        Optional[Path],
+        typer.Option("--settings", help="Apply this settings file (.sso-doctor.toml, or a pyproject.toml's "
+                     "[tool.sso-doctor]) in place of the project file. A project file found in the working "
+                     "directory applies only when linting files; a check of this machine uses project settings "
+                     "only when given here.", show_default=False),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show passing and skipped checks, evidence "
                                           "and tracebacks.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="One line per finding, nothing else.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="One line per finding, nothing else: "
+                                        "path:line:col: SSO123 message.")] = False,
+    color: Annotated[
+        Color, typer.Option("--color", help="Colour the text report: auto (on a terminal, unless NO_COLOR is set; "
+                            "FORCE_COLOR forces it), always or never.")
+    ] = Color.auto,
     redact: Annotated[
         Optional[bool],
         typer.Option("--redact/--no-redact", help="Replace account ids, start URLs, user and host names with "
@@ -171,7 +206,8 @@ def check(
     ] = None,
 ) -> None:
     """Check this machine's AWS SSO setup (or lint the given AWS config files) and print what is wrong,
-    with the commands that fix it. Settings: [tool.sso-doctor] in pyproject.toml or .sso-doctor.toml."""
+    with the commands that fix it. Settings: the user file, and [tool.sso-doctor] in pyproject.toml or
+    .sso-doctor.toml when linting files (--settings FILE for a check of this machine)."""
     from sso_doctor import runner
     from sso_doctor import settings as settings_mod
 
@@ -198,20 +234,21 @@ def check(
             baseline=str(baseline) if baseline else None,
             write_baseline=str(write_baseline) if write_baseline else None,
             isolated=isolated,
+            settings_file=str(settings_file) if settings_file else None,
         )
         if show_settings:
             resolved = runner.resolve_settings(request)
             typer.echo(settings_mod.show_json(resolved) if fmt == "json" else settings_mod.show(resolved), nl=False)
             raise typer.Exit(0)
-        outcome = runner.check(request)
+        from sso_doctor import progress
+
+        with progress.shown():
+            outcome = runner.check(request)
     except (UsageProblem, runner.RequestError) as e:
         raise _die(str(e)) from None
 
-    color = (
-        fmt == "text" and output is None and sys.stdout.isatty()
-        and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-    )
-    text = outcome.render(color=color)
+    colored = fmt == "text" and use_color(color.value, os.environ, output is None and sys.stdout.isatty())
+    text = outcome.render(color=colored)
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")
@@ -221,8 +258,10 @@ def check(
         sys.stdout.write(text)
         sys.stdout.flush()
     if write_baseline is not None:
-        typer.echo(f"sso-doctor: wrote {len(outcome.report.findings)} finding(s) to the baseline {write_baseline}",
-                   err=True)
+        from sso_doctor.text import plural
+
+        typer.echo(f"sso-doctor: wrote {plural(len(outcome.report.findings), 'finding')} to the baseline "
+                   f"{write_baseline}", err=True)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -231,6 +270,30 @@ def _split(values: Optional[list[str]]) -> tuple[str, ...]:
     for v in values or ():
         out.extend(p.strip() for p in v.split(",") if p.strip())
     return tuple(out)
+
+
+class Shell(str, enum.Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+    pwsh = "pwsh"
+
+
+@app.command("completion")
+def completion_command(
+    shell: Annotated[Shell, typer.Argument(help="The shell to complete in.")],
+) -> None:
+    """Print the shell completion script (typer's) for bash, zsh, fish or PowerShell.
+
+    bash: `sso-doctor completion bash > ~/.local/share/bash-completion/completions/sso-doctor`;
+    zsh: `sso-doctor completion zsh > "${fpath[1]}/_sso-doctor"`; fish: `sso-doctor completion fish >
+    ~/.config/fish/completions/sso-doctor.fish`; PowerShell: `sso-doctor completion powershell >> $PROFILE`.
+    (`sso-doctor --install-completion` does this for the shell you run.)"""
+    from typer.completion import get_completion_script
+
+    typer.echo(get_completion_script(prog_name="sso-doctor", complete_var="_SSO_DOCTOR_COMPLETE",
+                                     shell=shell.value))
 
 
 @app.command("rules")
@@ -243,24 +306,29 @@ def list_rules(
     from sso_doctor.rules import ALL_RULES
 
     if output_format == Format.json:
+        from sso_doctor.reporters.json_report import SCHEMA_VERSION
+
         rows = [
             {"id": r.id, "slug": r.slug, "severity": r.severity.label, "area": r.area,
-             "needs": sorted(r.needs), "summary": r.summary}
+             "needs": sorted(r.needs), "requires": list(r.requires), "summary": r.summary}
             for r in ALL_RULES
         ]
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(json.dumps({"schema_version": SCHEMA_VERSION, "tool": {"name": "sso-doctor", "version": __version__},
+                               "rules": rows}, indent=2))
         return
-    width = max(len(r.slug) for r in ALL_RULES)
-    typer.echo(f"{'ID':<7} {'SLUG':<{width}} {'SEVERITY':<8} {'NEEDS':<22} SUMMARY")
-    for r in ALL_RULES:
-        needs = ",".join(sorted(r.needs)) or "-"
-        typer.echo(f"{r.id:<7} {r.slug:<{width}} {r.severity.label:<8} {needs:<22} {r.summary}")
+    table = [("ID", "SLUG", "SEVERITY", "NEEDS", "SUMMARY")]
+    table += [(r.id, r.slug, r.severity.label, ",".join(sorted(r.needs)) or "-", r.summary) for r in ALL_RULES]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    for row in table:
+        typer.echo("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4])
 
 
 @app.command()
 def explain(
     what: Annotated[str, typer.Argument(help="A rule id (SSO201), a slug (not-logged-in), or an error message "
-                                        "you saw, in quotes.")],
+                                        "you saw, in quotes; `-` reads the message (or a whole terminal "
+                                        "session) from stdin.")],
+    output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
 ) -> None:
     """Show a rule's documentation, or tell which rules explain a pasted error message."""
     import re
@@ -268,44 +336,122 @@ def explain(
     from sso_doctor.rules import ALL_RULES, find
     from sso_doctor.text import did_you_mean
 
-    r = find(what)
+    if what == "-":
+        raw = sys.stdin.buffer.read()
+        what = raw.decode("utf-8", errors="replace")
+        if not what.strip():
+            raise _die("nothing on stdin: paste the error message, then end with Ctrl-D.")
+    r = find(what.strip()) if len(what) < 100 else None
     if r is not None:
+        if output_format == Format.json:
+            _echo_json({"schema_version": 1, "tool": _tool(), "kind": "rule", "rule": {
+                "id": r.id, "slug": r.slug, "severity": r.severity.label, "area": r.area,
+                "needs": sorted(r.needs), "summary": r.summary, "doc": r.doc}})
+            return
         needs = ", ".join(sorted(r.needs)) or "nothing"
         typer.echo(f"{r.id} {r.slug} (default severity: {r.severity.label}; needs: {needs})\n")
+        if r.requires:
+            from sso_doctor.requirements import describe
+
+            typer.echo("Runs only when " + "; ".join(describe(x) for x in r.requires) + ".\n")
         typer.echo(r.doc)
         return
     if re.fullmatch(r"(?i)sso\d{1,4}|[a-z0-9]+(-[a-z0-9]+)+", what.strip()):
         hint = did_you_mean(what, [x.id for x in ALL_RULES] + [x.slug for x in ALL_RULES])
         raise _die(f"no rule is called {what!r}.{hint} `sso-doctor rules` lists them.")
-    _explain_error_text(what)
+    _explain_error_text(what, output_format)
 
 
-def _explain_error_text(text: str) -> None:
-    from sso_doctor import error_texts
+def _tool() -> dict[str, str]:
+    return {"name": "sso-doctor", "version": __version__}
+
+
+def _echo_json(doc: object) -> None:
+    import json
+
+    typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+
+
+def _explain_error_text(text: str, output_format: Format = Format.text) -> None:
+    from sso_doctor import error_match
     from sso_doctor.rules import by_id
-    from sso_doctor.text import shell_quote
 
-    matches = error_texts.match(text)
-    if not matches:
-        typer.echo("sso-doctor does not recognise this message as an AWS SSO problem.")
-        typer.echo("Run `sso-doctor check` to look for problems anyway, or `sso-doctor rules` for what it checks.")
-        raise typer.Exit(1)
     rules = by_id()
-    seen: list[str] = []
+    result = error_match.explain(text)
+    command = error_match.redact_pasted(result.pasted.command) if result.pasted.command else None
+    next_check = error_match.next_check(result, rules) if result.recognised else None
+    if output_format == Format.json:
+        _echo_json({
+            "schema_version": 1, "tool": _tool(), "kind": "error_text",
+            "recognised": result.recognised, "profile": result.pasted.profile, "command": command,
+            "next": next_check, "recognition_threshold": error_match.RECOGNISED,
+            "candidates": [
+                {"rule": c.rule, "slug": rules[c.rule].slug if c.rule in rules else "",
+                 "summary": rules[c.rule].summary if c.rule in rules else "", "confidence": c.confidence,
+                 "pattern": c.pattern, "source": c.src, "cause": c.cause, "excerpt": c.excerpt}
+                for c in result.candidates
+            ],
+        })
+        raise typer.Exit(0 if result.recognised else 1)
+
+    def label(rule_id: str) -> str:
+        rule = rules.get(rule_id)
+        return f"{rule_id} {rule.slug}: {rule.summary}" if rule else rule_id
+
+    if not result.recognised:
+        typer.echo("sso-doctor does not recognise this message as an AWS SSO problem.")
+        if result.candidates:
+            typer.echo("\nNearest known messages (none matched; shown for orientation only):")
+            for c in result.candidates:
+                typer.echo(f"    {label(c.rule)} (confidence {c.confidence:.2f})")
+        typer.echo("\nRun `sso-doctor check` to look for problems anyway, or `sso-doctor rules` for what it checks.")
+        raise typer.Exit(1)
     typer.echo("This message is explained by, most likely first:\n")
-    for m in matches:
-        typer.echo(f"- {m.known.cause}")
-        for rule_id in m.known.rules:
-            if rule_id in seen:
-                continue
-            seen.append(rule_id)
-            rule = rules.get(rule_id)
-            label = f"{rule_id} {rule.slug}: {rule.summary}" if rule else rule_id
-            typer.echo(f"    {label}")
-    profile = next((m.profile for m in matches if m.profile), None) or error_texts.profile_in(text)
-    check = "sso-doctor check" + (f" --profile {shell_quote(profile)}" if profile else "")
-    typer.echo(f"\nConfirm on this machine:\n    {check}")
-    typer.echo(f"Details of a rule:\n    sso-doctor explain {seen[0]}")
+    for c in result.candidates:
+        typer.echo(f"- {label(c.rule)} (confidence {c.confidence:.2f})")
+    causes = list(dict.fromkeys(c.cause for c in result.candidates))
+    typer.echo("\nWhy this message happens:")
+    for cause in causes:
+        typer.echo(f"    {cause}")
+    if result.pasted.command:
+        typer.echo(f"\nThe failing command: {command}")
+    typer.echo(f"\nConfirm on this machine:\n    {next_check}")
+    typer.echo(f"Details of a rule:\n    sso-doctor explain {result.candidates[0].rule}")
+
+
+@app.command(
+    "run",
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "allow_interspersed_args": False},
+    options_metavar="[--online] -- CMD [ARGS]...",
+)
+def run_command(
+    ctx: typer.Context,
+    online: Annotated[bool, typer.Option("--online", help="Let the diagnosis use the network (portal, "
+                                         "endpoints). Default: offline.")] = False,
+) -> None:
+    """Run a command (`sso-doctor run -- CMD [ARGS...]`) exactly as it is; when it fails with an AWS SSO
+    error, print on stderr which rule explains it, checked for the profile it used, with the fix. Exits
+    with the command's own exit code; on success it adds nothing."""
+    from sso_doctor import wrap
+
+    argv = list(ctx.args)
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if not argv:
+        raise _die("give the command to run after `--`, e.g. `sso-doctor run -- aws s3 ls`.")
+    result = wrap.run(argv, online=online)
+    if result.signal:
+        # end the way the command ended, so a shell or CI runner sees the same signal
+        import signal as _signal
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            _signal.signal(result.signal, _signal.SIG_DFL)
+            os.kill(os.getpid(), result.signal)
+        except (OSError, ValueError):
+            pass
+    raise typer.Exit(result.code)
 
 
 # --- sessions (token cache overview) ---------------------------------------------------------------
@@ -314,9 +460,12 @@ def _explain_error_text(text: str) -> None:
 @app.command("sessions")
 def sessions_command(
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show each cache file (its SHA-1 name), "
+                                          "region, start URL and client registration.")] = False,
 ) -> None:
-    """List every sso-session, legacy start URL and cached SSO token: its cache file, start URL, region,
-    profiles, expiry, and whether botocore can refresh it. Read-only; never prints a token."""
+    """A table of every sso-session, legacy start URL, profile pointing at a missing sso-session and cached
+    SSO token: state, expiry, whether botocore can refresh it, the profiles, and the exact login command.
+    Read-only; never prints a token."""
     from sso_doctor import sessions
     from sso_doctor.context import Context
 
@@ -324,7 +473,7 @@ def sessions_command(
         ctx = Context(now=_now_from_env())
     except UsageProblem as e:
         raise _die(str(e)) from None
-    sys.stdout.write(sessions.render(ctx, output_format.value))
+    sys.stdout.write(sessions.render(ctx, output_format.value, verbose=verbose))
     sys.stdout.flush()
 
 
@@ -339,15 +488,21 @@ def discover(
                       "(default: the profile's region).")] = None,
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     session_name: Annotated[str, typer.Option("--session-name", help="Name for the generated [sso-session].")] = "my-sso",
+    timeout: Annotated[
+        Optional[float],
+        typer.Option("--timeout", min=0.1, help="Time budget in seconds for all the AWS calls together, as for "
+                     "`check`. [default: 30]", show_default=False),
+    ] = None,
 ) -> None:
     """Find the Identity Center instance, its portal URL, accounts and permission sets, and print a
     ready [sso-session] block for ~/.aws/config."""
     import json
 
-    from sso_doctor import admin
+    from sso_doctor import admin, progress
 
     try:
-        found = admin.discover(profile, region)
+        with progress.shown():
+            found = admin.discover(profile, region, budget=timeout or admin.DEFAULT_BUDGET)
     except admin.AdminError as e:
         raise _die(str(e)) from None
     block = found.sso_session_block(session_name)
@@ -397,17 +552,23 @@ def triage(
                       "(default: the profile's region).")] = None,
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show passing checks too.")] = False,
+    timeout: Annotated[
+        Optional[float],
+        typer.Option("--timeout", min=0.1, help="Time budget in seconds for all the AWS calls of the walk together, "
+                     "as for `check`. [default: 30]", show_default=False),
+    ] = None,
 ) -> None:
     """Find out why a user can't use a permission set on an account, and print the command that fixes it."""
     import json
 
-    from sso_doctor import admin, runner
+    from sso_doctor import admin, progress, runner
 
     request = admin.TriageRequest(profile, region, user, account, permission_set)
-    outcome = runner.check(runner.CheckRequest(
-        output_format=output_format.value, verbose=verbose, extra={"triage": request}, now=_now_from_env(),
-        # a project's select/ignore is about `check`; triage always runs its own rules
-        isolated=True, select=("SSO7",)))
+    with progress.shown():
+        outcome = runner.check(runner.CheckRequest(
+            output_format=output_format.value, verbose=verbose, extra={"triage": request}, now=_now_from_env(),
+            # a project's select/ignore is about `check`; triage always runs its own rules
+            isolated=True, select=("SSO7",), timeout=timeout or admin.DEFAULT_BUDGET))
     facts = outcome.context.triage
     if facts.error and not facts.checked:
         raise _die(facts.error)

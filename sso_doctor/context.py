@@ -66,6 +66,8 @@ class Context:
         self.env: Mapping[str, str] = dict(os.environ if env is None else env)
         self.now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
         self.secrets = Secrets()
+        # the needs of the online rules of this run (set by the engine); None: not known
+        self.scheduled_needs: frozenset[str] | None = None
 
     # --- the machine ------------------------------------------------------------------------------
 
@@ -150,7 +152,7 @@ class Context:
             raise SkipRule("only `sso-doctor triage` runs the administrator checks")
         from sso_doctor import admin
 
-        return admin.triage(request)
+        return admin.triage(request, budget=max(0.1, self.settings.timeout))
 
     # --- SSO token cache (loaders/token_cache.py) -----------------------------------------------------
 
@@ -235,10 +237,69 @@ class Context:
 
     @cached_property
     def aws_cli(self) -> cli_version.AwsCli:
-        """Every `aws` on PATH (ctx.env's PATH) and what `aws --version` said, run as subprocesses."""
+        """Every `aws` on PATH (ctx.env's PATH) and its version: read from its install layout where that
+        is certain, else what `aws --version` said (run as subprocesses). Started early on a thread by
+        `prefetch`, so a run that must execute `aws --version` overlaps it with the config load."""
+        started = self.__dict__.pop("_aws_cli_thread", None)
+        if started is not None:
+            thread, box = started
+            thread.join()
+            if "error" in box:
+                raise box["error"]
+            return box["value"]
+        return self._load_aws_cli()
+
+    def _load_aws_cli(self) -> cli_version.AwsCli:
         from sso_doctor.loaders import cli_version
 
-        return cli_version.load(self.env, platform=self.platform)
+        # cmd.exe runs a program in the current directory before PATH; PowerShell and POSIX shells do
+        # not. `shell` is the detected (or --shell) shell when the platform module provides one.
+        search_cwd = None
+        if (self.platform == "win32" and getattr(self, "shell", None) == "cmd"
+                and not any(k.upper() == "NODEFAULTCURRENTDIRECTORYINEXEPATH" for k in self.env)):
+            try:
+                search_cwd = os.getcwd()
+            except OSError:  # a working directory that was removed: nothing to search there
+                search_cwd = None
+        return cli_version.load(self.env, platform=self.platform, root=self.root, search_cwd=search_cwd)
+
+    def prefetch(self, needs: frozenset[str] | set[str]) -> None:
+        """Start the slow loaders the selected rules need, on threads, before the rules run.
+
+        Only the `aws` discovery is worth it: where a version cannot be read from the install layout,
+        `aws --version` starts a process (a Python-based CLI v1 takes ~0.4 s) that can run while this
+        process reads the config. Loading twice is impossible: `aws_cli` joins the thread.
+        """
+        if "cli" not in needs or "aws_cli" in self.__dict__ or "_aws_cli_thread" in self.__dict__:
+            return
+        import threading
+
+        box: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                box["value"] = self._load_aws_cli()
+            except BaseException as e:  # noqa: BLE001 - handed to the rule that asks, like a sync load
+                box["error"] = e
+
+        thread = threading.Thread(target=work, name="sso-doctor-aws-cli", daemon=True)
+        self.__dict__["_aws_cli_thread"] = (thread, box)
+        thread.start()
+
+    def join_prefetch(self) -> None:
+        """Wait for what `prefetch` started, even when no rule asked for it: a hung `aws` is killed at its
+        deadline by the loader, never left running after sso-doctor exits."""
+        if "_aws_cli_thread" in self.__dict__:
+            try:
+                self.aws_cli  # noqa: B018 - joins the thread
+            except Exception:  # noqa: BLE001 - the rules that asked have reported it already
+                pass
+
+    @cached_property
+    def root(self) -> str:
+        """The filesystem root where OS markers and installers' folders are looked for: "/"; tests only:
+        `extra["root"]` or SSO_DOCTOR_ROOT point it at a fake root."""
+        return str(self.settings.extra.get("root") or self.env.get("SSO_DOCTOR_ROOT") or "/")
 
     @cached_property
     def platform(self) -> str:
@@ -253,8 +314,7 @@ class Context:
         `extra["root"]` or SSO_DOCTOR_ROOT point it at a fake root (marker files such as /.dockerenv)."""
         from sso_doctor.loaders import login_env
 
-        root = str(self.settings.extra.get("root") or self.env.get("SSO_DOCTOR_ROOT") or "/")
-        return login_env.load(self.env, root=root, platform=self.platform)
+        return login_env.load(self.env, root=self.root, platform=self.platform)
 
     # --- online: probes and portal access (probes/) -----------------------------------------------------
 

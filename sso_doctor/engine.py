@@ -7,7 +7,7 @@ import time
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 
-from sso_doctor import __version__
+from sso_doctor import __version__, progress
 from sso_doctor.context import Context
 from sso_doctor.model import (
     Finding,
@@ -81,6 +81,12 @@ def _run_one(rule: Rule, ctx: Context, sink: list[Finding] | None = None) -> Rul
     budget still reports what it had found."""
     start = time.perf_counter()
     try:
+        if rule.requires:
+            from sso_doctor.requirements import unmet
+
+            reason = unmet(rule, ctx)
+            if reason:
+                return RuleResult(rule, Status.SKIPPED, reason=reason, duration_ms=_ms(start))
         if sink is None:
             findings = tuple(rule.check(ctx))
         else:
@@ -136,11 +142,18 @@ def run(
         else:
             offline_rules.append(r)
 
+    # what this run's online rules need: a dependency on the probes is checked only when they run anyway
+    ctx.scheduled_needs = frozenset().union(*(r.needs for r in online_rules))
+    # Slow machine facts (an `aws --version` that must run) start now, so they overlap the config load.
+    ctx.prefetch(frozenset().union(*(r.needs for r in offline_rules)) if offline_rules else frozenset())
     # Online rules start first, on their own threads: they mostly wait on the network, so their budget
     # runs while the offline rules work, and a black-holed host costs no more than --timeout in total.
     online = _start_online(online_rules, ctx) if online_rules else None
+    deadline = ctx.online_deadline if online is not None else None
     for r in offline_rules:
+        progress.note(f"{r.id} {r.slug}", deadline)
         results[r.id] = _run_one(r, ctx)
+    ctx.join_prefetch()
     if online is not None:
         results.update(_collect_online(online, ctx))
 
@@ -214,7 +227,12 @@ def _collect_online(batch: _OnlineBatch, ctx: Context) -> dict[str, RuleResult]:
     budget = max(0.1, ctx.settings.timeout)
     deadline = ctx.online_deadline
     for t in batch.threads:
-        t.join(max(0.0, deadline - time.monotonic()))
+        while t.is_alive() and time.monotonic() < deadline:
+            with batch.lock:
+                waiting = [r.id for r in batch.rules if r.id not in batch.results]
+            shown = ", ".join(waiting[:4]) + (f" and {len(waiting) - 4} more" if len(waiting) > 4 else "")
+            progress.note(f"online checks: waiting for {shown}", deadline, budget)
+            t.join(min(0.1, max(0.0, deadline - time.monotonic())))
     with batch.lock:
         finished = dict(batch.results)
     for r in batch.rules:

@@ -48,6 +48,9 @@ class Status(str, enum.Enum):
 # What a rule needs from the machine. Rules that need "network" or "api" are skipped by --offline.
 NEEDS = frozenset({"config", "token_cache", "env", "cli", "login_env", "ca_bundle", "network", "api", "admin"})
 ONLINE_NEEDS = frozenset({"network", "api"})
+# Facts a rule depends on (sso_doctor/requirements.py checks them before the rule runs): when one did
+# not hold, the rule is skipped with the reason, never passed vacuously.
+REQUIRES = frozenset({"parsed_config", "profile", "sso_profile", "proxy", "resolved", "connection", "tls", "http"})
 
 AREAS = {
     "0": ("engine", "Engine"),
@@ -113,7 +116,8 @@ class Finding:
     fix: Fix
     subject: str | None = None
     location: Location = field(default_factory=Location)
-    evidence: tuple[tuple[str, str], ...] = ()
+    # values keep their types (str, int, float, bool, None, or a tuple of those): JSON shows them as such
+    evidence: tuple[tuple[str, Any], ...] = ()
     detail: str | None = None  # extra text shown with -v only (e.g. a traceback)
 
     @property
@@ -127,6 +131,17 @@ class Finding:
     @property
     def area(self) -> str:
         return area_of(self.rule_id)
+
+
+def evidence_value(value: Any) -> Any:
+    """An evidence value as data: scalars keep their type, sequences become tuples (JSON arrays), anything
+    else its text. Findings stay hashable."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return tuple(evidence_value(v) for v in items)
+    return str(value)
 
 
 def area_of(rule_id: str) -> str:
@@ -154,11 +169,15 @@ class Rule:
     needs: frozenset[str]
     check_fn: CheckFn = field(repr=False, compare=False)
     title: str = ""
+    requires: tuple[str, ...] = ()  # checked in this order; the first that fails is the skip reason
 
     def __post_init__(self) -> None:
         unknown = self.needs - NEEDS
         if unknown:
             raise ValueError(f"{self.id}: unknown needs {sorted(unknown)}")
+        unknown_facts = set(self.requires) - REQUIRES
+        if unknown_facts:
+            raise ValueError(f"{self.id}: unknown requires {sorted(unknown_facts)}")
 
     @property
     def area(self) -> str:
@@ -187,12 +206,13 @@ class Rule:
         subject: str | None = None,
         location: Location | None = None,
         severity: Severity | None = None,
-        evidence: Sequence[tuple[str, str]] | dict[str, Any] = (),
+        evidence: Sequence[tuple[str, Any]] | dict[str, Any] = (),
         detail: str | None = None,
     ) -> Finding:
         """Make a finding of this rule; severity defaults to the rule's own."""
         if isinstance(evidence, dict):
-            evidence = tuple((str(k), str(v)) for k, v in evidence.items())
+            evidence = tuple(evidence.items())
+        evidence = tuple((str(k), evidence_value(v)) for k, v in evidence)
         return Finding(
             rule_id=self.id,
             slug=self.slug,
@@ -209,11 +229,16 @@ class Rule:
         return list(self.check_fn(ctx) or ())
 
 
-def rule(id: str, slug: str, severity: Severity, *, needs: Iterable[str] = ()) -> Callable[[CheckFn], Rule]:
-    """Decorator turning a check function into a Rule. Registers nothing: list it in RULES."""
+def rule(id: str, slug: str, severity: Severity, *, needs: Iterable[str] = (),
+         requires: Iterable[str] = ()) -> Callable[[CheckFn], Rule]:
+    """Decorator turning a check function into a Rule. Registers nothing: list it in RULES.
+
+    `requires` names the facts the check depends on (REQUIRES): when one did not hold in a run, the
+    engine skips the rule with the reason instead of letting it pass vacuously."""
 
     def wrap(fn: CheckFn) -> Rule:
-        return Rule(id=id, slug=slug, severity=severity, needs=frozenset(needs), check_fn=fn)
+        return Rule(id=id, slug=slug, severity=severity, needs=frozenset(needs), check_fn=fn,
+                    requires=tuple(requires))
 
     return wrap
 

@@ -47,6 +47,7 @@ class CheckRequest:
     baseline: str | None = None
     write_baseline: str | None = None
     isolated: bool = False  # ignore the user and project settings files
+    settings_file: str | None = None  # --settings: a project settings file to apply to any run
 
     @property
     def lints_files(self) -> bool:
@@ -105,7 +106,10 @@ def _env(request: CheckRequest) -> dict[str, str]:
 
 
 def resolve_settings(request: CheckRequest) -> settings.Settings:
-    """Defaults < user file < project file < SSO_DOCTOR_* < the request's flags."""
+    """Defaults < user file < project file < SSO_DOCTOR_* < the request's flags.
+
+    The project file found from the working directory applies to a lint of files only; a check of
+    this machine uses project settings only when named with --settings (see sso_doctor/settings.py)."""
     from sso_doctor.rules import ALL_RULES
 
     flags = settings.Flags(
@@ -115,7 +119,8 @@ def resolve_settings(request: CheckRequest) -> settings.Settings:
     )
     try:
         return settings.resolve(flags, env=_env(request), cwd=Path.cwd(), rules=ALL_RULES,
-                                isolated=request.isolated)
+                                isolated=request.isolated, project=request.lints_files,
+                                settings_file=Path(request.settings_file) if request.settings_file else None)
     except settings.SettingsError as e:
         raise RequestError(str(e)) from None
 
@@ -417,5 +422,5 @@ def _inputs(ctx: Context, request: CheckRequest, st: settings.Settings) -> dict[
         "select": list(st.effective_select),
         "ignore": list(st.ignore),
         "now": ctx.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "settings_files": [str(f.path) for f in st.files if f.found],
+        "settings_files": [str(f.path) for f in st.applied_files],
     }

@@ -1,4 +1,6 @@
-"""`sso-doctor sessions`: one line per sso-session, legacy start URL and cached token.
+"""`sso-doctor sessions`: a table of every sso-session, legacy start URL, profile pointing at a missing
+sso-session and cached token, each with the exact login command. The cache file name (a SHA-1 hash)
+is shown with -v and in JSON only.
 
 Read-only like `check`: the cache is read through `Context.token_cache` (which registers every secret
 with the run's `Secrets`) and no value of a secret field is ever put into a row.
@@ -19,7 +21,8 @@ SCHEMA_VERSION = 1
 @dataclass(frozen=True)
 class SessionRow:
     """One login the machine knows about. `type`: sso-session, legacy (a start URL used by profiles
-    without sso_session) or cache (a file in the cache that no profile in the config reads)."""
+    without sso_session), missing-session (profiles naming an [sso-session] the config lacks) or cache
+    (a file in the cache that no profile in the config reads)."""
 
     type: str
     name: str | None
@@ -74,6 +77,15 @@ def rows(ctx: Context) -> list[SessionRow]:
             region = next((r for _, r in members if r), None)
             out.append(_row("legacy", None, tc.token_cache_key(url, None), url, region,
                             [n for n, _ in members], cache, ctx.now, legacy=True))
+        for name, members in users.items():
+            if name in cfg.sso_sessions:
+                continue
+            # botocore refuses these profiles before it looks for a token: no login can work until the
+            # section exists (SSO105), so the row says that instead of a token state
+            out.append(SessionRow("missing-session", name, tc.token_cache_key(None, name),
+                                  str(cache.path_for(tc.token_cache_key(None, name))), None, None, tuple(members),
+                                  "no-session", "login", None, False, None, None,
+                                  f"no [sso-session {name}] in {ctx.show_path(cfg.config.path)}"))
     known = {r.key for r in out}
     for key, f in sorted(cache.files.items()):
         if key in known:
@@ -129,66 +141,111 @@ def to_json(ctx: Context, found: list[SessionRow]) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
-_STATE_WORDS = {
-    "missing": "not logged in (no token file)",
-    "unknown": "unknown (the cache cannot be listed)",
-    "registration": "a client registration, not a token",
-    "foreign": "not an SSO token (another tool's file?)",
+_STATE = {
+    "valid": "valid",
+    "expiring": "expiring soon",
+    "expired": "expired",
+    "missing": "not logged in",
+    "unknown": "unknown",
+    "registration": "registration",
+    "foreign": "not an SSO token",
+    "no-session": "no such sso-session",
 }
+_UNUSABLE = ("unusable", "corrupt", "unreadable", "not-a-file", "dangling", "too-large")
 
 
-def _describe(r: SessionRow, now: dt.datetime) -> str:
-    if r.state in _STATE_WORDS:
-        return _STATE_WORDS[r.state]
-    if r.state in ("unusable", "corrupt", "unreadable", "not-a-file", "dangling", "too-large"):
-        return f"unusable: {r.problem}"
-    when = tc.when(r.expires_at, now)
-    verb = "expired" if r.state == "expired" else "expires"
-    parts = [f"{verb} {when}"]
-    if r.verdict == "refreshes":
-        parts.append("botocore refreshes it on the next call")
-    elif r.refreshable:
-        parts.append("refreshable")
-    elif r.type == "legacy":
-        parts.append("not refreshable (legacy profiles never are)")
-    else:
-        parts.append(f"not refreshable: {r.refresh_blocker}")
-    if r.verdict == "login":
-        parts.append("log in again")
-    reg = r.registration_expires_at
-    if reg is not None:
-        parts.append(f"registration {'expired' if reg <= now else 'expires'} {tc.when(reg, now)}")
-    return "; ".join(parts)
+def _state(r: SessionRow) -> str:
+    if r.state in _UNUSABLE:
+        return "unusable"
+    return _STATE.get(r.state, r.state)
 
 
-def _shown(value: str | None) -> str:
-    return tc.display_name(value) if value else "-"
+def _expires(r: SessionRow, now: dt.datetime) -> str:
+    if r.expires_at is None or r.state in ("registration", "foreign", "no-session"):
+        return "-"
+    return tc.when(r.expires_at, now)
 
 
-def to_text(ctx: Context, found: list[SessionRow]) -> str:
+def _refreshable(r: SessionRow) -> str:
+    if r.expires_at is None or r.state in _UNUSABLE or r.state in ("registration", "foreign", "no-session"):
+        return "-"
+    if r.refreshable:
+        reg = r.registration_expires_at
+        return f"yes, until {reg.strftime('%Y-%m-%d')}" if reg is not None else "yes"
+    if r.type == "legacy":
+        return "no (legacy profile)"
+    if r.refresh_blocker and "registration expired" in r.refresh_blocker:
+        return "no (registration expired)"
+    if r.refresh_blocker and "lacks" in r.refresh_blocker:
+        return "no (no refresh token)"
+    return "no"
+
+
+def _label(r: SessionRow) -> str:
+    if r.type in ("sso-session", "missing-session"):
+        return f'sso-session "{r.name}"'
+    if r.start_url:
+        return tc.display_name(r.start_url)
+    return tc.display_name(r.key + ".json")
+
+
+def login_step(r: SessionRow, config_path: str) -> str | None:
+    """The exact command that (re)creates this row's token: `$ ...` safe to run, `✎ ...` an edit first."""
+    from sso_doctor import fixes
+
+    if r.type == "sso-session":
+        return "$ " + fixes.run("aws", "sso", "login", "--sso-session", r.name or "").render("bash")
+    if r.type == "legacy" and r.profiles:
+        return "$ " + fixes.run("aws", "sso", "login", "--profile", r.profiles[0]).render("bash")
+    if r.type == "missing-session":
+        from sso_doctor.text import shell_quote
+
+        return (f"✎ add an [sso-session {r.name}] section (sso_start_url, sso_region) to {config_path}, then "
+                f"run: aws sso login --sso-session {shell_quote(r.name or '')}")
+    return None  # a cache file no profile reads: no login refreshes it
+
+
+def to_text(ctx: Context, found: list[SessionRow], verbose: bool = False) -> str:
     cache = ctx.token_cache
     lines = [f"SSO logins and cached tokens in {ctx.show_path(cache.directory.path)} "
              f"(now {_stamp(ctx.now)})"]
     if not found:
         lines.append("  (no sso-session, no SSO profile and no cached token)")
-    for r in found:
-        if r.type == "sso-session":
-            label = f'sso-session "{r.name}"'
-        elif r.type == "legacy":
-            label = "legacy start URL"
-        else:
-            label = "cache only"
-        profiles = ", ".join(r.profiles) if r.profiles else "-"
-        lines.append(
-            f"  {label}  {tc.display_name(r.key + '.json')}  {_shown(r.start_url)}  {_shown(r.region)}  "
-            f"profiles: {profiles}  "
-            f"token: {_describe(r, ctx.now)}"
-        )
+        return "\n".join(lines) + "\n"
+    config_path = ctx.show_path(ctx.config.config.path)
+    header = ("SESSION OR START URL", "STATE", "EXPIRES", "REFRESHABLE", "PROFILES")
+    table = [(_label(r), _state(r), _expires(r, ctx.now), _refreshable(r), ", ".join(r.profiles) or "-")
+             for r in found]
+    widths = [max(len(row[i]) for row in [header, *table]) for i in range(4)]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells[:4], widths)) + "  " + cells[4]
+
+    lines += ["", line(header)]
+    for r, cells in zip(found, table):
+        lines.append(line(cells))
+        step = login_step(r, config_path)
+        if step:
+            lines.append(f"    {step}")
+        if r.problem and (r.state in _UNUSABLE or r.state == "unknown"):
+            lines.append(f"    ({r.problem})")
+        elif r.type == "cache" and r.state not in ("registration", "foreign"):
+            lines.append(f"    (no profile in {config_path} reads this token)")
+        if verbose:
+            lines.append(f"    file: {ctx.show_path(r.path)}")
+            if r.region:
+                lines.append(f"    region: {r.region}")
+            if r.start_url and r.type in ("sso-session", "missing-session"):
+                lines.append(f"    start URL: {r.start_url}")
+            if r.refresh_blocker and not r.refreshable and r.type != "legacy" and "registration" not in r.refresh_blocker:
+                lines.append(f"    not refreshable: {r.refresh_blocker}")
+            if r.registration_expires_at is not None:  # the date only: the table already says what it means
+                lines.append(f"    client registration: {tc.when(r.registration_expires_at, ctx.now)}")
     return "\n".join(lines) + "\n"
 
 
-def render(ctx: Context, output_format: str) -> str:
+def render(ctx: Context, output_format: str, verbose: bool = False) -> str:
     """The whole output, already passed through the run's secret redaction."""
     found = rows(ctx)
-    text = to_json(ctx, found) if output_format == "json" else to_text(ctx, found)
+    text = to_json(ctx, found) if output_format == "json" else to_text(ctx, found, verbose)
     return ctx.secrets.redact(text)

@@ -7,9 +7,16 @@ Precedence, lowest first (each value remembers where it came from, for `check --
    on Linux, `~/Library/Application Support/sso-doctor/config.toml` on macOS,
    `%APPDATA%\\sso-doctor\\config.toml` on Windows)
 3. the project file: the nearest `.sso-doctor.toml`, or `pyproject.toml` with a `[tool.sso-doctor]`
-   table, walking up from the working directory (in one directory `.sso-doctor.toml` wins)
+   table, walking up from the working directory (in one directory `.sso-doctor.toml` wins), or the
+   file given with `--settings FILE`
 4. `SSO_DOCTOR_*` environment variables
 5. command-line flags
+
+Scope: a project file is about the repository's files, so it applies when `check` lints files
+(`--config`, `--credentials`, file arguments), never silently to a check of this machine: there it
+applies only when named with `--settings FILE`. The user file, the variables and the flags apply to
+every run. (A repository's `select = ["SSO1"]`, `offline = true` must not hide an expired token when
+someone runs `sso-doctor check` in that folder.)
 
 Scalars and lists are replaced by a higher level; `extend-select` adds up over all levels;
 `severity` and `per-profile-ignores` are merged per rule / per glob. Unknown keys, unknown rule ids,
@@ -78,6 +85,7 @@ class SettingsFile(NamedTuple):
     path: Path
     table: str | None  # "[tool.sso-doctor]" for pyproject.toml
     found: bool
+    applied: bool = True  # False: a project file found but not used for a check of this machine
 
     def describe(self) -> str:
         return f"{self.path} {self.table}" if self.table else str(self.path)
@@ -108,6 +116,11 @@ class Settings:
 
     def source(self, key: str) -> str:
         return self.sources.get(key, "default")
+
+    @property
+    def applied_files(self) -> tuple[SettingsFile, ...]:
+        """The settings files whose values are in these settings."""
+        return tuple(f for f in self.files if f.found and f.applied)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -140,18 +153,42 @@ def user_config_path(env: Mapping[str, str], platform: str = sys.platform) -> Pa
     return Path(home) / ".config" / "sso-doctor" / "config.toml"
 
 
-def find_project_file(start: Path) -> SettingsFile | None:
-    """The nearest `.sso-doctor.toml`, or `pyproject.toml` that has a [tool.sso-doctor] table."""
+def find_project_file(start: Path, parse: bool = True) -> SettingsFile | None:
+    """The nearest `.sso-doctor.toml`, or `pyproject.toml` that has a [tool.sso-doctor] table.
+
+    parse=False (a file that will not be applied, only mentioned): look for the table's header in the
+    text instead of parsing TOML, so a machine check never pays for tomllib nor fails on a broken file."""
     for folder in (start, *start.parents):
         candidate = folder / PROJECT_FILE
         if candidate.is_file():
             return SettingsFile("project", candidate, None, True)
         pyproject = folder / PYPROJECT
         if pyproject.is_file():
+            if not parse:
+                try:
+                    text = pyproject.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                if "[tool.sso-doctor" in text:
+                    return SettingsFile("project", pyproject, "[tool.sso-doctor]", True)
+                continue
             data = _read_toml(pyproject)
             if isinstance(data.get("tool"), dict) and "sso-doctor" in data["tool"]:
                 return SettingsFile("project", pyproject, "[tool.sso-doctor]", True)
     return None
+
+
+def given_file(path: Path) -> SettingsFile:
+    """A settings file named on the command line (`--settings`): a pyproject.toml is read for its
+    [tool.sso-doctor] table, any other file is read whole."""
+    if not path.is_file():
+        raise SettingsError(f"--settings {path}: no such file")
+    if path.name == PYPROJECT:
+        data = _read_toml(path)
+        if not (isinstance(data.get("tool"), dict) and "sso-doctor" in data["tool"]):
+            raise SettingsError(f"--settings {path}: it has no [tool.sso-doctor] table")
+        return SettingsFile("project", path, "[tool.sso-doctor]", True)
+    return SettingsFile("project", path, None, True)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -336,8 +373,14 @@ def resolve(
     rules: Sequence[Rule],
     isolated: bool = False,
     platform: str = sys.platform,
+    project: bool = True,
+    settings_file: Path | None = None,
 ) -> Settings:
-    """Merge every level into one Settings. Raises SettingsError for anything that cannot be used."""
+    """Merge every level into one Settings. Raises SettingsError for anything that cannot be used.
+
+    `project`: apply the project file found from `cwd` (a lint of files) or only record it as found
+    and not applied (a check of this machine). `settings_file` (`--settings`) is applied in any case,
+    in place of the project file."""
     v = _Validator(rules)
     levels: list[tuple[str, dict[str, Any]]] = []
     files: list[SettingsFile] = []
@@ -349,10 +392,18 @@ def resolve(
             files.append(uf)
             if found:
                 levels.append((f"user file {user}", _from_file(uf, v)))
-        project = find_project_file(cwd)
-        if project is not None:
-            files.append(project)
-            levels.append((f"project file {project.describe()}", _from_file(project, v)))
+    if settings_file is not None:
+        given = given_file(settings_file)
+        files.append(given)
+        levels.append((f"settings file {given.describe()} (--settings)", _from_file(given, v)))
+    elif not isolated:
+        # a file this run will not apply is only looked for, never parsed: it cannot stop a machine check
+        found_project = find_project_file(cwd, parse=project)
+        if found_project is not None and project:
+            files.append(found_project)
+            levels.append((f"project file {found_project.describe()}", _from_file(found_project, v)))
+        elif found_project is not None:
+            files.append(found_project._replace(applied=False))
     env_values = _from_env(env, v)
     flag_values = _from_flags(flags or Flags(), v)
 
@@ -417,6 +468,9 @@ def show(settings: Settings) -> str:
              "SSO_DOCTOR_* variables < flags)"]
     for sf in settings.files:
         state = "used" if sf.found else "not found"
+        if sf.found and not sf.applied:
+            state = ("found, not applied: project settings apply when linting files (--config or file "
+                     "arguments); pass --settings to use them for this machine")
         lines.append(f"# {sf.level} file: {sf.describe()} ({state})")
     if settings.isolated:
         lines.append("# settings files: not read (--isolated)")
@@ -450,6 +504,7 @@ def show_json(settings: Settings) -> str:
         "effective_select": list(settings.effective_select),
         "sources": {k: settings.source(k) for k in KEYS if k not in ("severity", "per-profile-ignores")}
         | {k: s for k, s in settings.sources.items() if "." in k},
-        "files": [{"level": f.level, "path": str(f.path), "table": f.table, "found": f.found} for f in settings.files],
+        "files": [{"level": f.level, "path": str(f.path), "table": f.table, "found": f.found, "applied": f.applied}
+                  for f in settings.files],
     }
     return json.dumps(doc, indent=2) + "\n"

@@ -21,20 +21,25 @@ def closest(name: str, candidates: Iterable[str], n: int = 3, cutoff: float = 0.
     return [lowered[h] for h in hits]
 
 
-def name_list(names: Sequence[str], limit: int = 5, quote: bool = True) -> str:
-    """'a', 'b' and 'c' — or the first `limit` and "N more"."""
+def name_list(names: Sequence[str], limit: int = 5, quote: bool = True, conjunction: str = "and") -> str:
+    """'a', 'b' and 'c' — or the first `limit` and "N more". `conjunction="or"` for alternatives."""
     shown = [f'"{n}"' if quote else n for n in names[:limit]]
     rest = len(names) - len(shown)
     if rest > 0:
-        return ", ".join(shown) + f" and {rest} more"
+        return ", ".join(shown) + f" {conjunction} {rest} more"
     if len(shown) <= 1:
         return "".join(shown)
-    return ", ".join(shown[:-1]) + " and " + shown[-1]
+    return ", ".join(shown[:-1]) + f" {conjunction} " + shown[-1]
 
 
 def suggestion(hits: Sequence[str]) -> str:
-    """' Did you mean "a" and "b"?' for suggestions already found, '' for none."""
-    return f" Did you mean {name_list(list(hits))}?" if hits else ""
+    """' Did you mean "a", "b" or "c"?' for suggestions already found, '' for none."""
+    return f" Did you mean {name_list(list(hits), conjunction='or')}?" if hits else ""
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """'1 error', '2 errors', '0 errors' ('1 info', '2 infos')."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:

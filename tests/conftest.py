@@ -105,3 +105,63 @@ def moto_server():
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+# --- the real AWS CLI v1, in a virtualenv of its own ------------------------------------------------
+# Not in the test extra: `pip install -e '.[test]'` must not put a v1 `aws` on the developer's PATH
+# (sso-doctor would then report SSO402 about its own venv, and `aws sso login` breaks in that shell).
+# Tests that need the real v1 get it here: a virtualenv made once per machine under the user's cache
+# folder ($XDG_CACHE_HOME or ~/.cache, sso-doctor-tests/), reused by later runs; only its `aws` goes on
+# the PATH of the process under test.
+
+AWSCLI_V1_SPEC = "awscli>=1.46,<2"
+
+
+def _tests_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "sso-doctor-tests"
+
+
+def real_awscli_v1_venv() -> Path:
+    """The cached virtualenv holding the real AWS CLI v1 from PyPI; made on first use (~20 s)."""
+    import fcntl
+    import shutil
+    import subprocess
+
+    tag = f"py{sys.version_info.major}.{sys.version_info.minor}"
+    venv = _tests_cache() / f"awscli-v1-{tag}"
+    done = venv / ".complete"
+    if done.exists():
+        return venv
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    # a venv cannot be moved (its scripts name it in their #! line): build it in place, one builder at a time
+    with open(venv.parent / f"awscli-v1-{tag}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(venv, ignore_errors=True)
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+            subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                            "--disable-pip-version-check", AWSCLI_V1_SPEC], check=True, capture_output=True)
+            done.write_text(AWSCLI_V1_SPEC + "\n")
+    return venv
+
+
+@pytest.fixture(scope="session")
+def awscli_v1() -> Path:
+    """Path of the real AWS CLI v1 `aws` script (its own cached virtualenv; see real_awscli_v1_venv)."""
+    if os.name != "posix":  # pragma: no cover - the venv layout below is POSIX's
+        pytest.skip("the cached AWS CLI v1 virtualenv is built with a POSIX layout")
+    return real_awscli_v1_venv() / "bin" / "aws"
+
+
+# --- figures a test wants in the summary even when it passes ------------------------------------------
+# tests/test_explain_corpus.py scores `sso-doctor explain` on the real-world corpus and puts its top-1 /
+# top-3 figures on config.summary_lines; they are printed at the end of every run that includes it.
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001
+    lines = getattr(config, "summary_lines", None)
+    if lines:
+        terminalreporter.write_sep("-", "figures")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -114,6 +114,11 @@ def prepare(sc: Scenario, tmp: Path) -> Prepared:
     }
     for k, v in sc.meta.get("env", {}).items():
         env[k] = str(v).format(**subst)
+    if "SSO_DOCTOR_ROOT" not in env:
+        # OS markers (/.dockerenv, /proc/version) and installers' folders (/usr/local/aws-cli, /snap/bin)
+        # come from an empty root unless the scenario brings its own: the machine running the tests has no say
+        (tmp / "empty-root").mkdir(exist_ok=True)
+        env["SSO_DOCTOR_ROOT"] = str(tmp / "empty-root")
     for k in sc.meta.get("unset", []):
         env.pop(k, None)
     args = ["check", "--format", "json"]

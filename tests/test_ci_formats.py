@@ -25,6 +25,25 @@ SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.
 SARIF = jsonschema.Draft4Validator(SARIF_SCHEMA, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 GH_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+RANK = {"info": 1, "warning": 2, "error": 3, "never": 99}
+
+
+def fails(severity: str, fail_on: str) -> bool:
+    """The exit code's rule: a finding at or above --fail-on fails the run."""
+    return RANK[severity] >= RANK[fail_on]
+
+
+def sarif_level(severity: str, fail_on: str) -> str:
+    return "error" if fails(severity, fail_on) else ("note" if severity == "info" else "warning")
+
+
+def gh_level(severity: str, fail_on: str) -> str:
+    return "error" if fails(severity, fail_on) else ("notice" if severity == "info" else "warning")
+
+
+def failing_rules(report: dict) -> set[str]:
+    fail_on = report["inputs"]["fail_on"]
+    return {f["rule_id"] for f in report["findings"] if fails(f["severity"], fail_on)}
 ANNOTATION = re.compile(r"^::(error|warning|notice) (.*?)::(.*)$")
 
 
@@ -85,7 +104,7 @@ def test_scenario_in_every_ci_format(sc, tmp_path):
     assert len(run["results"]) == len(findings)
     for res, f in zip(run["results"], findings):
         assert res["ruleId"] == f["rule_id"] and rules[res["ruleIndex"]]["id"] == f["rule_id"]
-        assert res["level"] == LEVEL[f["severity"]]
+        assert res["level"] == sarif_level(f["severity"], report["inputs"]["fail_on"])
         assert res["message"]["text"].startswith(f["message"])
         assert res["partialFingerprints"] == {"ssoDoctorFingerprint/v1": f["fingerprint"]}
         if f["location"]["path"]:
@@ -102,26 +121,28 @@ def test_scenario_in_every_ci_format(sc, tmp_path):
     assert len(suites) == 1
     suite = suites[0]
     summary = report["summary"]
+    failing = failing_rules(report)
     assert (suite.tests, suite.failures, suite.errors, suite.skipped) == (
-        len(report["rules"]), summary["rules_failed"], summary["rules_errored"], summary["rules_skipped"])
+        len(report["rules"]), len(failing), summary["rules_errored"], summary["rules_skipped"])
+    assert (suite.failures + suite.errors > 0) == (result.exit_code == 1)
     cases = {case.name.split()[0]: case for case in suite}
     assert list(cases) == [r["id"] for r in report["rules"]]
     kinds = {"failed": Failure, "errored": Error, "skipped": Skipped}
     for r in report["rules"]:
         got = cases[r["id"]].result
-        if r["status"] == "passed":
-            assert got == []
+        if r["status"] == "passed" or (r["status"] == "failed" and r["id"] not in failing):
+            assert got == []  # below --fail-on: listed in system-out, not a failure
         else:
             assert [type(x) for x in got] == [kinds[r["status"]]]
         if r["status"] == "skipped":
             assert got[0].message == r["reason"]
-        if r["status"] == "failed":
+        if r["status"] == "failed" and r["id"] in failing:
             for f in findings:
                 if f["rule_id"] == r["id"]:
                     assert f["message"] in got[0].text
     xml.update_statistics()  # junitparser recounts from the testcases: still the same numbers
     assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (
-        len(report["rules"]), summary["rules_failed"], summary["rules_errored"], summary["rules_skipped"])
+        len(report["rules"]), len(failing), summary["rules_errored"], summary["rules_skipped"])
 
     # --- GitHub: one annotation per finding; file= relative to the workspace; escaping round-trips
     result = run_cli(_with_format(prepared.args, "github"), env)
@@ -129,7 +150,7 @@ def test_scenario_in_every_ci_format(sc, tmp_path):
     assert len(lines) == len(findings)
     for line, f in zip(lines, findings):
         level, props, message = _parse_annotation(line)
-        assert level == GH_LEVEL[f["severity"]]
+        assert level == gh_level(f["severity"], report["inputs"]["fail_on"])
         assert props["title"] == f"{f['rule_id']} {f['slug']}"
         assert f["message"] in message
         path = f["location"]["path"]
@@ -242,3 +263,66 @@ def test_the_vendored_schema_rejects_what_code_scanning_would_reject(repo, tmp_p
     del doc["runs"][0]["results"][0]["level"]
     del doc["runs"][0]["results"][0]["message"]
     assert not SARIF.is_valid(doc)
+
+
+# --- the CI formats agree with the exit code under every --fail-on ---------------------------------------
+
+# an error (SSO105, missing sso-session), a warning (SSO115, inline comment) and an info (SSO122, no scopes)
+MIXED_CONFIG = """[profile dev]
+sso_session = nowhere
+sso_account_id = 111111111111
+sso_role_name = Admin
+region = eu-west-1
+
+[profile app]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Admin
+region = eu-west-1
+output = json ; or table
+
+[sso-session corp]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = eu-west-1
+"""
+
+
+@pytest.mark.parametrize("fail_on", ["error", "warning", "info", "never"])
+def test_ci_formats_fail_exactly_what_the_exit_code_fails(repo, tmp_path, fail_on):
+    (repo / ".aws" / "config").write_text(MIXED_CONFIG, encoding="utf-8")
+    base = ["check", "--config", ".aws/config", "--fail-on", fail_on]
+    report = json.loads(run_cli([*base, "--format", "json"], _env(tmp_path)).stdout)
+    severities = {f["severity"] for f in report["findings"]}
+    assert severities == {"error", "warning", "info"}, report["findings"]
+    expected_exit = 0 if fail_on == "never" else 1  # there is an error, which every threshold but never fails
+
+    result = run_cli([*base, "--format", "junit"], _env(tmp_path))
+    assert result.exit_code == expected_exit
+    suite = next(iter(JUnitXml.fromstring(result.stdout)))
+    failing = failing_rules(report)
+    failed_cases = {c.name.split()[0] for c in suite if any(isinstance(x, Failure) for x in c.result)}
+    assert failed_cases == failing
+    assert suite.failures == len(failing)
+    assert (suite.failures + suite.errors > 0) == (result.exit_code == 1)
+    # info findings are failures only under --fail-on info; never under --fail-on never
+    assert ("SSO122" in failed_cases) == (fail_on == "info")
+    assert ("SSO115" in failed_cases) == (fail_on in ("warning", "info"))
+    assert ("SSO105" in failed_cases) == (fail_on != "never")
+    # a finding below the threshold is still shown, in the testcase's system-out
+    info_case = next(c for c in suite if c.name.startswith("SSO122"))
+    if fail_on != "info":
+        assert "SSO122" in (info_case.system_out or "")
+
+    sarif = json.loads(run_cli([*base, "--format", "sarif"], _env(tmp_path)).stdout)
+    levels = {r["ruleId"]: r["level"] for r in sarif["runs"][0]["results"]}
+    assert {rid for rid, lv in levels.items() if lv == "error"} == failing
+    assert levels["SSO122"] == ("error" if fail_on == "info" else "note")
+
+    gh = run_cli([*base, "--format", "github"], _env(tmp_path))
+    assert gh.exit_code == expected_exit
+    commands = {}
+    for line in gh.stdout.splitlines():
+        if line.startswith("::"):
+            level, props, _message = _parse_annotation(line)
+            commands[props["title"].split()[0]] = level
+    assert {rid for rid, lv in commands.items() if lv == "error"} == failing

@@ -27,8 +27,20 @@ def test_rules_lists_every_rule():
     assert result.exit_code == 0
     for r in ALL_RULES:
         assert r.id in result.stdout and r.slug in result.stdout
-    rows = json.loads(invoke(["rules", "--format", "json"]).stdout)
-    assert [row["id"] for row in rows] == [r.id for r in ALL_RULES]
+    doc = json.loads(invoke(["rules", "--format", "json"]).stdout)
+    assert doc["schema_version"] == 1 and doc["tool"]["name"] == "sso-doctor"
+    assert [row["id"] for row in doc["rules"]] == [r.id for r in ALL_RULES]
+    assert {tuple(row["requires"]) for row in doc["rules"]} >= {(), ("parsed_config",)}
+
+
+def test_rules_table_columns_line_up():
+    lines = invoke(["rules"]).stdout.splitlines()
+    header = lines[0]
+    starts = [header.index(name) for name in ("SLUG", "SEVERITY", "NEEDS", "SUMMARY")]
+    for line, r in zip(lines[1:], ALL_RULES):
+        assert [line[s - 2:s] for s in starts] == ["  "] * 4, line  # every column starts where its title does
+        assert line[starts[0]:].startswith(r.slug) and line[starts[1]:].startswith(r.severity.label)
+        assert line[starts[3]:] == r.summary
 
 
 @pytest.mark.parametrize("r", ALL_RULES, ids=[r.id for r in ALL_RULES])

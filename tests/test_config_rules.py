@@ -39,7 +39,7 @@ def run(rule: Rule, home: Path, *profiles: str, all_profiles: bool = False, env:
 
 
 def profiles_of(f: Finding) -> list[str]:
-    return json.loads(dict(f.evidence)["profiles"])
+    return list(dict(f.evidence)["profiles"])
 
 
 def brief(findings: list[Finding]) -> list[tuple]:
@@ -139,7 +139,7 @@ def test_sso103_groups_one_problem_per_file_and_points_at_each_header(tmp_path):
     found = run(rules.section_ignored, tmp_path)
     assert brief(found) == [("SSO103", "warning", "dev", 1), ("SSO103", "warning", "qa", 7),
                             ("SSO103", "warning", "ops", 1), ("SSO103", "warning", "corp", 4)]
-    assert json.loads(dict(found[0].evidence)["sections"]) == ["dev", "prod"]
+    assert dict(found[0].evidence)["sections"] == ("dev", "prod")
     assert found[2].location.path.endswith("credentials")
     assert "move it to the config file as [sso-session corp]" in found[3].message
 

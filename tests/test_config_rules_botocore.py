@@ -89,7 +89,7 @@ def our_findings(config: Path, credentials: Path, home: Path, profile: str) -> l
 
 
 def naming(findings: list[Finding], profile: str) -> list[Finding]:
-    return [f for f in findings if profile in json.loads(dict(f.evidence).get("profiles", "[]"))]
+    return [f for f in findings if profile in dict(f.evidence).get("profiles", ())]
 
 
 def assert_agrees(config: Path, credentials: Path, home: Path) -> int:
@@ -105,7 +105,7 @@ def assert_agrees(config: Path, credentials: Path, home: Path) -> int:
         mine = naming(our_findings(config, credentials, home, profile), profile)
         errors = [f for f in mine if f.severity == Severity.ERROR]
         login_only = [f for f in errors if f.rule_id == "SSO108"
-                      and dict(f.evidence)["missing"] == "sso_role_name, sso_account_id"]
+                      and dict(f.evidence)["missing"] == ("sso_role_name", "sso_account_id")]
         real = [f for f in errors if f not in login_only]
         where = f"profile {profile!r} of {config.read_text(errors='replace')!r} / {credentials}"
         assert botocore_refusal(cfg, cfg.profiles[profile]) == message, where
@@ -127,7 +127,7 @@ def assert_agrees(config: Path, credentials: Path, home: Path) -> int:
             assert "missing required configuration: " in message, message
             said = set(message.rsplit(": ", 1)[1].split(", "))
             assert ids <= {"SSO106", "SSO107", "SSO108"}, where
-            reported = {k for f in real for k in dict(f.evidence)["missing"].split(", ")}
+            reported = {k for f in real for k in dict(f.evidence)["missing"]}
             assert reported == said, where
     return len(names)
 

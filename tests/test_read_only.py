@@ -20,7 +20,12 @@ from conftest import guarded_env
 from fakes.sso_server import FakeSso
 from token_cases import ACCOUNT, CASES, ROLE, write_home
 
-NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def _now() -> dt.datetime:
+    # When the tokens are written, not when the module was imported: the suite may reach this module
+    # minutes after collection, and the "inside the refresh window" cases expire 5 minutes after `now`.
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 def snapshot(root: Path) -> dict[str, tuple]:
@@ -48,7 +53,7 @@ def servers():
 def test_check_and_sessions_leave_home_untouched_and_refresh_nothing(tmp_path, servers):
     oidc, portal = servers
     home = tmp_path / "home"
-    write_home(home, CASES, NOW)
+    write_home(home, CASES, _now())
     assert any(c.expected == "refreshes" for c in CASES)
     env = {
         "HOME": str(home),
@@ -77,9 +82,22 @@ def test_check_and_sessions_leave_home_untouched_and_refresh_nothing(tmp_path, s
         assert proc.returncode in (0, 1), (args, proc.stderr)
         assert "NETWORK-ESCAPE" not in proc.stderr, proc.stderr
     assert snapshot(home) == before
-    # The online probe may GET the OIDC host (no credentials); a refresh would POST /token.
-    assert [r for r in oidc.state.requests if r.method != "GET" or r.path != "/"] == [], \
-        "sso-doctor called SSO-OIDC beyond a connectivity probe (a token refresh?)"
-    assert all("x-amz-sso_bearer_token" not in r.headers and r.body is None
-               for r in oidc.state.requests), "the probe sent a credential"
+    # The online probe may GET the OIDC host (no credentials), and SSO508 may take the first, credential-free
+    # step of a device login (RegisterClient, StartDeviceAuthorization) to learn the home region. Nothing
+    # else: a refresh would POST /token.
+    allowed = {("GET", "/"), ("POST", "/client/register"), ("POST", "/device_authorization")}
+    assert [r for r in oidc.state.requests if (r.method, r.path) not in allowed] == [], \
+        "sso-doctor called SSO-OIDC beyond a connectivity probe and the home-region check (a token refresh?)"
+    assert not any(r.path == "/token" for r in oidc.state.requests)
+    assert all("x-amz-sso_bearer_token" not in r.headers for r in oidc.state.requests), "the probe sent a credential"
+    # The home-region check sends the start URL and the public client it just registered, nothing cached
+    issued = set(oidc.state.registered_clients.items())
+    for r in oidc.state.requests:
+        if r.path == "/client/register":
+            assert set(r.body or {}) <= {"clientName", "clientType", "scopes"}, r.body
+        elif r.path == "/device_authorization":
+            assert set(r.body or {}) == {"clientId", "clientSecret", "startUrl"}, r.body
+            assert (r.body["clientId"], r.body["clientSecret"]) in issued, "a cached client secret was sent"
+        else:
+            assert r.body is None, "the probe sent a body"
     assert "/token" not in portal.paths()

@@ -97,25 +97,69 @@ def test_json_lists_config_logins_then_cache_files(tmp_path):
         assert value not in result.stdout
 
 
-def test_text_has_one_line_per_login(tmp_path):
+def test_text_is_a_table_with_the_login_command_per_row(tmp_path):
     home = _home(tmp_path)
     result = _run(home)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "SSO logins and cached tokens in ~/.aws/sso/cache (now 2026-11-26T12:00:00Z)"
-    assert len(lines) == 1 + 6
-    corp = lines[1]
-    assert corp.startswith('  sso-session "corp"  ' + token_cache_key(URL, "corp") + ".json")
-    for part in (URL, "eu-west-1", "profiles: dev, ops", "expires 2026-11-26T20:00:00Z (in 8h 00m)", "refreshable",
-                 "registration expires 2027-02-01T00:00:00Z (in 66 days)"):
-        assert part in corp
-    assert "not logged in" in lines[2]
-    assert "legacy start URL" in lines[3] and "expired 2026-11-26T10:00:00Z (2h 00m ago)" in lines[3]
-    assert "log in again" in lines[3] and "legacy profiles never are" in lines[3]
-    assert "expires 2026-11-26T12:05:00Z (in 5 min)" in lines[4]
-    assert "a client registration" in lines[5] and "unusable: it is not valid JSON" in lines[6]
+    header = lines[2]
+    assert header.split() == ["SESSION", "OR", "START", "URL", "STATE", "EXPIRES", "REFRESHABLE", "PROFILES"]
+    cols = [header.index(c) for c in ("STATE", "EXPIRES", "REFRESHABLE", "PROFILES")]
+    rows = [ln for ln in lines[3:] if not ln.startswith("    ")]
+    assert len(rows) == 6
+    for row in rows:  # every cell starts under its title
+        assert all(row[c - 2:c] == "  " and row[c] != " " for c in cols), row
+
+    def cells(row: str) -> list[str]:
+        return [row[:cols[0]].strip()] + [row[a:b].strip() for a, b in zip(cols, [*cols[1:], None])]
+
+    corp, unused, old, orphan, registration, broken = (cells(r) for r in rows)
+    assert corp == ['sso-session "corp"', "valid", "2026-11-26T20:00:00Z (in 8h 00m)", "yes, until 2027-02-01",
+                    "dev, ops"]
+    assert unused[:2] == ['sso-session "unused"', "not logged in"]
+    assert old == [OLD_URL, "expired", "2026-11-26T10:00:00Z (2h 00m ago)", "no (legacy profile)", "old"]
+    assert orphan[:3] == ["https://d-7777777777.awsapps.com/start", "expiring soon", "2026-11-26T12:05:00Z (in 5 min)"]
+    assert registration[1] == "registration" and broken[1] == "unusable"
+    # the exact login command under each row that has one
+    text = result.stdout
+    assert '"corp"' in text and "    $ aws sso login --sso-session corp\n" in text
+    assert "    $ aws sso login --sso-session unused\n" in text
+    assert "    $ aws sso login --profile old\n" in text
+    assert "log in again" not in text
+    # the 40-character cache hash only with -v
+    assert token_cache_key(URL, "corp") not in text
+    verbose = _run(home, "-v").stdout
+    assert f"file: ~/.aws/sso/cache/{token_cache_key(URL, 'corp')}.json" in verbose
     for value in SECRETS:
-        assert value not in result.stdout
+        assert value not in text and value not in verbose
+
+
+def test_registration_expired_is_said_once(tmp_path):
+    home = _home(tmp_path)
+    cache = home / ".aws" / "sso" / "cache"
+    (cache / f"{token_cache_key(URL, 'corp')}.json").write_text(json.dumps({
+        "startUrl": URL, "region": "eu-west-1", "accessToken": SECRETS[0], "expiresAt": "2026-11-26T10:00:00Z",
+        "refreshToken": SECRETS[1], "clientId": "cid", "clientSecret": SECRETS[2],
+        "registrationExpiresAt": "2026-11-20T00:00:00Z"}))
+    text = _run(home).stdout
+    corp = next(ln for ln in text.splitlines() if ln.startswith('sso-session "corp"'))
+    assert "expired" in corp and "no (registration expired)" in corp
+    assert text.count("registration expired") == 1
+    verbose = _run(home, "-v").stdout
+    assert verbose.count("registration expired") == 1  # the blocker line is not repeated beside it
+
+
+def test_profiles_pointing_at_a_missing_sso_session_are_listed(tmp_path):
+    home = _home(tmp_path, CONFIG + "\n[profile lost]\nsso_session = gone\nsso_account_id = 1\nsso_role_name = x\n")
+    text = _run(home).stdout
+    row = next(ln for ln in text.splitlines() if ln.startswith('sso-session "gone"'))
+    assert "no such sso-session" in row and row.endswith("lost")
+    assert "✎ add an [sso-session gone] section (sso_start_url, sso_region) to ~/.aws/config" in text
+    doc = json.loads(_run(home, "-f", "json").stdout)
+    missing = [r for r in doc["sessions"] if r["type"] == "missing-session"]
+    assert [(r["name"], r["profiles"], r["token"]["state"]) for r in missing] == [("gone", ["lost"], "no-session")]
+    assert missing[0]["key"] == token_cache_key(None, "gone")  # the hash stays in JSON
 
 
 def test_an_unparseable_config_still_lists_the_cache(tmp_path):

@@ -32,8 +32,12 @@ def world(tmp_path, monkeypatch):
     w["pyproject"] = w["project"] / "pyproject.toml"
     w["env"] = {"HOME": str(w["home"]), "XDG_CONFIG_HOME": str(w["xdg"]), "PATH": "/nonexistent",
                 "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z"}
+    (w["cwd"] / "config").write_text("", encoding="utf-8")  # a file to lint: project files apply to lints
     monkeypatch.chdir(w["cwd"])
     return w
+
+
+LINT = ("--config", "config")
 
 
 def _write(path: Path, text: str) -> None:
@@ -119,7 +123,7 @@ def test_each_level_overrides_the_ones_below(world, level):
         env = ENV
     if upto >= 4:
         args = FLAGS
-    doc = show(world, *args, env=env)
+    doc = show(world, *LINT, *args, env=env)
     for key, (value, source) in EXPECTED[level].items():
         if key.startswith("severity."):
             got = doc["settings"]["severity"].get(key.split(".", 1)[1])
@@ -129,7 +133,8 @@ def test_each_level_overrides_the_ones_below(world, level):
         assert got == value, key
         assert (got_source or None) == source or (source and got_source.startswith(source)), (key, got_source)
     if upto >= 1:
-        assert doc["files"][0] == {"level": "user", "path": str(world["user_file"]), "table": None, "found": True}
+        assert doc["files"][0] == {"level": "user", "path": str(world["user_file"]), "table": None, "found": True,
+                                   "applied": True}
     if upto >= 2:
         assert doc["sources"]["select"].endswith(f"{world['pyproject']} [tool.sso-doctor]") or upto > 2
     # extend-select adds up over the levels; per-profile-ignores merge per glob
@@ -141,7 +146,8 @@ def test_each_level_overrides_the_ones_below(world, level):
 def test_show_settings_text_says_where_each_value_came_from(world):
     _write(world["user_file"], 'fail-on = "warning"\n')
     _write(world["project"] / ".sso-doctor.toml", 'timeout = 3\n[severity]\nSSO102 = "info"\n')
-    result = run_cli(["check", "--show-settings", "--select", "SSO1"], {**world["env"], "SSO_DOCTOR_IGNORE": "SSO104"})
+    result = run_cli(["check", "--show-settings", *LINT, "--select", "SSO1"],
+                     {**world["env"], "SSO_DOCTOR_IGNORE": "SSO104"})
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
 
@@ -233,7 +239,8 @@ def test_settings_errors_exit_2_with_a_clear_message(world, files, env, args, ne
              "dotfile": world["project"] / ".sso-doctor.toml"}
     for kind, text in files.items():
         _write(where[kind], text)
-    result = run_cli(["check", *(["--show-settings"] if show_settings else []), *args], {**world["env"], **env})
+    result = run_cli(["check", *(["--show-settings"] if show_settings else []), *LINT, *args],
+                     {**world["env"], **env})
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "Traceback" not in result.output
@@ -285,3 +292,92 @@ def test_per_profile_ignores_drop_findings_about_matching_profiles_only(world):
     code, doc = _lint(world, "--config", "config", "-p", "sandbox-1")
     assert code == 0 and doc["findings"] == []
     assert next(r for r in doc["rules"] if r["id"] == "SSO104")["status"] == "passed"
+
+
+# --- scope: project files lint files; a check of this machine uses them only when asked ----------------
+
+NARROWING = "[tool.sso-doctor]\nselect = ['SSO1']\noffline = true\n"
+EXPIRED_HOME_CONFIG = """[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Admin
+region = us-east-1
+
+[sso-session corp]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+"""
+
+
+def _expired_token_home(world) -> None:
+    import hashlib
+
+    _write(world["home"] / ".aws" / "config", EXPIRED_HOME_CONFIG)
+    token = {"startUrl": "https://d-1234567890.awsapps.com/start", "region": "us-east-1",
+             "accessToken": "t", "expiresAt": "2026-11-25T12:00:00Z"}
+    _write(world["home"] / ".aws" / "sso" / "cache" / (hashlib.sha1(b"corp").hexdigest() + ".json"),
+           json.dumps(token))
+
+
+def test_a_project_file_does_not_narrow_a_check_of_this_machine(world):
+    _expired_token_home(world)
+    _write(world["pyproject"], NARROWING)
+    env = {**world["env"], "AWS_PROFILE": "dev"}
+    result = run_cli(["check", "--offline", "--format", "json"], env)
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert "SSO202" in {f["rule_id"] for f in doc["findings"]}  # the expired token is not hidden
+    assert doc["inputs"]["settings_files"] == []
+    text = run_cli(["check", "--offline"], env).stdout
+    assert "settings from" not in text and "pyproject.toml" not in text
+    shown = run_cli(["check", "--show-settings"], env).stdout
+    assert f"# project file: {world['pyproject']} [tool.sso-doctor] (found, not applied" in shown
+
+
+def test_settings_flag_applies_project_settings_to_this_machine_and_says_so(world):
+    _expired_token_home(world)
+    _write(world["pyproject"], NARROWING)
+    env = {**world["env"], "AWS_PROFILE": "dev"}
+    result = run_cli(["check", "--settings", str(world["pyproject"]), "--format", "json"], env)
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 0 and doc["findings"] == []
+    assert doc["inputs"]["settings_files"] == [str(world["pyproject"])]
+    assert doc["inputs"]["offline"] is True
+    text = run_cli(["check", "--settings", str(world["pyproject"])], env).stdout
+    assert text.splitlines()[1] == f"settings from {world['pyproject']}"
+
+
+def test_a_lint_applies_the_project_file_and_names_it(world):
+    _write(world["project"] / ".sso-doctor.toml", "fail-on = 'never'\n")
+    _write(world["cwd"] / "config", DUPLICATE)
+    code, doc = _lint(world, *LINT)
+    assert code == 0
+    assert doc["inputs"]["settings_files"] == [str(world["project"] / ".sso-doctor.toml")]
+    text = run_cli(["check", *LINT], world["env"]).stdout
+    assert f"settings from {world['project'] / '.sso-doctor.toml'}" in text
+
+
+def test_the_user_file_applies_everywhere_and_is_named(world):
+    _expired_token_home(world)
+    _write(world["user_file"], "fail-on = 'never'\n")
+    env = {**world["env"], "AWS_PROFILE": "dev"}
+    result = run_cli(["check", "--offline", "--format", "json"], env)
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 0 and "SSO202" in {f["rule_id"] for f in doc["findings"]}
+    assert doc["inputs"]["settings_files"] == [str(world["user_file"])]
+
+
+def test_a_broken_project_file_does_not_stop_a_machine_check(world):
+    _write(world["pyproject"], "[tool.sso-doctor\n")
+    result = run_cli(["check", "--offline"], world["env"])
+    assert result.exit_code in (0, 1), result.output
+    assert run_cli(["check", *LINT], world["env"]).exit_code == 2  # a lint uses it: the error is reported
+
+
+def test_settings_flag_errors(world):
+    result = run_cli(["check", "--settings", "nowhere.toml"], world["env"])
+    assert result.exit_code == 2 and "--settings nowhere.toml: no such file" in result.stderr
+    _write(world["cwd"] / "pyproject.toml", "[project]\nname = 'x'\n")
+    result = run_cli(["check", "--settings", "pyproject.toml"], world["env"])
+    assert result.exit_code == 2 and "no [tool.sso-doctor] table" in result.stderr

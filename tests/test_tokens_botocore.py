@@ -23,7 +23,12 @@ from sso_doctor.context import Context, RunSettings
 from sso_doctor.loaders import token_cache as tc
 from token_cases import ACCOUNT, CASES, ROLE, Case, write_home
 
-NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+def _now() -> dt.datetime:
+    # When the tokens are written, not when the module was imported: the suite may reach this module
+    # minutes after collection, and the "inside the refresh window" cases expire 5 minutes after `now`.
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 BOTOCORE_SCRIPT = r"""
@@ -48,7 +53,7 @@ print(json.dumps(out))
 @pytest.fixture(scope="module")
 def outcome(tmp_path_factory):
     home = tmp_path_factory.mktemp("botocore-home")
-    cache = write_home(home, CASES, NOW)
+    cache = write_home(home, CASES, _now())
 
     with FakeSso() as fake:
         for c in CASES:
@@ -151,7 +156,7 @@ for name in sys.argv[1:]:
 def test_role_credentials_key_is_the_file_botocore_writes(tmp_path):
     """SSO211 looks up ~/.aws/cli/cache by the name botocore's SSOCredentialFetcher gives the file."""
     cases = [c for c in CASES if c.name in ("valid-session", "valid-legacy")]
-    write_home(tmp_path, cases, NOW)
+    write_home(tmp_path, cases, _now())
     with FakeSso() as fake:
         for c in cases:
             fake.add_token(c.access_token, {ACCOUNT: ("dev", [ROLE])})

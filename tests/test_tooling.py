@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import json
 import os
 import subprocess
@@ -211,44 +212,97 @@ def test_a_hung_aws_costs_the_whole_check_about_the_timeout(tmp_path, capsys):
     assert elapsed < cli_version.VERSION_TIMEOUT + 2.5  # generous: shared CI cores
 
 
-# --- the real AWS CLI v1 from PyPI -------------------------------------------------------------------
+# --- the real AWS CLI v1 from PyPI (its own cached virtualenv: conftest.awscli_v1) --------------------
 
 
-def real_v1_aws() -> Path:
-    path = Path(sysconfig.get_path("scripts")) / "aws"
-    assert path.exists(), "awscli (the test extra) is not installed: pip install -e '.[test]'"
-    return path
+def _v1_version(aws: Path) -> str:
+    """The awscli version in the v1 venv, from its metadata (never `import awscli` here)."""
+    site = next((aws.parent.parent / "lib").glob("python3.*/site-packages"))
+    (dist,) = site.glob("awscli-*.dist-info")
+    return dist.name.removeprefix("awscli-").removesuffix(".dist-info")
 
 
-def test_real_aws_cli_v1_first_on_path_gives_sso402_with_its_version(tmp_path):
-    version = importlib.metadata.version("awscli")  # metadata only: never `import awscli`
+def test_the_test_extra_puts_no_aws_cli_on_the_developers_path():
+    """#13.10: `pip install -e '.[test]'` installs no awscli, so this venv has no `aws` to shadow the user's."""
+    assert importlib.util.find_spec("awscli") is None
+    assert not (Path(sysconfig.get_path("scripts")) / "aws").exists()
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]
+    every = [*project["dependencies"], *(r for extra in project["optional-dependencies"].values() for r in extra)]
+    assert not [r for r in every if r.lower().replace("_", "-").startswith("awscli")]
+
+
+def test_real_aws_cli_v1_version_read_statically_equals_what_it_prints(tmp_path, awscli_v1):
+    """The dist-info next to the script's interpreter says what `aws --version` prints: proven by running
+    the real v1 once the slow way (static=False) and once the fast way."""
     (tmp_path / "bin").mkdir()
-    (tmp_path / "bin" / "aws").symlink_to(real_v1_aws())
+    (tmp_path / "bin" / "aws").symlink_to(awscli_v1)
     env = {"HOME": str(tmp_path), "PATH": str(tmp_path / "bin"), "LANG": "C.UTF-8"}
 
-    # one run only (~0.4 s idle, over 1 s on a loaded CI machine): the JSON report carries what was parsed
+    ran = cli_version.load(env, static=False, timeout=20).active
+    start = time.perf_counter()
+    read = cli_version.load(env).active
+    elapsed = time.perf_counter() - start
+
+    assert ran is not None and ran.state == "ok" and ran.version_file is None
+    assert read is not None and read.state == "ok" and read.output == ""  # nothing was run
+    assert read.version == ran.version == Version(_v1_version(awscli_v1))
+    assert ran.shown_line.startswith(f"aws-cli/{read.version} Python/")
+    assert read.version_file == str(next(awscli_v1.parent.parent.glob(
+        "lib/python3.*/site-packages/awscli-*.dist-info")) / "METADATA")
+    assert (read.install, read.installer, read.interpreter) == ("pip", "pip", str(awscli_v1.parent / "python"))
+    assert elapsed < 0.2, elapsed  # a few small files; running it takes ~0.4 s of CPU
+
+
+def test_real_aws_cli_v1_first_on_path_gives_sso402_with_its_version(tmp_path, awscli_v1):
+    version = _v1_version(awscli_v1)
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "aws").symlink_to(awscli_v1)
+    env = {"HOME": str(tmp_path), "PATH": str(tmp_path / "bin"), "LANG": "C.UTF-8"}
+
     doc = check(env)
     assert [(f["rule_id"], f["severity"], f["location"]["path"]) for f in doc["findings"]] == [
         ("SSO402", "error", str(tmp_path / "bin" / "aws"))]
     (finding,) = doc["findings"]
     assert f"is AWS CLI {version} (v1)" in finding["message"]
-    assert dict(finding["evidence"])["aws --version"].startswith(f"aws-cli/{version} Python/")
+    evidence = dict(finding["evidence"])
+    assert evidence["version"] == version and evidence["read from"].endswith("/METADATA")
+    # the pip of the very interpreter that runs this aws removes exactly this copy
+    commands = [c["command"] for c in finding["fix"]["commands"]]
+    assert commands[0] == f"{awscli_v1.parent / 'python'} -m pip uninstall awscli"
+    assert finding["fix"]["commands"][0]["safe"] is True
 
 
-def test_awscli_import_hook_is_real_and_sso_doctor_never_triggers_it(tmp_path):
+def test_real_v1_uninstall_command_targets_that_very_copy(tmp_path, awscli_v1):
+    """The printed `<python> -m pip uninstall awscli` is right as printed: that interpreter's pip knows
+    awscli at the very site-packages the version was read from (asked read-only, with `pip show`)."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "aws").symlink_to(awscli_v1)
+    env = {"HOME": str(tmp_path), "PATH": str(tmp_path / "bin"), "LANG": "C.UTF-8"}
+    (finding,) = check(env, "SSO402")["findings"]
+    argv = finding["fix"]["commands"][0]["args"]
+    assert argv[1:] == ["-m", "pip", "uninstall", "awscli"]
+    shown = subprocess.run([argv[0], "-m", "pip", "show", "awscli"], capture_output=True, text=True, check=True,
+                           env={"PATH": os.defpath, "HOME": str(tmp_path)}).stdout
+    location = next(line.split(":", 1)[1].strip() for line in shown.splitlines() if line.startswith("Location:"))
+    assert Path(dict(finding["evidence"])["read from"].replace("~", str(tmp_path), 1)).parent.parent == Path(location)
+
+
+def test_awscli_import_hook_is_real_and_sso_doctor_never_triggers_it(tmp_path, awscli_v1):
     """awscli swaps `botocore` for its vendored copy when `awscli` is imported (a meta-path finder set
     up by awscli/__init__.py; no .pth file, so nothing happens at interpreter start). Prove the hazard
-    is real, then that a full sso-doctor run, real v1 `aws` included, leaves botocore untouched."""
-    python = sys.executable
-    hazard = subprocess.run([python, "-c", "import awscli, botocore; print(botocore.__file__)"],
+    is real in the v1 venv, then that a full sso-doctor run with that real v1 `aws` on PATH leaves
+    sso-doctor's botocore untouched."""
+    v1_python = str(awscli_v1.parent / "python")
+    hazard = subprocess.run([v1_python, "-c", "import awscli, botocore; print(botocore.__file__)"],
                             capture_output=True, text=True, check=True)
     assert f"{os.sep}awscli{os.sep}botocore{os.sep}" in hazard.stdout
-
-    site = Path(sysconfig.get_path("purelib"))
+    site = next((awscli_v1.parent.parent / "lib").glob("python3.*/site-packages"))
     assert not [p.name for p in site.glob("*.pth") if "awscli" in p.read_text(errors="replace")]
 
     (tmp_path / "bin").mkdir()
-    (tmp_path / "bin" / "aws").symlink_to(real_v1_aws())
+    (tmp_path / "bin" / "aws").symlink_to(awscli_v1)
     probe = textwrap.dedent(f"""
         import json, sys
         from sso_doctor import runner
@@ -262,12 +316,12 @@ def test_awscli_import_hook_is_real_and_sso_doctor_never_triggers_it(tmp_path):
             "rules": [f["rule_id"] for f in doc["findings"] if f["rule_id"].startswith("SSO4")],
         }}))
     """)
-    out = json.loads(subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True).stdout)
+    out = json.loads(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                                    check=True).stdout)
     assert out["rules"] == ["SSO402"]
     assert out["awscli_imported"] is False
     assert "TopLevelImportAliasFinder" not in out["hooks"]
     assert f"{os.sep}awscli{os.sep}" not in out["botocore"]
-    # and this test process too
     import botocore
 
     assert "awscli" not in sys.modules and f"{os.sep}awscli{os.sep}" not in botocore.__file__
@@ -297,20 +351,40 @@ def test_sso405_lists_every_aws_with_its_version_or_problem(tmp_path):
         "code 2), then ~/c/aws (1.46.3).")
 
 
-@pytest.mark.parametrize("real_path, path, platform, command", [
-    ("/opt/homebrew/Cellar/awscli/2.15.0/bin/aws", "/opt/homebrew/bin/aws", "darwin", "brew upgrade awscli"),
-    ("/usr/bin/snap", "/snap/bin/aws", "linux", "sudo snap refresh aws-cli"),
-    ("/usr/local/aws-cli/v2/2.15.0/dist/aws", "/usr/local/bin/aws", "darwin", "sudo installer -pkg AWSCLIV2.pkg"),
-    ("C:/Program Files/Amazon/AWSCLIV2/aws.exe", "C:/Program Files/Amazon/AWSCLIV2/aws.exe", "win32", "AWSCLIV2.msi"),
-    ("/usr/local/aws-cli/v2/2.15.0/dist/aws", "/usr/local/bin/aws", "linux", "sudo ./aws/install --update"),
+ZIP_GET = 'curl -fsSL "https://awscli.amazonaws.com/awscli-exe-linux-$(uname -m).zip" -o awscliv2.zip && unzip -q -o awscliv2.zip && '
+
+
+@pytest.mark.parametrize("real_path, path, platform, shell, command", [
+    ("/opt/homebrew/Cellar/awscli/2.15.0/libexec/bin/aws", "/opt/homebrew/bin/aws", "darwin", "zsh",
+     "brew upgrade awscli"),
+    ("/usr/local/Cellar/awscli/2.15.0_1/bin/aws", "/usr/local/bin/aws", "darwin", "fish", "brew upgrade awscli"),
+    ("/usr/bin/snap", "/snap/bin/aws", "linux", "bash", "sudo snap refresh aws-cli"),
+    ("/usr/local/aws-cli/aws", "/usr/local/bin/aws", "darwin", "zsh",
+     ('curl -fsSL "https://awscli.amazonaws.com/AWSCLIV2.pkg" -o AWSCLIV2.pkg && sudo installer -pkg AWSCLIV2.pkg '
+      "-target /")),
+    ("C:/Program Files/Amazon/AWSCLIV2/aws.exe", "C:/Program Files/Amazon/AWSCLIV2/aws.exe", "win32", "powershell",
+     "msiexec.exe /i https://awscli.amazonaws.com/AWSCLIV2.msi"),
+    ("C:/Program Files/Amazon/AWSCLIV2/aws.exe", "C:/Program Files/Amazon/AWSCLIV2/aws.exe", "win32", "cmd",
+     "msiexec.exe /i https://awscli.amazonaws.com/AWSCLIV2.msi"),
+    ("/usr/local/aws-cli/v2/2.15.0/dist/aws", "/usr/local/bin/aws", "linux", "bash",
+     ZIP_GET + "sudo ./aws/install --update"),
+    # the installer's -i/-b folders of this very install, and no sudo inside the user's home
+    ("/home/me/.local/aws-cli/v2/2.15.0/dist/aws", "/home/me/.local/bin/aws", "linux", "bash",
+     ZIP_GET + "./aws/install -i /home/me/.local/aws-cli -b /home/me/.local/bin --update"),
+    ("/opt/aws-cli/v2/2.15.0/dist/aws", "/opt/bin/aws", "linux", "bash",
+     ZIP_GET + "sudo ./aws/install -i /opt/aws-cli -b /opt/bin --update"),
 ])
-def test_upgrade_command_follows_how_the_cli_was_installed(real_path, path, platform, command):
+def test_upgrade_command_follows_how_the_cli_was_installed(real_path, path, platform, shell, command):
     from sso_doctor.context import Context, RunSettings
     from sso_doctor.rules.tooling import install_v2_commands
 
-    ctx = Context(RunSettings(extra={"platform": platform}), env={})
-    exe = cli_version.AwsExecutable(path, real_path, "ok", version=Version("2.15.0"))
-    assert command in " ".join(install_v2_commands(ctx, exe))
+    ctx = Context(RunSettings(extra={"platform": platform}), env={"HOME": "/home/me"})
+    install = cli_version.install_method(path, real_path, platform)
+    exe = cli_version.AwsExecutable(path, real_path, "ok", version=Version("2.15.0"), install=install)
+    (step,) = install_v2_commands(ctx, exe)
+    assert step.render(shell) == command
+    # a POSIX line is `$` only in a POSIX shell; msiexec and brew are plain programs, `$` everywhere
+    assert step.safe_in(shell) is (step.op == "run" or shell in ("bash", "zsh"))
 
 
 # --- the login environment -----------------------------------------------------------------------------
@@ -371,6 +445,33 @@ def test_ssh_and_display(tmp_path, env, platform, ssh, display):
     assert (got.display.env_var or got.display.text if got.display else None) == display
 
 
+@pytest.mark.parametrize("files, env, display", [
+    (["explorer.exe"], {}, "Windows desktop"),
+    (["explorer.exe"], {"SESSIONNAME": "Console"}, "Windows desktop"),
+    (["explorer.exe"], {"sessionname": "RDP-Tcp#12"}, "SESSIONNAME=RDP-Tcp#12 is set (a Remote Desktop session"),
+    (["System32/cmd.exe"], {}, None),                   # Server Core: no explorer.exe
+    (["System32/cmd.exe"], {"SESSIONNAME": "RDP-Tcp#1"}, None),  # RDP into Server Core: still no browser
+])
+def test_windows_desktop_remote_desktop_and_server_core(tmp_path, files, env, display):
+    system_root = tmp_path / "Windows"
+    for f in files:
+        (system_root / f).parent.mkdir(parents=True, exist_ok=True)
+        (system_root / f).write_text("")
+    got = login_env.load({"SystemRoot": str(system_root), **env}, root=str(tmp_path), platform="win32")
+    assert (got.display.text[:len(display)] if got.display else None) == display
+    # no SystemRoot (or an unreadable one): a desktop, as almost every Windows is
+    assert login_env.load(env, root=str(tmp_path), platform="win32").display is not None
+
+
+def test_wslview_is_looked_up_on_wsl_only(tmp_path):
+    make_aws(tmp_path / "bin", "exit 0\n", name="wslview")
+    env = {"PATH": str(tmp_path / "bin"), "WSL_DISTRO_NAME": "Ubuntu"}
+    assert login_env.load(env, root=str(tmp_path), platform="linux").wslview == str(tmp_path / "bin" / "wslview")
+    assert login_env.load({**env, "WSL_DISTRO_NAME": ""}, root=str(tmp_path), platform="linux").wslview is None
+    (tmp_path / "bin" / "wslview").chmod(0o644)  # not executable: the shell would not run it either
+    assert login_env.load(env, root=str(tmp_path), platform="linux").wslview is None
+
+
 def test_login_env_never_raises_on_odd_files(tmp_path):
     root = tmp_path / "root"
     (root / "proc" / "version").mkdir(parents=True)  # a directory where a file should be
@@ -420,10 +521,17 @@ def test_sso406_location_and_fix_per_blocker(tmp_path):
     (Path(root) / ".dockerenv").unlink()
     wsl = sso406(base)
     assert wsl["location"]["env_var"] == "WSL_DISTRO_NAME"
-    # one fix plan: the device-code login every rule of the run prints; BROWSER=wslview (it needs the wslu
-    # package, which may not be installed) is the alternative the summary names
-    assert [c["command"] for c in wsl["fix"]["commands"]] == ["aws sso login --use-device-code --sso-session s"]
-    assert "export BROWSER=wslview" in wsl["fix"]["summary"]
+    # one fix plan: the device-code login every rule of the run prints first; the way back to the
+    # Windows browser after it (no wslview on PATH: install wslu first, a manual step)
+    assert [(c["command"].split("   #")[0], c["safe"]) for c in wsl["fix"]["commands"]] == [
+        ("aws sso login --use-device-code --sso-session s", True), ("sudo apt install wslu", False),
+        ("export BROWSER=wslview", True)]
+    assert "neither BROWSER is set nor wslview installed" in wsl["message"]
+    make_aws(tmp_path / "bin", "exit 0\n", name="wslview")
+    wsl = sso406(base)
+    assert [c["command"].split("   #")[0] for c in wsl["fix"]["commands"]] == [
+        "aws sso login --use-device-code --sso-session s", "export BROWSER=wslview"]
+    assert "wslview is installed, but Python's browser lookup never tries it" in wsl["message"]
 
 
 @pytest.mark.parametrize("url, region, partition", [

@@ -668,6 +668,8 @@ def _parse_with_configparser(role: str, path: Path, env_var: str | None, raw: by
         # The incremental decoder's offsets are relative to its chunk: find the first bad byte again
         # in the whole file.
         first = _first_decode_error(raw, stream.encoding)
+        if _utf16(raw):
+            return ParsedFile(role, path, env_var, "unparseable", problem=ParseProblem(_utf16_cause(raw, stream.encoding), 1))
         if first is None:
             problem = ParseProblem(f"the file can't be decoded as {stream.encoding}", None)
         else:
@@ -677,6 +679,8 @@ def _parse_with_configparser(role: str, path: Path, env_var: str | None, raw: by
             )
         return ParsedFile(role, path, env_var, "unparseable", problem=problem)
     except configparser.Error as e:
+        if _utf16(raw):  # decoded without error (NULs are valid UTF-8; cp1252 decodes anything) into junk
+            return ParsedFile(role, path, env_var, "unparseable", problem=ParseProblem(_utf16_cause(raw, stream.encoding), 1))
         return ParsedFile(role, path, env_var, "unparseable", problem=ParseProblem(_cause(e, raw), _error_line(e)))
 
     key_lines = tracker.key_lines
@@ -703,6 +707,20 @@ def _parse_with_configparser(role: str, path: Path, env_var: str | None, raw: by
         sections.append(Section(header, section_lines.get(header), entries))
     text = raw.decode(stream.encoding, errors="replace")
     return ParsedFile(role, path, env_var, "ok", sections=tuple(sections), header_lines=_header_lines(text))
+
+
+def _utf16(raw: bytes) -> bool:
+    """UTF-16 text, as Notepad saves "Unicode" (with a BOM), or without a BOM: NULs in every other byte."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = raw[:200]
+    return len(head) >= 8 and (head[1::2].count(0) >= len(head) // 2 * 0.9 or head[0::2].count(0) >= len(head) // 2 * 0.9)
+
+
+def _utf16_cause(raw: bytes, encoding: str) -> str:
+    bom = "with" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "without"
+    return (f"the file is UTF-16 text {bom} a byte-order mark (Notepad's \"Unicode\" encoding), which botocore "
+            f"reads as {encoding} and cannot parse; it must be saved as UTF-8")
 
 
 def _nested_error(pieces: list[tuple[int, str]]) -> tuple[int | None, str]:

@@ -5,6 +5,16 @@ http://127.0.0.1:<port>/oauth/callback here. That fails when the person is not s
 machine's screen (SSH), when there is no screen (Linux without a display server), inside a container
 (its 127.0.0.1 is not the host's) and on WSL without a BROWSER that hands the URL to Windows.
 
+Per OS:
+- Linux: SSH variables, DISPLAY/WAYLAND_DISPLAY, container markers, WSL (and whether `wslview`, which
+  hands a URL to the Windows browser, is on PATH).
+- macOS: a desktop, unless the session came in over SSH (the same SSH variables; macOS's sshd sets them).
+- Windows: SSH into Windows (Win32-OpenSSH sets SSH_CONNECTION and SSH_CLIENT), Remote Desktop
+  (SESSIONNAME=RDP-Tcp#N: a full desktop, the browser opens in the session the person sees, so it is
+  not headless), and Windows Server Core, which has no desktop and no browser: the registry's
+  InstallationType says "Server Core" (read on Windows), or, where the registry cannot be read,
+  %SystemRoot% has no explorer.exe.
+
 Files are read under `root` (default "/") so tests can point the loader at a fake root; the platform
 is a parameter too. Nothing here raises: an unreadable or missing marker simply is not evidence.
 """
@@ -46,6 +56,7 @@ class LoginEnv(NamedTuple):
     container: Evidence | None
     wsl: Evidence | None
     browser: str | None  # $BROWSER, when set and not blank
+    wslview: str | None = None  # the `wslview` on PATH (wslu: opens a URL in the Windows browser), on WSL only
 
     @property
     def has_display(self) -> bool:
@@ -79,10 +90,47 @@ def _display(env: Mapping[str, str], platform: str) -> Evidence | None:
     if platform == "darwin":
         return Evidence("macOS desktop")
     if platform in ("win32", "cygwin"):
+        if _server_core(env):
+            return None
+        session = _win_env(env, "SESSIONNAME") or ""
+        if session.upper().startswith("RDP-"):
+            return Evidence(f"SESSIONNAME={session} is set (a Remote Desktop session: the browser opens on the "
+                            "remote desktop you see)", env_var="SESSIONNAME")
         return Evidence("Windows desktop")
     for name in DISPLAY_VARS:
         if _set(env, name):
             return Evidence(f"{name} is set", env_var=name)
+    return None
+
+
+def _win_env(env: Mapping[str, str], name: str) -> str | None:
+    """A variable as Windows looks it up: names ignore case."""
+    if name in env:
+        return env[name]
+    return next((v for k, v in env.items() if k.upper() == name.upper()), None)
+
+
+def _server_core(env: Mapping[str, str]) -> bool:
+    """Windows Server Core: no desktop shell and no browser."""
+    if os.name == "nt":  # pragma: no cover - the registry exists on Windows only
+        try:
+            import winreg
+
+            with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, r"SOFTWARE\Microsoft\Windows NT\CurrentVersion") as key:
+                return str(winreg.QueryValueEx(key, "InstallationType")[0]).lower() == "server core"
+        except (OSError, ImportError):
+            pass
+    system_root = _win_env(env, "SystemRoot")
+    if not system_root or not os.path.isdir(system_root):
+        return False  # unknown: a desktop, as almost every Windows is
+    return not os.path.exists(os.path.join(system_root, "explorer.exe"))
+
+
+def _which(env: Mapping[str, str], name: str) -> str | None:
+    for d in (env.get("PATH") or "").split(os.pathsep):
+        candidate = os.path.join(d or os.curdir, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
     return None
 
 
@@ -120,13 +168,15 @@ def _wsl(env: Mapping[str, str], root: str, platform: str) -> Evidence | None:
 def load(env: Mapping[str, str], root: str = "/", platform: str = sys.platform) -> LoginEnv:
     """Facts about the login environment from `env` and files under `root`, for `platform`."""
     browser = env.get("BROWSER", "").strip() or None
+    wsl = _wsl(env, root, platform)
     return LoginEnv(
         platform=platform,
         ssh=_ssh(env),
         display=_display(env, platform),
         container=_container(env, root),
-        wsl=_wsl(env, root, platform),
+        wsl=wsl,
         browser=browser,
+        wslview=_which(env, "wslview") if wsl is not None else None,
     )
 
 
@@ -140,8 +190,20 @@ def browser_blocker(env: LoginEnv) -> tuple[Evidence, str] | None:
     if env.wsl is not None:
         if env.browser:
             return None
-        return env.wsl, "BROWSER is not set, so the CLI cannot hand the login page to the Windows browser"
+        return env.wsl, wsl_why(env)
     if not env.has_display:
+        if env.platform in ("win32", "cygwin"):
+            return (Evidence("this is Windows Server Core", env_var=None),
+                    "it has no desktop and no browser to open the login page in")
         return (Evidence("neither DISPLAY nor WAYLAND_DISPLAY is set", env_var="DISPLAY"),
                 "there is no graphical display to open a browser on")
     return None
+
+
+def wsl_why(env: LoginEnv) -> str:
+    """Why the CLI on WSL cannot hand a login page to the Windows browser."""
+    if env.wslview:
+        return ("BROWSER is not set, so the CLI cannot hand the login page to the Windows browser (wslview is "
+                "installed, but Python's browser lookup never tries it)")
+    return ("neither BROWSER is set nor wslview installed, so nothing can hand the login page to the Windows "
+            "browser")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from sso_doctor.model import Finding, Report
+from sso_doctor.model import Finding, Report, RuleResult, Severity, Status
 
 
 class RenderOptions(NamedTuple):
@@ -23,6 +23,31 @@ class RenderOptions(NamedTuple):
 
 
 Renderer = Callable[[Report, RenderOptions], str]
+
+# Skip reasons that mean "left out of this run by the user's choice" (--select, --ignore, the
+# command), as opposed to "could not run" (a dependency that did not hold, --offline, the budget).
+DESELECTED = ("not selected", "ignored", "only run by", "not part of")
+
+
+def could_not_run(r: RuleResult) -> bool:
+    """Skipped for a cause (a dependency that did not hold, --offline), not left out by choice."""
+    return r.status == Status.SKIPPED and not (r.reason or "").startswith(DESELECTED)
+
+
+def fails(f: Finding, fail_on: Severity | None) -> bool:
+    """Whether this finding makes the exit code 1: at or above --fail-on (never, with `never`)."""
+    return fail_on is not None and f.severity >= fail_on
+
+
+def fail_on_of(report: Report) -> Severity | None:
+    """The run's --fail-on threshold as the report's inputs record it (default: error)."""
+    value = str(report.inputs.get("fail_on") or "error")
+    if value == "never":
+        return None
+    try:
+        return Severity.parse(value)
+    except ValueError:
+        return Severity.ERROR
 
 
 # format name -> the module that renders it; a module is imported only when its format is used

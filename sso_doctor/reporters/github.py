@@ -11,10 +11,18 @@ from __future__ import annotations
 import re
 
 from sso_doctor.model import Finding, Report, Severity
-from sso_doctor.reporters import RenderOptions, finding_text, path_under
-from sso_doctor.text import tilde
+from sso_doctor.reporters import RenderOptions, could_not_run, fail_on_of, fails, finding_text, path_under
+from sso_doctor.text import plural, tilde
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def command(f: Finding, fail_on: Severity | None) -> str:
+    """`error` exactly for the findings that fail the run (--fail-on, like the exit code); below it an
+    error or warning is a `warning` and an info a `notice`."""
+    if fails(f, fail_on):
+        return "error"
+    return "notice" if f.severity == Severity.INFO else "warning"
 
 
 def escape_data(text: str) -> str:
@@ -37,7 +45,7 @@ def unescape_property(text: str) -> str:
     return re.sub(r"%(25|0D|0A|3A|2C)", lambda m: _CODES[m.group(1)], text)
 
 
-def annotation(f: Finding, options: RenderOptions) -> str:
+def annotation(f: Finding, options: RenderOptions, fail_on: Severity | None = Severity.ERROR) -> str:
     props: list[tuple[str, str]] = []
     loc = f.location
     rel = path_under(loc.path, options.workspace or options.cwd) if loc.path else None
@@ -54,13 +62,16 @@ def annotation(f: Finding, options: RenderOptions) -> str:
     elif loc.env_var:
         text = f"${loc.env_var}: {text}"
     head = ",".join(f"{k}={escape_property(v)}" for k, v in props)
-    return f"::{COMMAND[f.severity]} {head}::{escape_data(text)}"
+    return f"::{command(f, fail_on)} {head}::{escape_data(text)}"
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    lines = [annotation(f, options) for f in report.findings]
+    fail_on = fail_on_of(report)
+    lines = [annotation(f, options, fail_on) for f in report.findings]
     s = report.summary
     # A plain closing line for the log (not a command).
-    lines.append(f"sso-doctor: {s.errors} error(s), {s.warnings} warning(s), {s.infos} info(s); "
-                 f"{s.rules_run} rules run, {s.rules_skipped} skipped")
+    blocked = sum(1 for r in report.results if could_not_run(r) and not (r.reason or "").startswith("not run with --offline"))
+    lines.append(f"sso-doctor: {plural(s.errors, 'error')}, {plural(s.warnings, 'warning')}, "
+                 f"{plural(s.infos, 'info')}; {plural(s.rules_run, 'check')} run, {s.rules_skipped} skipped"
+                 + (f" ({blocked} could not run)" if blocked else ""))
     return "\n".join(lines) + "\n"

@@ -1,9 +1,11 @@
 """JUnit XML for CI test tabs (GitLab, Jenkins, Azure DevOps): one testcase per rule, like cfn-lint.
 
-A rule that found nothing passed; a rule with findings has ONE <failure> that lists each finding
-(location, message, fix), so `failures` counts failed rules in every consumer (some count <failure>
-elements, some count testcases); a skipped rule has <skipped> with the reason; a crashed rule has
-<error>. The counts on <testsuite>/<testsuites> equal the report's summary.
+A rule whose findings reach `--fail-on` has ONE <failure> that lists each finding (location, message,
+fix), so `failures` counts failing rules in every consumer (some count <failure> elements, some count
+testcases). Findings below `--fail-on` (info findings by default, everything under `--fail-on never`)
+do not fail the run, so they are not failures either: the testcase passes and lists them in
+<system-out>. A skipped rule has <skipped> with the reason; a crashed rule has <error>. So
+`failures + errors > 0` exactly when the exit code is 1.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from sso_doctor.model import Finding, Report, RuleResult, Status
-from sso_doctor.reporters import RenderOptions, finding_text, where_text
+from sso_doctor.model import Finding, Report, RuleResult, Severity, Status
+from sso_doctor.reporters import RenderOptions, fail_on_of, fails, finding_text, where_text
 
 # XML 1.0 cannot carry most control characters, not even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -28,13 +30,21 @@ def _finding_block(f: Finding, options: RenderOptions) -> str:
     return head + "\n" + finding_text(f)
 
 
-def _testcase(r: RuleResult, options: RenderOptions) -> ET.Element:
+def _failing(r: RuleResult, fail_on: Severity | None) -> bool:
+    return r.status == Status.FAILED and any(fails(f, fail_on) for f in r.findings)
+
+
+def _testcase(r: RuleResult, options: RenderOptions, fail_on: Severity | None) -> ET.Element:
     case = ET.Element("testcase", {
         "classname": f"sso-doctor.{r.rule.area}",
         "name": f"{r.rule.id} {r.rule.slug}",
         "time": f"{r.duration_ms / 1000:.3f}",
     })
-    if r.status == Status.FAILED:
+    if r.status == Status.FAILED and not _failing(r, fail_on):
+        # findings below --fail-on: reported, but the check did not fail the run
+        out = ET.SubElement(case, "system-out")
+        out.text = _clean("\n\n".join(_finding_block(f, options) for f in r.findings))
+    elif r.status == Status.FAILED:
         n = len(r.findings)
         first = r.findings[0].message if r.findings else ""
         message = first if n == 1 else f"{n} findings; first: {first}"
@@ -53,9 +63,10 @@ def _testcase(r: RuleResult, options: RenderOptions) -> ET.Element:
 
 def to_element(report: Report, options: RenderOptions) -> ET.Element:
     s = report.summary
+    fail_on = fail_on_of(report)
     counts = {
         "tests": str(len(report.results)),
-        "failures": str(s.rules_failed),
+        "failures": str(sum(1 for r in report.results if _failing(r, fail_on))),
         "errors": str(s.rules_errored),
         "skipped": str(s.rules_skipped),
         "time": f"{report.duration_ms / 1000:.3f}",
@@ -72,7 +83,7 @@ def to_element(report: Report, options: RenderOptions) -> ET.Element:
         if key in report.inputs:
             ET.SubElement(props, "property", {"name": key, "value": _clean(str(report.inputs[key]))})
     for r in report.results:
-        suite.append(_testcase(r, options))
+        suite.append(_testcase(r, options, fail_on))
     return root
 
 

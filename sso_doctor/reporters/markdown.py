@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sso_doctor.model import Finding, Report, Severity, Status
 from sso_doctor.reporters import RenderOptions
-from sso_doctor.text import tilde
+from sso_doctor.text import plural, tilde
 
 _ICON = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 
@@ -64,8 +64,8 @@ def render(report: Report, opts: RenderOptions) -> str:
     ]
     out = ["## sso-doctor report", "", "| | |", "|---|---|"]
     out += [f"| {_cell(k)} | {_cell(v)} |" for k, v in rows]
-    out += ["", f"**{s.errors} errors, {s.warnings} warnings, {s.infos} infos** "
-            f"({s.rules_run} checks run, {s.rules_skipped} skipped)", ""]
+    out += ["", f"**{plural(s.errors, 'error')}, {plural(s.warnings, 'warning')}, {plural(s.infos, 'info')}** "
+            f"({plural(s.rules_run, 'check')} run, {s.rules_skipped} skipped)", ""]
     findings = sorted(report.findings, key=lambda f: (-f.severity, f.rule_id))
     if findings:
         out += ["### Findings", ""]

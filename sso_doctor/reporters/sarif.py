@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from sso_doctor.model import Finding, Report, Rule, Severity, Status
-from sso_doctor.reporters import RenderOptions, finding_text, path_under
+from sso_doctor.reporters import RenderOptions, could_not_run, fail_on_of, fails, finding_text, path_under
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 # partialFingerprints key: our fingerprint (rule + subject + location without the line), versioned.
@@ -22,6 +22,14 @@ FINGERPRINT_KEY = "ssoDoctorFingerprint/v1"
 SRCROOT = "%SRCROOT%"
 
 LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+
+
+def level(f: Finding, fail_on: Severity | None) -> str:
+    """A result's level follows --fail-on, like the exit code: "error" exactly for the findings that
+    fail the run; below the threshold an error or warning is "warning" and an info is "note"."""
+    if fails(f, fail_on):
+        return "error"
+    return "note" if f.severity == Severity.INFO else "warning"
 
 
 def _section(doc: str, title: str) -> str | None:
@@ -110,11 +118,12 @@ def _fix(f: Finding, cwd: str | None) -> dict[str, Any] | None:
     return {"description": {"text": f.fix.summary or "Apply the config edits."}, "artifactChanges": changes}
 
 
-def _result(f: Finding, rule_index: dict[str, int], cwd: str | None) -> dict[str, Any]:
+def _result(f: Finding, rule_index: dict[str, int], cwd: str | None,
+            fail_on: Severity | None = Severity.ERROR) -> dict[str, Any]:
     locations = _locations(f, cwd)
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
-        "level": LEVEL[f.severity],
+        "level": level(f, fail_on),
         "message": {"text": finding_text(f)},
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {
@@ -140,12 +149,19 @@ def to_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
     rule_index = {r.id: i for i, r in enumerate(rules)}
     errored = [r for r in report.results if r.status == Status.ERRORED]
     invocation: dict[str, Any] = {"executionSuccessful": not errored}
-    if errored:
-        invocation["toolExecutionNotifications"] = [
-            {"level": "error", "message": {"text": f"Rule {r.rule.id} ({r.rule.slug}) crashed with {r.reason}."},
-             "associatedRule": {"id": r.rule.id, "index": rule_index[r.rule.id]}}
-            for r in errored
-        ]
+    notes = [
+        {"level": "error", "message": {"text": f"Rule {r.rule.id} ({r.rule.slug}) crashed with {r.reason}."},
+         "associatedRule": {"id": r.rule.id, "index": rule_index[r.rule.id]}}
+        for r in errored
+    ]
+    # a check that could not run is said so, with its reason: no result is not a pass
+    notes += [
+        {"level": "note", "message": {"text": f"Rule {r.rule.id} ({r.rule.slug}) skipped: {r.reason}."},
+         "associatedRule": {"id": r.rule.id, "index": rule_index[r.rule.id]}}
+        for r in report.results if could_not_run(r)
+    ]
+    if notes:
+        invocation["toolExecutionNotifications"] = notes
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "sso-doctor",
@@ -156,7 +172,7 @@ def to_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
         "invocations": [invocation],
         # fix regions count columns in code points, as Python strings do
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, rule_index, options.cwd) for f in report.findings],
+        "results": [_result(f, rule_index, options.cwd, fail_on_of(report)) for f in report.findings],
         "properties": {"inputs": report.inputs},
     }
     if options.cwd:

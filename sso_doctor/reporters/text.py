@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sso_doctor.model import AREAS, Finding, Report, RuleResult, Severity, Status
-from sso_doctor.reporters import RenderOptions, fix_lines, where_text
+from sso_doctor.reporters import RenderOptions, could_not_run, fix_lines, where_text
+from sso_doctor.text import plural, tilde
 
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
 _COLOR = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 _OK = "✓"
-# skip reasons that mean "not part of this run" rather than "could not run": such areas stay quiet
-_DESELECTED = ("not selected", "ignored", "only run by", "not part of")
+# skips asked for by a flag of this run: the summary does not call them "could not run"
+_BY_FLAG = ("not run with --offline",)
 
 
 def _paint(text: str, code: str, on: bool) -> str:
@@ -32,21 +33,28 @@ def _finding_lines(f: Finding, opts: RenderOptions) -> list[str]:
     lines.extend(f"        {line}" for line in fix_lines(f, opts.shell, home=opts.home, verbose=opts.verbose))
     if opts.verbose:
         for k, v in f.evidence:
-            lines.append(f"      · {k}: {v}")
+            shown = ", ".join(str(x) for x in v) if isinstance(v, tuple) else ("-" if v is None else v)
+            lines.append(f"      · {k}: {shown}")
         if f.detail:
             lines.extend("      | " + ln for ln in f.detail.rstrip().splitlines())
     return lines
 
 
 def _area_mark(findings: list[Finding], results: list[RuleResult], color: bool) -> str:
+    """✗/! by the worst finding; i for info findings only; ✓ only when something passed and nothing
+    failed; - when nothing in the area ran."""
     if findings:
         worst = max(f.severity for f in findings)
-        if worst == Severity.INFO:
-            return _paint(_OK, "32", color)
         return _paint(_MARK[worst], _COLOR[worst], color)
-    if results and all(r.status == Status.SKIPPED for r in results):
-        return "-"
-    return _paint(_OK, "32", color)
+    if any(r.status == Status.PASSED for r in results):
+        return _paint(_OK, "32", color)
+    return "-"
+
+
+_SOURCE = {
+    "default": "nothing selected another: no --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE",
+    "--all-profiles": "--all-profiles",
+}
 
 
 def _header(report: Report, opts: RenderOptions) -> str:
@@ -57,18 +65,32 @@ def _header(report: Report, opts: RenderOptions) -> str:
         bits.append("linting " + ", ".join(dict.fromkeys(p for p in inp["files"] if p)))
     if profiles:
         shown = ", ".join(f'"{p}"' for p in profiles[:5]) + (f" and {len(profiles) - 5} more" if len(profiles) > 5 else "")
-        bits.append(f"profile {shown} (from {inp.get('profile_source')})")
+        source = inp.get("profile_source") or "default"
+        word = "profile" if len(profiles) == 1 else "profiles"
+        bits.append(f"{word} {shown} ({_SOURCE.get(source, 'from ' + source)})")
     bits.append("offline" if inp.get("offline") else "online")
-    return " · ".join(bits)
+    lines = [" · ".join(bits)]
+    settings_files = inp.get("settings_files") or []
+    if settings_files:
+        lines.append("settings from " + ", ".join(tilde(str(f), opts.home) for f in settings_files))
+    return "\n".join(lines)
+
+
+def _quiet_line(f: Finding) -> str:
+    """`path:line:col: SSO123 message` (clickable in editors, greppable); `$VAR: ...` for a variable."""
+    loc = f.location
+    message = " ".join(f.message.split())
+    if loc.path:
+        return f"{loc.path}:{loc.line or 1}:1: {f.rule_id} {message}"
+    if loc.env_var:
+        return f"${loc.env_var}: {f.rule_id} {message}"
+    return f"{f.rule_id} {message}"
 
 
 def render(report: Report, opts: RenderOptions) -> str:
     findings = report.findings
     if opts.quiet:
-        out = []
-        for f in findings:
-            where = _where(f, opts)
-            out.append(f"{where + ': ' if where else ''}{f.rule_id} [{f.severity.label}] {f.message}")
+        out = [_quiet_line(f) for f in findings]
         return "\n".join(out) + ("\n" if out else "")
 
     by_area: dict[str, list[Finding]] = defaultdict(list)
@@ -79,37 +101,50 @@ def render(report: Report, opts: RenderOptions) -> str:
         results_by_area[r.rule.area].append(r)
 
     lines = [_header(report, opts), ""]
-    for _digit, (area, title) in AREAS.items():
+    areas = [a for a, _title in AREAS.values()] + sorted(set(results_by_area) - {a for a, _ in AREAS.values()})
+    titles = dict(AREAS.values())
+    for area in areas:
+        title = titles.get(area, area.capitalize())
         results = results_by_area.get(area, [])
         area_findings = by_area.get(area, [])
         if not results and not area_findings:
             continue
+        if area == "engine" and not area_findings:
+            continue  # the engine group speaks only when a check crashed (or there is nothing to check)
         if not area_findings and all(r.status == Status.SKIPPED for r in results) and not opts.verbose:
-            reasons = {r.reason for r in results}
-            if all((r or "").startswith(_DESELECTED) for r in reasons):
+            if not any(could_not_run(r) for r in results):
                 continue  # deselected areas are noise
         mark = _area_mark(area_findings, results, opts.color)
-        skipped = [r for r in results if r.status == Status.SKIPPED]
+        blocked = [r for r in results if could_not_run(r)]
         note = ""
-        if results and len(skipped) == len(results):
-            note = f" (skipped: {skipped[0].reason})"
+        if blocked and len(blocked) == len([r for r in results if r.status != Status.SKIPPED or could_not_run(r)]):
+            note = f" (skipped: {blocked[0].reason})"
+        elif blocked:
+            counted = len([r for r in results if r.status != Status.SKIPPED or could_not_run(r)])
+            note = f" ({len(blocked)} of {counted} checks skipped: {blocked[0].reason})"
         lines.append(f"[{mark}] {title}{note}")
         for f in sorted(area_findings, key=lambda f: (-f.severity, f.rule_id)):
             lines.extend(_finding_lines(f, opts))
         if opts.verbose:
             for r in results:
                 if r.status == Status.PASSED:
-                    lines.append(f"    {_paint(_OK, '32', opts.color)} {r.rule.id} {r.rule.slug}")
+                    lines.append(f"    {_paint(_OK, '32', opts.color)} {r.rule.id} {r.rule.slug}? no")
                 elif r.status == Status.SKIPPED:
-                    lines.append(f"    - {r.rule.id} {r.rule.slug}: skipped, {r.reason}")
+                    lines.append(f"    - {r.rule.id} {r.rule.slug}? not checked: {r.reason}")
     s = report.summary
     lines.append("")
-    plural = lambda n, w: f"{n} {w}{'' if n == 1 else 's'}"  # noqa: E731
     summary = (f"{plural(s.errors, 'error')}, {plural(s.warnings, 'warning')}, {plural(s.infos, 'info')}"
-               f" · {s.rules_run} rules run, {s.rules_skipped} skipped")
+               f" · {plural(s.rules_run, 'check')} run, {s.rules_skipped} skipped")
     if s.rules_errored:
         summary += f", {s.rules_errored} crashed"
+    blocked_all = [r for r in report.results if could_not_run(r) and not (r.reason or "").startswith(_BY_FLAG)]
     if not findings:
-        summary = "No problems found · " + summary
+        if s.rules_run == 0:
+            summary = "Nothing was checked · " + summary
+        elif blocked_all:
+            summary = (f"No problems found in the checks that ran, but {plural(len(blocked_all), 'check')} could "
+                       f"not run ({blocked_all[0].reason}) · " + summary)
+        else:
+            summary = "No problems found · " + summary
     lines.append(summary)
     return "\n".join(lines) + "\n"
