@@ -1,7 +1,18 @@
 """Every sso-doctor rule, in report order. This tuple is the one registry: no discovery, no side effects."""
 
 from sso_doctor.model import Rule
-from sso_doctor.rules import access, config, config_values, engine, environment, network, tokens, tooling, triage
+from sso_doctor.rules import (
+    access,
+    config,
+    config_values,
+    consumers,
+    engine,
+    environment,
+    network,
+    tokens,
+    tooling,
+    triage,
+)
 
 # Report order is id order, whichever module a rule lives in.
 ALL_RULES: tuple[Rule, ...] = tuple(sorted((
@@ -14,6 +25,7 @@ ALL_RULES: tuple[Rule, ...] = tuple(sorted((
     *network.RULES,
     *access.RULES,
     *triage.RULES,
+    *consumers.RULES,
 ), key=lambda r: r.id))
 
 

@@ -266,10 +266,13 @@ class Context:
     def prefetch(self, needs: frozenset[str] | set[str]) -> None:
         """Start the slow loaders the selected rules need, on threads, before the rules run.
 
-        Only the `aws` discovery is worth it: where a version cannot be read from the install layout,
-        `aws --version` starts a process (a Python-based CLI v1 takes ~0.4 s) that can run while this
-        process reads the config. Loading twice is impossible: `aws_cli` joins the thread.
+        The `aws` discovery and the other consumers' version probes (SSO8xx): where a version cannot be
+        read statically, `aws --version` (a Python-based CLI v1 takes ~0.4 s) or `terraform version` start
+        processes that can run while this process reads the config. Loading twice is impossible: `aws_cli`
+        joins its thread, `consumers` its probes'.
         """
+        if "consumers" in needs:
+            self.start_consumers()  # other tools' version probes (SSO8xx), on their own threads
         if "cli" not in needs or "aws_cli" in self.__dict__ or "_aws_cli_thread" in self.__dict__:
             return
         import threading
@@ -289,6 +292,8 @@ class Context:
     def join_prefetch(self) -> None:
         """Wait for what `prefetch` started, even when no rule asked for it: a hung `aws` is killed at its
         deadline by the loader, never left running after sso-doctor exits."""
+        if "_consumer_probes" in self.__dict__:
+            self._consumer_probes.finish()  # each probe's thread kills its tool at the deadline
         if "_aws_cli_thread" in self.__dict__:
             try:
                 self.aws_cli  # noqa: B018 - joins the thread
@@ -315,6 +320,38 @@ class Context:
         from sso_doctor.loaders import login_env
 
         return login_env.load(self.env, root=self.root, platform=self.platform)
+
+    # --- other consumers of ~/.aws: SDKs, tools, IDE toolkits (loaders/consumers.py) ------------------
+
+    def start_consumers(self) -> None:
+        """Launch the executed version probes now so they overlap the config load (the engine calls this)."""
+        self._consumer_probes  # noqa: B018
+
+    @cached_property
+    def _consumer_probes(self) -> Any:
+        from sso_doctor.loaders import consumers
+
+        cwd = self.settings.extra.get("cwd") or self.env.get("SSO_DOCTOR_CWD")
+        if not cwd:
+            try:
+                cwd = os.getcwd()
+            except OSError:
+                cwd = ""
+        return consumers.start(self.env, home=self.home, cwd=str(cwd), platform=self.platform,
+                               offline=self.settings.offline)
+
+    @cached_property
+    def consumers(self) -> Any:
+        """Other consumers found here (Python envs, lock files, tools on PATH, IDE toolkits) and the
+        credential_process helpers of the selected profiles. The project scan reads the working directory;
+        tests only: `extra["cwd"]` or SSO_DOCTOR_CWD point it elsewhere."""
+        helpers = []
+        if self.config.config.state != "unparseable":
+            for p in self.selected_profiles():
+                v = p.values.get("credential_process")
+                if v is not None and isinstance(v.value, str):
+                    helpers.append((p.name, v.value, str(v.path), v.line, v.section))
+        return self._consumer_probes.result(helpers)
 
     # --- online: probes and portal access (probes/) -----------------------------------------------------
 

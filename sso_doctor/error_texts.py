@@ -39,10 +39,10 @@ def _k(pattern: str, rules: tuple[str, ...], cause: str, *, generic: bool = Fals
                       narrower, whole_line)
 
 
-# Catalog ids (rule-catalog.md, SSO8xx: other tools on this machine) that a message below names although no
-# rule answers to them in this build yet: the matcher skips them until the rule exists, so `explain` never
-# names a rule `sso-doctor check` cannot run.
-PLANNED_RULES = frozenset({"SSO801", "SSO802", "SSO803", "SSO804", "SSO805", "SSO806"})
+# Catalog ids that a message below names although no rule answers to them in this build yet: the matcher
+# skips them until the rule exists, so `explain` never names a rule `sso-doctor check` cannot run. (The
+# SSO8xx rules it once held exist now: rules/consumers.py.)
+PLANNED_RULES: frozenset[str] = frozenset()
 
 
 KNOWN: tuple[KnownError, ...] = (
@@ -361,3 +361,46 @@ def profile_in(text: str) -> str | None:
     from sso_doctor import error_match
 
     return error_match.profile_in(text)
+
+
+# --- other consumers (SSO8xx): their own wording, from their sources (sso_doctor/data/consumers.toml
+# cites each). Kept in their own block and placed first: they are more specific than the entries above.
+CONSUMER_ERRORS: tuple[KnownError, ...] = (
+    # botocore/awscli v1 print "sso_start_url, sso_region"; the Go SDK v1 (terraform, ...) the other order
+    _k(r"is configured to use SSO but is missing required configuration: "
+       r"(?:sso_region, sso_start_url|sso_start_url, sso_region)",
+       ("SSO801", "SSO106", "SSO107"),
+       "A tool or SDK that predates [sso-session] (botocore < 1.29.10, AWS SDK for Go v1 < 1.44.298, the "
+       "Terraform AWS provider 4.45.0 and older, terragrunt < 0.53.1) read a profile that takes its start URL "
+       "and region from an sso-session. `sso-doctor check` names which one is installed here.",
+       src="botocore 1.29.9 credentials.SSOProvider._load_sso_config; aws-sdk-go v1 session (issue 4649); "
+           "terraform-provider-aws issue 28263", narrower=True),
+    _k(r"Profile is configured with invalid SSO credentials\. Required parameters \"sso_account_id\", "
+       r"\"sso_region\", \"sso_role_name\", \"sso_start_url\"",
+       ("SSO801", "SSO108"),
+       "AWS SDK for JavaScript v3: @aws-sdk/credential-provider-sso older than 3.209.0 knows no sso_session; or "
+       "the profile lacks one of the four keys.",
+       src="aws-sdk-js-v3 3.208.0 credential-provider-sso validateSsoProfile (run in tests/test_consumers_differential.py)",
+       narrower=True),
+    _k(r"does not have valid SSO credentials\. Required parameters \"sso_account_id\", \"sso_region\", "
+       r"\"sso_role_name\", \"sso_start_url\"", ("SSO801", "SSO108"),
+       "AWS SDK for JavaScript v2 (aws-sdk) older than 2.1253.0 knows no sso_session; or the profile lacks one "
+       "of the four keys.", src="aws-sdk-js v2.1252.0 lib/credentials/sso_credentials.js"),
+    _k(r"the 'sso' service module must be on the class path|the 'ssooidc' service module must be on the class path",
+       ("SSO803",),
+       "AWS SDK for Java 2.x: the project lacks the software.amazon.awssdk `sso` module (every SSO profile) or "
+       "`ssooidc` (sso-session profiles).",
+       src="aws-sdk-java-v2 ProfileCredentialsUtils.ssoCredentialsProviderFactory; SsoProfileCredentialsProviderFactory"),
+    _k(r"Assembly AWSSDK\.SSO(?:OIDC)? could not be found or loaded", ("SSO803",),
+       "AWS SDK for .NET: SSO profiles need the AWSSDK.SSO and AWSSDK.SSOOIDC packages in the project.",
+       src="AWS Prescriptive Guidance, IAM Identity Center report with PowerShell: troubleshooting"),
+    _k(r"'NoneType' object has no attribute 'get_frozen_token'", ("SSO804",),
+       "botocore 1.29.10 to 1.29.74 (AWS CLI v2 before its fix for aws/aws-cli#7496): a role profile whose "
+       "source_profile uses an sso-session loads the wrong profile's token provider.", src="aws/aws-cli#7496"),
+    _k(r"is not using role-based, session-based, process-based, or basic credentials", ("SSO801",),
+       "AWS Toolkit for JetBrains without sso-session support read a profile that uses sso_session.",
+       src="aws/aws-toolkit-jetbrains#3411"),
+    _k(r"'sso_start_url' not found in profile", ("SSO805", "SSO801"),
+       "aws2-wrap older than 1.3.1 knows no [sso-session] sections.", src="linaro-its/aws2-wrap#68"),
+)
+KNOWN = CONSUMER_ERRORS + KNOWN

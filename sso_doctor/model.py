@@ -46,7 +46,8 @@ class Status(str, enum.Enum):
 
 
 # What a rule needs from the machine. Rules that need "network" or "api" are skipped by --offline.
-NEEDS = frozenset({"config", "token_cache", "env", "cli", "login_env", "ca_bundle", "network", "api", "admin"})
+NEEDS = frozenset({"config", "token_cache", "env", "cli", "login_env", "ca_bundle", "network", "api", "admin",
+                   "consumers"})
 ONLINE_NEEDS = frozenset({"network", "api"})
 # Facts a rule depends on (sso_doctor/requirements.py checks them before the rule runs): when one did
 # not hold, the rule is skipped with the reason, never passed vacuously.
@@ -61,6 +62,7 @@ AREAS = {
     "5": ("network", "Network"),
     "6": ("access", "Access with the cached token"),
     "7": ("triage", "Administrator triage"),
+    "8": ("consumers", "Other tools and SDKs"),
 }
 
 

@@ -111,6 +111,8 @@ def prepare(sc: Scenario, tmp: Path) -> Prepared:
         "PATH": str(bindir),
         "LANG": "C.UTF-8",
         "SSO_DOCTOR_NOW": sc.meta.get("now", DEFAULT_NOW),
+        # the SSO8xx project scan reads the working directory: the fake HOME, not this checkout
+        "SSO_DOCTOR_CWD": str(home),
     }
     for k, v in sc.meta.get("env", {}).items():
         env[k] = str(v).format(**subst)

@@ -89,6 +89,7 @@ def test_pip_install_puts_rules_inside_the_package(installed):
     assert "sso_doctor" in top_level
     assert (installed / "sso_doctor" / "rules" / "__init__.py").is_file()
     assert (installed / "sso_doctor" / "schemas" / "report.schema.json").is_file()
+    assert (installed / "sso_doctor" / "data" / "consumers.toml").is_file()  # the SSO8xx knowledge base
 
 
 def test_pip_install_imports_rules_as_sso_doctor_rules(installed, tmp_path):
