@@ -127,7 +127,7 @@ def dns_failure(ctx: Context) -> Iterator[Finding]:
                 f"nslookup {shlex.quote(hosts[0])}",
                 manual("connect to the network / VPN, or check the resolver (/etc/resolv.conf, the VPN's DNS)")),
             location=Location(endpoint=r.target.url),
-            evidence={"hosts": ", ".join(hosts), "step": step.detail, "seconds": step.seconds},
+            evidence={"hosts": tuple(hosts), "step": step.detail, "seconds": step.seconds},
         )
         return
     for (host,), items in _group(failures, lambda r, s: (r.target.host,)).items():
