@@ -40,8 +40,11 @@ def _unfinished(items: list, attr: str) -> str | None:
     for a in items:
         for field, api in _CALLS:
             call = getattr(a, field)
-            if call.state == "pending":
+            # ReadTimeoutError: the read timeout is the budget, and a drip is cut off at the deadline
+            if call.state == "pending" or (call.state == "network" and call.code == "ReadTimeoutError"):
                 return f'{api} for profile "{a.profile}" did not answer within the time budget (--timeout)'
+            if call.state == "network" and call.code == "ResponseTooLarge":
+                return f'{api} for profile "{a.profile}" got an answer too large to read: {call.message}'
             if call.state == "network":
                 return f'{api} for profile "{a.profile}" could not reach its endpoint ({call.code}; see SSO5xx)'
             if field == attr:
@@ -60,6 +63,20 @@ def _conclusive(ctx: Context, attr: str) -> list:
             raise SkipRule("an earlier step stopped every check before this one (see the other SSO6xx findings)")
         raise SkipRule(reason or "no profile got this far")
     return done
+
+
+def _answered(ctx: Context, attr: str) -> list:
+    """Profiles for which `attr` succeeded. When it failed for all of them with an error no SSO6xx rule
+    explains (a redirect, a 5xx, a malformed answer), the rule did not run: SkipRule says why."""
+    done = _conclusive(ctx, attr)
+    ok = [a for a in done if getattr(a, attr).state == "ok"]
+    if done and not ok:
+        a = done[0]
+        call = getattr(a, attr)
+        api = dict(_CALLS)[attr]
+        raise SkipRule(f'{api} for profile "{a.profile}" failed: {call.code}'
+                       + (f' "{call.message}"' if call.message else ""))
+    return ok
 
 
 def _location(ctx: Context, profile: str, key: str) -> Location:
@@ -148,7 +165,7 @@ def account_not_assigned(ctx: Context) -> Iterator[Finding]:
           Profile "dev" uses account 111111111112, which its user cannot access; the user has
           111111111111 (dev), 222222222222 (prod).
     """
-    for a in _conclusive(ctx, "list_accounts"):
+    for a in _answered(ctx, "list_accounts"):
         if a.list_accounts.state != "ok" or a.accounts is None:
             continue
         ids = [i for i, _ in a.accounts]
@@ -198,7 +215,7 @@ def role_not_assigned(ctx: Context) -> Iterator[Finding]:
           Profile "dev" asks for role "ReadOnly" in account 111111111111 (dev), which its user does not
           have there; the user has "ReadOnlyAccess", "PowerUser" and "Billing".
     """
-    for a in _conclusive(ctx, "list_roles"):
+    for a in _answered(ctx, "list_roles"):
         if a.list_roles.state != "ok" or a.roles is None or a.role_name in a.roles:
             continue
         ordered = by_closeness(a.role_name, list(a.roles))

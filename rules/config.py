@@ -101,6 +101,16 @@ def config_unparseable(ctx: Context) -> Iterator[Finding]:
         if f.state != "unparseable" or f.problem is None:
             continue
         shown = ctx.show_path(f.path)
+        if f.problem.refused:  # botocore would read it: say what was not checked, not that it is broken
+            yield config_unparseable.finding(
+                f"sso-doctor did not read the {f.role} file ({shown}): {f.problem.cause}. Nothing in it was "
+                "checked; botocore reads the whole file again for every session it creates.",
+                fix(f"Check what wrote {shown} (a generator or a merge that repeats itself) and shrink it.",
+                    manual(f"edit {shown}")),
+                location=Location(path=str(f.path)),
+                severity=Severity.WARNING,
+            )
+            continue
         where = f"{shown}:{f.problem.line}" if f.problem.line else shown
         commands: list = []
         q = shell_quote(str(f.path))

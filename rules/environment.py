@@ -352,6 +352,9 @@ def ca_bundle_invalid(ctx: Context) -> Iterator[Finding]:
     for b in ctx.ca_bundle.bundles:
         if b.choice.source == SOURCE_VERIFY:
             continue
+        if b.file is not None and b.file.state == "too-large":
+            yield _too_large(ctx, b)
+            continue
         problem = _bundle_problem(ctx, b)
         if problem is None:
             continue
@@ -362,6 +365,26 @@ def ca_bundle_invalid(ctx: Context) -> Iterator[Finding]:
             subject=b.choice.profile,
             location=_bundle_location(b.choice),
         )
+
+
+def _too_large(ctx: Context, b: ResolvedBundle) -> Finding:
+    """A bundle too large to inspect: not proven broken, so a warning that says what was not checked."""
+    from sso_doctor.loaders.ca_bundle import MAX_BUNDLE_BYTES
+
+    size_mib = (b.file.size or 0) / (1024 * 1024) if b.file else 0
+    message = (f"{_bundle_setting(ctx, b.choice)} is {size_mib:.0f} MiB; sso-doctor checks CA bundles up to "
+               f"{MAX_BUNDLE_BYTES // (1024 * 1024)} MiB, so it did not read the certificates in this one. A CA "
+               "bundle is normally well under 1 MiB (certifi's holds ~150 public roots in 0.3 MiB), and OpenSSL "
+               "parses the whole file for every new HTTPS connection botocore opens.")
+    return ca_bundle_invalid.finding(
+        message,
+        fix("Build a bundle of the roots you need (certifi's plus your corporate root) and point botocore at it.",
+            manual(_set_bundle_command(ctx, b.choice, "<path to a PEM CA bundle>"))),
+        subject=b.choice.profile,
+        location=_bundle_location(b.choice),
+        severity=Severity.WARNING,
+        evidence={"size": str(b.file.size if b.file else ""), "limit": str(MAX_BUNDLE_BYTES)},
+    )
 
 
 # Where a rebuilt bundle goes: the file SSO504 builds too, so the two fixes agree.

@@ -276,6 +276,92 @@ def proxy_failure(ctx: Context) -> Iterator[Finding]:
 
 # Where the fixes write a rebuilt bundle (a path the user owns; sso-doctor itself writes nothing).
 NEW_BUNDLE = "$HOME/.aws/ca-bundle.pem"
+CORP_ROOT = "$HOME/.aws/corp-root"  # + .pem (macOS, cmd's certutil -encode) or .cer (certutil -store)
+
+
+def _bundle_of(ctx: Context, sources: list[str], target: str = NEW_BUNDLE, *, pem: str | None = None,
+               safe: bool = True) -> Command:
+    """One command, in the user's shell, that writes `sources` (files; `pem`: a certificate given
+    inline, last) into `target` (a "$HOME/…" path): cat (POSIX, fish), Get-Content/Set-Content
+    (PowerShell), copy /b (cmd)."""
+    from sso_doctor import fixes
+
+    shell = ctx.shell
+    rest = target[len("$HOME"):]
+    if shell == "powershell":
+        q = lambda p: "'" + p.replace("'", "''") + "'"
+        parts = [f"(Get-Content -Raw {q(p)})" for p in sources]
+        if pem is not None:
+            parts.append("@'\n" + pem + "\n'@")
+        return fixes.native("powershell", f'Set-Content -Encoding ascii -Path "$HOME{rest}" -Value '
+                            f"({' + '.join(parts)})", safe=safe)
+    if shell == "cmd" and pem is None:
+        win_target = "%USERPROFILE%" + rest.replace("/", "\\")
+        return fixes.native("cmd", "copy /b " + "+".join(f'"{p}"' for p in sources) + f' "{win_target}"', safe=safe)
+    quoted = " ".join(p if p.startswith("<") and p.endswith(">") else shlex.quote(p) for p in sources)
+    if pem is not None:
+        return fixes.sh(f"cat {quoted} - > \"{target}\" <<'EOF'\n{pem}\nEOF", safe=safe)
+    # fish reads '…' like POSIX unless it holds a backslash or a quote
+    fish = "" if any(c in "".join(sources) for c in "\\'") else ",fish"
+    return fixes.native("bash,zsh" + fish, f'cat {quoted} > "{target}"', safe=safe)
+
+
+def _os_store_verdict(ctx: Context, diag) -> tuple[str, list[str | Command] | None]:
+    """On Windows and macOS: does the OS store (which browsers and curl use) trust the issuer botocore
+    rejects? (a sentence for the message, and the commands that export that root into a bundle with
+    certifi's, for the user's shell; None when the store does not hold it)."""
+    from sso_doctor import fixes
+    from sso_doctor.loaders import os_trust
+
+    if not ctx.os.windows and not ctx.os.macos:
+        return "", None
+    store = ctx.os_trust_store
+    if not store.read:
+        return f" {store.label[0].upper()}{store.label[1:]} could not be read ({store.problem}).", None
+    top_pem = diag.chain[-1].pem if diag.chain else ""
+    found = os_trust.issuer_in_store(store, top_pem, diag.root.sha256 if diag.root else None)
+    if found is None:
+        do = "do" if store.label.endswith("s") else "does"
+        return (f" {store.label[0].upper()}{store.label[1:]} {do} not trust it either, so browsers should fail "
+                "too: the root must come from IT."), None
+    where = f"{found.where} store" if ctx.os.windows else found.where
+    verb = "trust" if store.label.endswith("s") else "trusts"
+    sentence = (f" {store.label[0].upper()}{store.label[1:]} {verb} it ({where}), which is why browsers and curl "
+                "work: botocore uses only its own CA bundle, never the OS store.")
+    public = ctx.online.resolution.public_roots
+    shell = ctx.shell
+    if ctx.os.windows:
+        thumb = found.sha1
+        ps = [
+            fixes.mkdir("$HOME/.aws"),
+            fixes.native("powershell", f"$root = Get-ChildItem Cert:\\CurrentUser\\{found.where.title()} | "
+                         f"Where-Object Thumbprint -eq '{thumb}' | Select-Object -First 1"),
+            fixes.native("powershell", "Set-Content -Encoding ascii -Path \"$HOME\\.aws\\ca-bundle.pem\" -Value "
+                         f"((Get-Content -Raw '{public}') + \"-----BEGIN CERTIFICATE-----`n\" + "
+                         "[Convert]::ToBase64String($root.RawData, 'InsertLineBreaks') + "
+                         "\"`n-----END CERTIFICATE-----`n\")"),
+        ]
+        cmd = [
+            fixes.mkdir("$HOME/.aws"),
+            fixes.native("cmd", f'certutil -user -store {found.where.title()} {thumb} "%USERPROFILE%\\.aws\\corp-root.cer"'),
+            fixes.native("cmd", 'certutil -f -encode "%USERPROFILE%\\.aws\\corp-root.cer" '
+                         '"%USERPROFILE%\\.aws\\corp-root.pem"'),
+            fixes.native("cmd", f'copy /b "{public}"+"%USERPROFILE%\\.aws\\corp-root.pem" '
+                         '"%USERPROFILE%\\.aws\\ca-bundle.pem"'),
+        ]
+        steps = cmd if shell == "cmd" else ps
+    else:
+        # -Z prints each certificate's SHA-1 before its PEM: keep exactly the one with this hash
+        pick = ("awk '/^SHA-1 hash:/{keep=($3==\"" + found.sha1 + "\")} /-----BEGIN CERTIFICATE-----/{p=keep} "
+                "p{print} /-----END CERTIFICATE-----/{p=0}'")
+        steps = [
+            fixes.mkdir("$HOME/.aws"),
+            fixes.native("bash,zsh,fish", f"security find-certificate -a -Z -p {shlex.quote(found.where)} | {pick} "
+                         f'> "{CORP_ROOT}.pem"'),
+            fixes.native("bash,zsh,fish", f'cat {shlex.quote(public)} "{CORP_ROOT}.pem" > "{NEW_BUNDLE}"'),
+        ]
+    steps.append(fixes.setenv_persistent("AWS_CA_BUNDLE", NEW_BUNDLE))
+    return sentence, steps
 
 
 @rule("SSO504", "tls-interception", Severity.ERROR, needs=NEEDS, requires=("parsed_config", "sso_profile", "tls"))
@@ -335,16 +421,21 @@ def tls_interception(ctx: Context) -> Iterator[Finding]:
                f'botocore uses ({bundle_now}); botocore fails with "certificate verify failed: '
                f'{diag.openssl_message}".')
         target_bundle = NEW_BUNDLE
-        if diag.root is not None:
-            msg += f" Its root certificate was {diag.root_source}."
+        store_sentence, store_steps = _os_store_verdict(ctx, diag)
+        if store_steps is not None:
+            msg += (f" Its root certificate was {diag.root_source}." if diag.root is not None else "") + store_sentence
+            summary = (f'Export the "{diag.issuer}" root from {ctx.os_trust_store.label} into a CA bundle with '
+                       "certifi's public roots, and point botocore at it for good.")
+            commands: list[str | Command] = list(store_steps)
+        elif diag.root is not None:
+            msg += f" Its root certificate was {diag.root_source}.{store_sentence}"
             summary = (f'Build a CA bundle of certifi\'s public roots plus the "{diag.issuer}" root '
                        f"({diag.root_source}) and point botocore at it.")
             pem = diag.root.pem.strip()
-            commands: list[str | Command] = [
+            commands = [
                 'mkdir -p "$HOME/.aws"',
-                f"cat {shlex.quote(public)} - > \"{target_bundle}\" <<'EOF'\n{pem}\nEOF",
-                f'export AWS_CA_BUNDLE="{target_bundle}"',
-                manual(f'add `export AWS_CA_BUNDLE="{target_bundle}"` to your shell profile (~/.bashrc, ~/.zshrc)'),
+                _bundle_of(ctx, [public], target_bundle, pem=pem),
+                Command("setenv_persistent", ("AWS_CA_BUNDLE", target_bundle)),
             ]
         else:
             top = diag.chain[-1] if diag.chain else None
@@ -353,13 +444,13 @@ def tls_interception(ctx: Context) -> Iterator[Finding]:
             if top is not None and len(diag.chain) > 1:
                 sent += "; a bundle must hold the root itself, an intermediate alone is not enough for botocore"
             searched = "; searched " + ", ".join(diag.searched) if diag.searched else ""
-            msg += f" Its root certificate was not found: {sent}{searched}."
+            msg += f" Its root certificate was not found: {sent}{searched}.{store_sentence}"
             summary = (f'Get the "{diag.issuer}" root certificate (PEM) from your IT team or export it from '
                        f"your browser, then add it to certifi's roots and point botocore at the result.")
             commands = [
                 'mkdir -p "$HOME/.aws"',
-                manual(f'cat {shlex.quote(public)} <path to the "{diag.issuer}" root .pem> > "{target_bundle}"'),
-                f'export AWS_CA_BUNDLE="{target_bundle}"',
+                _bundle_of(ctx, [public, f'<path to the "{diag.issuer}" root .pem>'], target_bundle, safe=False),
+                Command("setenv_persistent", ("AWS_CA_BUNDLE", target_bundle)),
             ]
         evidence = {"issuer": diag.issuer, "openssl": diag.openssl_message,
                     "chain": " <- ".join(c.subject for c in diag.chain) or "unknown",
@@ -433,7 +524,7 @@ def tls_failure(ctx: Context) -> Iterator[Finding]:
                    f'"{diag.issuer}" that signs {name} ({who}): {detail}.')
             f = fix("Add certifi's public roots to the bundle and point botocore at the result.",
                     'mkdir -p "$HOME/.aws"',
-                    f'cat {shlex.quote(public)} {shlex.quote(t.ca_bundle or "")} > "$HOME/.aws/ca-bundle.pem"',
+                    _bundle_of(ctx, [public, t.ca_bundle or ""]),
                     'export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"')
             loc = Location(env_var="AWS_CA_BUNDLE" if t.ca_source == "AWS_CA_BUNDLE" else None, endpoint=t.url)
         elif kind == "ca-bundle":

@@ -9,6 +9,7 @@ one finding.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 
 from sso_doctor.context import Context
@@ -118,12 +119,14 @@ def not_logged_in(ctx: Context) -> Iterator[Finding]:
     """
     cache = ctx.token_cache
     cfg = ctx.parsed_config()
+    index = None
     for g, state in _assessed(ctx):
         if state.state != "missing":
             continue
         path = ctx.show_path(cache.path_for(g.key))
         message = f"Not logged in: there is no SSO token for {_who(g)}; botocore looks for {path}."
-        others = tc.alternatives(g, cache, cfg.sso_sessions)
+        index = index or tc.AlternativeIndex(cache, cfg.sso_sessions)
+        others = tc.alternatives(g, cache, cfg.sso_sessions, index, limit=3)
         if others:
             shown = "; ".join(f"{ctx.show_path(a.file.path)} ({a.description})" for a in others[:3])
             message += (f" A token for the same portal exists under a key this profile does not read: {shown}. "
@@ -393,10 +396,15 @@ def token_cache_corrupt(ctx: Context) -> Iterator[Finding]:
 
 
 def _in_cache(ctx: Context, path) -> str:
-    """A cache path for a command: `~/.aws/sso/cache/<name>` (botocore always uses HOME), quoted."""
+    """A cache path for a command: `~/.aws/sso/cache/<name>` (botocore's `~`), quoted. On Windows,
+    `"$HOME/.aws/…"`, which each shell renders as its own name for the profile folder."""
     shown = ctx.show_path(path)
     if shown.startswith("~/"):
         return "~/" + shell_quote(shown[2:])
+    if shown.startswith("%USERPROFILE%\\"):
+        rest = shown[len("%USERPROFILE%\\"):].replace("\\", "/")
+        if re.fullmatch(r"[A-Za-z0-9_.@+=:,/-]+", rest):
+            return f'"$HOME/{rest}"'
     return shell_quote(str(path))
 
 

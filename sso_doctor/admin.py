@@ -7,12 +7,15 @@ boto3 is imported here only, so the offline `check` path never pays for it.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from sso_doctor.text import closest
+from sso_doctor.redact import Secrets
+from sso_doctor.text import closest, shell_quote
 
 # Bounded retries with backoff for TooManyRequests/Throttling; short connect, patient read.
 RETRY_CONFIG = {"retries": {"mode": "adaptive", "max_attempts": 6}, "connect_timeout": 5, "read_timeout": 15}
@@ -66,26 +69,153 @@ class Group:
     name: str
 
 
+class ReadOnlySsoToken:
+    """Stands in for botocore's SSOTokenProvider on the admin session: the cached token as `check` reads
+    it (botocore's read-only SSOTokenLoader, via probes.portal.cached_token), never refreshed, never
+    written. A token botocore would refresh now (inside its 15-minute window) is used as it is while it
+    lasts and reported; an expired one stops the walk with the login command."""
+
+    METHOD = "sso"
+
+    def __init__(self, session: Any, profile_name: str, secrets: Secrets, notes: list[str]) -> None:
+        self._session = session
+        self._profile_name = profile_name
+        self._secrets = secrets
+        self._notes = notes
+
+    def load_token(self, **kwargs: Any) -> Any:
+        import datetime as dt
+
+        from botocore.tokens import FrozenAuthToken
+
+        from sso_doctor.loaders.token_cache import refresh_window_seconds
+        from sso_doctor.probes import portal
+
+        config = self._session.full_config
+        profile = config.get("profiles", {}).get(self._profile_name, {})
+        name = profile.get("sso_session")
+        session = config.get("sso_sessions", {}).get(name, {}) if name else {}
+        url = session.get("sso_start_url") or profile.get("sso_start_url") or ""
+        login = f"aws sso login --sso-session {shell_quote(name)}" if name else (
+            f"aws sso login --profile {shell_quote(self._profile_name)}")
+        now = dt.datetime.now(dt.timezone.utc)
+        token = portal.cached_token(sso_cache_dir(), url, name, now, self._secrets)
+        if token.access is None:
+            raise AdminError(f"the admin profile's SSO token is {token.state} ({token.detail}): run `{login}`. "
+                             "sso-doctor never refreshes a token.")
+        assert token.expires is not None
+        left = (token.expires - now).total_seconds()
+        if left < refresh_window_seconds():
+            self._notes.append(
+                f"the admin profile's SSO token expires in {max(1, int(left // 60))} min: botocore would refresh it "
+                f"now and rewrite the cache; sso-doctor never does, and used it as it is. Run `{login}`.")
+        return _Frozen(FrozenAuthToken(token.access, expiration=token.expires))
+
+
+class _Frozen:
+    def __init__(self, token: Any) -> None:
+        self._token = token
+
+    def get_frozen_token(self) -> Any:
+        return self._token
+
+
+def sso_cache_dir() -> Path:
+    """~/.aws/sso/cache of the HOME of this run (botocore fixes its default when it is imported)."""
+    return Path(os.path.expanduser("~")) / ".aws" / "sso" / "cache"
+
+
+def read_only_credentials(session: Any, secrets: Secrets, notes: list[str]) -> None:
+    """Make a botocore session's credential chain read-only, as `check` is: SSO tokens are never
+    refreshed (no OIDC CreateToken, no cache rewrite, no chmod), `aws login` credentials never renewed.
+    Everything else (static keys, assume-role, web identity, credential_process) is botocore's own."""
+    from botocore.credentials import AssumeRoleProvider, LoginProvider, SSOProvider
+    from botocore.utils import JSONFileCache
+
+    def guard(provider: Any) -> Any:
+        if isinstance(provider, SSOProvider):
+            provider._token_provider = ReadOnlySsoToken(session, provider._profile_name, secrets, notes)
+            provider._token_cache = JSONFileCache(str(sso_cache_dir()))  # read by SSOTokenLoader only
+        elif isinstance(provider, LoginProvider):
+            load = provider.load
+
+            def load_without_renewal() -> Any:
+                creds = load()
+                if creds is not None and hasattr(creds, "_refresh_using"):
+                    def refuse() -> Any:
+                        raise AdminError("the admin profile's `aws login` credentials have expired: run "
+                                         "`aws login`. sso-doctor never renews them.")
+                    creds._refresh_using = refuse
+                return creds
+
+            provider.load = load_without_renewal
+        elif isinstance(provider, AssumeRoleProvider) and provider._profile_provider_builder is not None:
+            builder = provider._profile_provider_builder
+            providers = builder.providers
+
+            def read_only_providers(*args: Any, **kwargs: Any) -> list[Any]:
+                return [guard(p) for p in providers(*args, **kwargs)]
+
+            builder.providers = read_only_providers
+        return provider
+
+    resolver = session.get_component("credential_provider")
+    for provider in resolver.providers:
+        guard(provider)
+
+
+def credential_error(e: BaseException, profile: str | None) -> str:
+    """What to say when the admin profile's credentials cannot be had; helper output is never shown."""
+    import botocore.exceptions
+
+    who = f'the admin profile "{profile}"' if profile else "the default admin credentials"
+    if isinstance(e, botocore.exceptions.CredentialRetrievalError):
+        provider = getattr(e, "kwargs", {}).get("provider", "")
+        if provider == "custom-process":
+            return (f"the credential_process of {who} failed; its error output is not shown because it may "
+                    "hold secrets. Run the command yourself to see why.")
+        return f"the credentials of {who} could not be retrieved ({provider or type(e).__name__})."
+    return f"{who} has no usable credentials ({type(e).__name__})."
+
+
 def _clients(profile: str | None, region: str | None, env: Mapping[str, str] | None = None,
-             budget: float | None = None) -> Any:
+             budget: float | None = None, secrets: Secrets | None = None, notes: list[str] | None = None) -> Any:
+    """The admin session, its credential chain made read-only (as `check`), and the client config."""
     import boto3
     import botocore.config
     import botocore.exceptions
 
+    secrets = secrets if secrets is not None else Secrets()
     try:
         session = boto3.Session(profile_name=profile, region_name=region or None)
-    except botocore.exceptions.ProfileNotFound as e:
-        raise AdminError(str(e)) from None
+    except botocore.exceptions.BotoCoreError as e:  # ProfileNotFound and any other config error
+        raise AdminError(secrets.redact(str(e))) from None
     if not session.region_name:
         raise AdminError(
             "no region: pass --region with the Identity Center home region, or set `region` in the admin profile"
         )
+    read_only_credentials(session._session, secrets, notes if notes is not None else [])
+    try:
+        creds = session.get_credentials()
+    except AdminError:
+        raise
+    except (botocore.exceptions.CredentialRetrievalError, botocore.exceptions.NoCredentialsError) as e:
+        raise AdminError(credential_error(e, profile)) from None
+    except botocore.exceptions.BotoCoreError as e:
+        raise AdminError(secrets.redact(f"{credential_error(e, profile)} {e}")) from None
+    if creds is None:
+        raise AdminError(f"{credential_error(botocore.exceptions.NoCredentialsError(), profile)} Log in or "
+                         "configure the profile, or pass --profile.")
     settings = dict(RETRY_CONFIG)
     if budget is not None:  # no single wait may outlast the whole budget
         settings["connect_timeout"] = min(settings["connect_timeout"], max(0.1, budget))
         settings["read_timeout"] = min(settings["read_timeout"], max(0.1, budget))
     config = botocore.config.Config(**settings)
-    return session, config
+    from sso_doctor.probes.bounded import BoundedSession
+
+    # every answer read with a cap, like check's (a page of sso-admin or organizations is a few KiB),
+    # and no body read for longer than a read timeout allows (a drip restarts the timeout per byte)
+    return BoundedSession(session, per_request=2 * settings["read_timeout"]), config
 
 
 class OutOfTime(AdminError):
@@ -124,6 +254,19 @@ def within(budget: float, work: Any, live: dict[str, Any]) -> Any:
     return box.get("value")
 
 
+def _client(session: Any, service: str, config: Any) -> Any:
+    import botocore.exceptions
+
+    try:
+        return session.client(service, config=config)
+    except botocore.exceptions.BotoCoreError as e:
+        raise admin_error(e) from None
+    except ValueError as e:  # an endpoint URL botocore cannot use
+        from sso_doctor.redact import redact_all
+
+        raise AdminError(redact_all(f"cannot make the {service} client: {e}")) from None
+
+
 def _pages(client: Any, op: str, key: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
     paginator = client.get_paginator(op)
     for page in paginator.paginate(**kwargs):
@@ -136,14 +279,26 @@ def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
     try:
         return fn(*args, **kwargs)
-    except botocore.exceptions.ClientError as e:
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
+        raise admin_error(e) from None
+
+
+def admin_error(e: Exception) -> AdminError:
+    """botocore's error as an AdminError, masked (every secret registered in this process, every URL
+    password); a credential helper's output is never included."""
+    import botocore.exceptions
+
+    from sso_doctor.redact import redact_all as mask
+
+    if isinstance(e, botocore.exceptions.ClientError):
         err = e.response.get("Error", {})
-        raise AdminError(f"{err.get('Code', 'Error')}: {err.get('Message', '')}".strip()) from None
-    except (botocore.exceptions.NoCredentialsError, botocore.exceptions.TokenRetrievalError,
-            botocore.exceptions.SSOTokenLoadError, botocore.exceptions.UnauthorizedSSOTokenError) as e:
-        raise AdminError(f"the admin profile has no usable credentials: {e}") from None
-    except botocore.exceptions.BotoCoreError as e:
-        raise AdminError(str(e)) from None
+        return AdminError(mask(f"{err.get('Code', 'Error')}: {err.get('Message', '')}".strip()))
+    if isinstance(e, botocore.exceptions.CredentialRetrievalError):
+        return AdminError(credential_error(e, None))
+    if isinstance(e, (botocore.exceptions.NoCredentialsError, botocore.exceptions.TokenRetrievalError,
+                      botocore.exceptions.SSOTokenLoadError, botocore.exceptions.UnauthorizedSSOTokenError)):
+        return AdminError(mask(f"the admin profile has no usable credentials: {e}"))
+    return AdminError(mask(str(e)))
 
 
 # --- discover ------------------------------------------------------------------------------------
@@ -156,6 +311,7 @@ class Discovery:
     accounts: tuple[Account, ...]
     accounts_error: str | None
     permission_sets: tuple[PermissionSet, ...]
+    notes: tuple[str, ...] = ()  # e.g. a token botocore would have refreshed (sso-doctor never does)
 
     def sso_session_block(self, name: str = "my-sso") -> str | None:
         if not self.instances:
@@ -169,19 +325,23 @@ class Discovery:
         )
 
 
-def discover(profile: str | None, region: str | None, budget: float | None = None) -> Discovery:
-    """The instance, accounts and permission sets; with `budget`, all within that many seconds."""
+def discover(profile: str | None, region: str | None, budget: float | None = None,
+             secrets: Secrets | None = None) -> Discovery:
+    """The instance, accounts and permission sets, with credentials built read-only (as `check`); with
+    `budget`, all within that many seconds."""
     if budget is not None:
         live: dict[str, Any] = {}
-        return within(budget, lambda: _discover(profile, region, budget, live), live)
-    return _discover(profile, region, None, {})
+        return within(budget, lambda: _discover(profile, region, budget, live, secrets), live)
+    return _discover(profile, region, None, {}, secrets)
 
 
-def _discover(profile: str | None, region: str | None, budget: float | None, live: dict[str, Any]) -> Discovery:
+def _discover(profile: str | None, region: str | None, budget: float | None, live: dict[str, Any],
+              secrets: Secrets | None = None) -> Discovery:
     live["step"] = "reading the admin profile"
-    session, config = _clients(profile, region, budget=budget)
+    notes: list[str] = []
+    session, config = _clients(profile, region, budget=budget, secrets=secrets, notes=notes)
     region = session.region_name
-    admin = session.client("sso-admin", config=config)
+    admin = _client(session, "sso-admin", config)
     live["step"] = f"listing IAM Identity Center instances (sso-admin, {region})"
     instances = tuple(
         Instance(i["InstanceArn"], i["IdentityStoreId"], i.get("OwnerAccountId"), i.get("Name"))
@@ -191,7 +351,7 @@ def _discover(profile: str | None, region: str | None, budget: float | None, liv
     accounts_error = None
     live["step"] = "listing the organization's accounts (organizations)"
     try:
-        org = session.client("organizations", config=config)
+        org = _client(session, "organizations", config)
         accounts = tuple(
             Account(a["Id"], a.get("Name", ""), a.get("Status"))
             for a in _call(lambda: list(_pages(org, "list_accounts", "Accounts")))
@@ -202,7 +362,7 @@ def _discover(profile: str | None, region: str | None, budget: float | None, liv
     live["step"] = "listing permission sets (sso-admin)"
     for inst in instances:
         permission_sets.extend(_permission_sets(admin, inst))
-    return Discovery(region, instances, accounts, accounts_error, tuple(permission_sets))
+    return Discovery(region, instances, accounts, accounts_error, tuple(permission_sets), tuple(notes))
 
 
 def _permission_sets(admin: Any, inst: Instance) -> list[PermissionSet]:
@@ -248,6 +408,7 @@ class TriageFacts:
     provisioning_detail: str | None = None  # AWS's FailureReason and the request, or why we could not tell
     error: str | None = None
     checked: frozenset[str] = field(default_factory=frozenset)
+    notes: tuple[str, ...] = ()  # e.g. a token botocore would have refreshed (sso-doctor never does)
 
     @property
     def assigned(self) -> bool:
@@ -268,12 +429,13 @@ class TriageFacts:
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
-def triage(request: TriageRequest, budget: float | None = None) -> TriageFacts:
-    """Walk instance -> user -> groups -> permission set -> account -> assignments -> provisioning.
+def triage(request: TriageRequest, budget: float | None = None, secrets: Secrets | None = None) -> TriageFacts:
+    """Walk instance -> user -> groups -> permission set -> account -> assignments -> provisioning,
+    with credentials built read-only (as `check`).
 
     With `budget`, the walk gets that many seconds in all; when they run out, the facts learned so far
     come back with an error naming the step that did not answer."""
-    facts: dict[str, Any] = {"request": request}
+    facts: dict[str, Any] = {"request": request, "_notes": [], "_secrets": secrets}
     checked: set[str] = set()
     if budget is None:
         return _triage(request, None, facts, checked)
@@ -282,7 +444,7 @@ def triage(request: TriageRequest, budget: float | None = None) -> TriageFacts:
         return within(budget, lambda: _triage(request, budget, facts, checked), live)
     except OutOfTime as e:
         known = {k: v for k, v in dict(facts).items() if not k.startswith("_")}
-        return TriageFacts(**known, error=str(e), checked=frozenset(checked))
+        return TriageFacts(**known, error=str(e), checked=frozenset(checked), notes=tuple(facts["_notes"]))
 
 
 def _triage(request: TriageRequest, budget: float | None, facts: dict[str, Any], checked: set[str]) -> TriageFacts:
@@ -290,20 +452,22 @@ def _triage(request: TriageRequest, budget: float | None, facts: dict[str, Any],
 
     def done(**kw: Any) -> TriageFacts:
         facts.update(kw)
-        return TriageFacts(**{k: v for k, v in facts.items() if not k.startswith("_")}, checked=frozenset(checked))
+        return TriageFacts(**{k: v for k, v in facts.items() if not k.startswith("_")}, checked=frozenset(checked),
+                           notes=tuple(facts.get("_notes", ())))
 
     def step(text: str) -> None:
         live["step"] = text
 
     step("reading the admin profile")
     try:
-        session, config = _clients(request.admin_profile, request.region, budget=budget)
+        session, config = _clients(request.admin_profile, request.region, budget=budget,
+                                   secrets=facts.get("_secrets"), notes=facts.setdefault("_notes", []))
     except AdminError as e:
         return done(error=str(e))
     facts["region"] = session.region_name
-    admin = session.client("sso-admin", config=config)
-    store = session.client("identitystore", config=config)
     try:
+        admin = _client(session, "sso-admin", config)
+        store = _client(session, "identitystore", config)
         step(f"finding the IAM Identity Center instance (sso-admin, {session.region_name})")
         instances = _call(lambda: list(_pages(admin, "list_instances", "Instances")))
         checked.add("instance")
@@ -459,8 +623,9 @@ def _find_user(store: Any, store_id: str, wanted: str) -> tuple[User | None, lis
         return _user_from(_call(store.describe_user, IdentityStoreId=store_id, UserId=uid)), []
     except botocore.exceptions.ClientError as e:
         if e.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
-            err = e.response.get("Error", {})
-            raise AdminError(f"{err.get('Code')}: {err.get('Message', '')}") from None
+            raise admin_error(e) from None
+    except botocore.exceptions.BotoCoreError as e:
+        raise admin_error(e) from None
     # Not found exactly: scan every user (paginated) for a case-insensitive match, then close matches.
     users = [_user_from(u) for u in _call(lambda: list(_pages(store, "list_users", "Users", IdentityStoreId=store_id)))]
     low = wanted.lower()
@@ -484,7 +649,7 @@ def _user_groups(store: Any, store_id: str, user_id: str) -> list[Group]:
 
 
 def _find_account(session: Any, config: Any, wanted: str) -> tuple[Account | None, list[str], str | None]:
-    org = session.client("organizations", config=config)
+    org = _client(session, "organizations", config)
     try:
         accounts = [Account(a["Id"], a.get("Name", ""), a.get("Status"))
                     for a in _call(lambda: list(_pages(org, "list_accounts", "Accounts")))]

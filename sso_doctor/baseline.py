@@ -57,6 +57,8 @@ def load(path: str | Path) -> frozenset[str]:
         raise BaselineError(f"cannot read baseline file {p}: {getattr(e, 'strerror', None) or type(e).__name__}") from None
     except json.JSONDecodeError as e:
         raise BaselineError(f"baseline file {p} is not JSON (line {e.lineno}: {e.msg})") from None
+    except RecursionError:
+        raise BaselineError(f"baseline file {p} is JSON nested too deeply to be a baseline") from None
     if not isinstance(doc, dict) or _KEY not in doc or not isinstance(doc.get("findings"), list):
         raise BaselineError(f"{p} is not an sso-doctor baseline (write one with --write-baseline {p})")
     if doc[_KEY] != FORMAT_VERSION:

@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from sso_doctor import __version__, reporters
+from sso_doctor import __version__, reporters, stdout
 
 app = typer.Typer(
     name="sso-doctor",
@@ -41,6 +41,20 @@ class FailOn(str, enum.Enum):
 class Format(str, enum.Enum):
     text = "text"
     json = "json"
+
+
+class FixShell(str, enum.Enum):
+    """The shells fix commands are rendered for (sso_doctor.fixes.SHELLS)."""
+
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+    cmd = "cmd"
+
+
+_SHELL_HELP = ("Write fix commands for this shell (bash, zsh, fish, powershell, cmd). Default: detected "
+               "(Windows: the parent process, Git Bash, PSModulePath, ComSpec; elsewhere $SHELL).")
 
 
 class Color(str, enum.Enum):
@@ -82,7 +96,7 @@ def _now_from_env() -> dt.datetime | None:
 
 
 def _die(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(f"sso-doctor: {message}", err=True)
+    typer.echo(_safe(f"sso-doctor: {message}"), err=True)
     return typer.Exit(code)
 
 
@@ -204,6 +218,7 @@ def check(
         typer.Option("--redact/--no-redact", help="Replace account ids, start URLs, user and host names with "
                      "stable placeholders (default: on for markdown, off otherwise). Secrets are always masked."),
     ] = None,
+    shell: Annotated[Optional[FixShell], typer.Option("--shell", help=_SHELL_HELP, show_default=False)] = None,
 ) -> None:
     """Check this machine's AWS SSO setup (or lint the given AWS config files) and print what is wrong,
     with the commands that fix it. Settings: the user file, and [tool.sso-doctor] in pyproject.toml or
@@ -234,6 +249,7 @@ def check(
             baseline=str(baseline) if baseline else None,
             write_baseline=str(write_baseline) if write_baseline else None,
             isolated=isolated,
+            shell=shell.value if shell is not None else None,
             settings_file=str(settings_file) if settings_file else None,
         )
         if show_settings:
@@ -255,13 +271,12 @@ def check(
         except OSError as e:
             raise _die(f"cannot write the report to {output}: {e.strerror or e}") from None
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        stdout.write(text, fmt)
     if write_baseline is not None:
         from sso_doctor.text import plural
 
-        typer.echo(f"sso-doctor: wrote {plural(len(outcome.report.findings), 'finding')} to the baseline "
-                   f"{write_baseline}", err=True)
+        typer.echo(_safe(f"sso-doctor: wrote {plural(len(outcome.report.findings), 'finding')} to the baseline "
+                         f"{write_baseline}"), err=True)
     raise typer.Exit(outcome.exit_code)
 
 
@@ -329,6 +344,7 @@ def explain(
                                         "you saw, in quotes; `-` reads the message (or a whole terminal "
                                         "session) from stdin.")],
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    shell: Annotated[Optional[FixShell], typer.Option("--shell", help=_SHELL_HELP, show_default=False)] = None,
 ) -> None:
     """Show a rule's documentation, or tell which rules explain a pasted error message."""
     import re
@@ -349,12 +365,16 @@ def explain(
                 "needs": sorted(r.needs), "summary": r.summary, "doc": r.doc}})
             return
         needs = ", ".join(sorted(r.needs)) or "nothing"
+        from sso_doctor import fixes
+        from sso_doctor.platform import for_run
+
+        chosen = shell.value if shell is not None else for_run(os.environ).shell
         typer.echo(f"{r.id} {r.slug} (default severity: {r.severity.label}; needs: {needs})\n")
         if r.requires:
             from sso_doctor.requirements import describe
 
             typer.echo("Runs only when " + "; ".join(describe(x) for x in r.requires) + ".\n")
-        typer.echo(r.doc)
+        typer.echo(fixes.render_doc(r.doc, chosen))
         return
     if re.fullmatch(r"(?i)sso\d{1,4}|[a-z0-9]+(-[a-z0-9]+)+", what.strip()):
         hint = did_you_mean(what, [x.id for x in ALL_RULES] + [x.slug for x in ALL_RULES])
@@ -366,10 +386,15 @@ def _tool() -> dict[str, str]:
     return {"name": "sso-doctor", "version": __version__}
 
 
-def _echo_json(doc: object) -> None:
+def _echo_json(doc: object, *, mask: bool = False) -> None:
+    """JSON on stdout, control characters escaped; with `mask`, every string value masked (a pasted
+    message may carry tokens and URL passwords)."""
     import json
 
-    typer.echo(json.dumps(doc, indent=2, ensure_ascii=False))
+    from sso_doctor.redact import redact_all
+    from sso_doctor.safe_text import deep, json_escape_c1
+
+    typer.echo(json_escape_c1(json.dumps(deep(doc, redact_all) if mask else doc, indent=2, ensure_ascii=False)))
 
 
 def _explain_error_text(text: str, output_format: Format = Format.text) -> None:
@@ -391,7 +416,7 @@ def _explain_error_text(text: str, output_format: Format = Format.text) -> None:
                  "pattern": c.pattern, "source": c.src, "cause": c.cause, "excerpt": c.excerpt}
                 for c in result.candidates
             ],
-        })
+        }, mask=True)
         raise typer.Exit(0 if result.recognised else 1)
 
     def label(rule_id: str) -> str:
@@ -414,8 +439,8 @@ def _explain_error_text(text: str, output_format: Format = Format.text) -> None:
     for cause in causes:
         typer.echo(f"    {cause}")
     if result.pasted.command:
-        typer.echo(f"\nThe failing command: {command}")
-    typer.echo(f"\nConfirm on this machine:\n    {next_check}")
+        typer.echo(f"\nThe failing command: {_safe(command or '')}")
+    typer.echo(f"\nConfirm on this machine:\n    {_safe(next_check or '')}")
     typer.echo(f"Details of a rule:\n    sso-doctor explain {result.candidates[0].rule}")
 
 
@@ -462,19 +487,19 @@ def sessions_command(
     output_format: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also show each cache file (its SHA-1 name), "
                                           "region, start URL and client registration.")] = False,
+    shell: Annotated[Optional[FixShell], typer.Option("--shell", help=_SHELL_HELP, show_default=False)] = None,
 ) -> None:
     """A table of every sso-session, legacy start URL, profile pointing at a missing sso-session and cached
     SSO token: state, expiry, whether botocore can refresh it, the profiles, and the exact login command.
     Read-only; never prints a token."""
     from sso_doctor import sessions
-    from sso_doctor.context import Context
+    from sso_doctor.context import Context, RunSettings
 
     try:
-        ctx = Context(now=_now_from_env())
+        ctx = Context(RunSettings(extra={"shell": shell.value} if shell is not None else {}), now=_now_from_env())
     except UsageProblem as e:
         raise _die(str(e)) from None
-    sys.stdout.write(sessions.render(ctx, output_format.value, verbose=verbose))
-    sys.stdout.flush()
+    stdout.write(sessions.render(ctx, output_format.value, verbose=verbose), output_format.value)
 
 
 # --- discover / triage (administrator commands) ----------------------------------------------------
@@ -499,15 +524,19 @@ def discover(
     import json
 
     from sso_doctor import admin, progress
+    from sso_doctor.safe_text import deep, escape_controls, json_escape_c1
 
+    ctx = _admin_context()
     try:
         with progress.shown():
-            found = admin.discover(profile, region, budget=timeout or admin.DEFAULT_BUDGET)
+            found = admin.discover(profile, region, budget=timeout or admin.DEFAULT_BUDGET, secrets=ctx.secrets)
     except admin.AdminError as e:
         raise _die(str(e)) from None
+    for note in found.notes:
+        typer.echo(_safe(f"sso-doctor: {note}", ctx), err=True)
     block = found.sso_session_block(session_name)
     if output_format == Format.json:
-        typer.echo(json.dumps({
+        doc = deep({
             "region": found.region,
             "instances": [{"instance_arn": i.arn, "identity_store_id": i.identity_store_id,
                            "owner_account_id": i.owner_account_id, "name": i.name, "portal_url": i.portal_url}
@@ -517,28 +546,53 @@ def discover(
             "permission_sets": [{"name": p.name, "arn": p.arn, "session_duration": p.session_duration}
                                 for p in found.permission_sets],
             "sso_session_block": block,
-        }, indent=2))
+        }, ctx.secrets.redact)
+        typer.echo(json_escape_c1(json.dumps(doc, indent=2)))
         raise typer.Exit(0 if found.instances else 1)
+
+    def shown(value: object) -> str:
+        return escape_controls(ctx.secrets.redact(str(value)))
+
     if not found.instances:
-        typer.echo(f"No IAM Identity Center instance in {found.region}: try the home region (--region) or a "
+        typer.echo(f"No IAM Identity Center instance in {shown(found.region)}: try the home region (--region) or a "
                    "management / delegated-administrator profile (--profile).")
         raise typer.Exit(1)
     for inst in found.instances:
-        typer.echo(f"IAM Identity Center in {found.region}")
-        typer.echo(f"  instance        {inst.arn}")
-        typer.echo(f"  identity store  {inst.identity_store_id}")
-        typer.echo(f"  owner account   {inst.owner_account_id or '-'}")
-        typer.echo(f"  portal URL      {inst.portal_url}")
+        typer.echo(f"IAM Identity Center in {shown(found.region)}")
+        typer.echo(f"  instance        {shown(inst.arn)}")
+        typer.echo(f"  identity store  {shown(inst.identity_store_id)}")
+        typer.echo(f"  owner account   {shown(inst.owner_account_id or '-')}")
+        typer.echo(f"  portal URL      {shown(inst.portal_url)}")
     typer.echo(f"\nAccounts ({len(found.accounts)})")
     if found.accounts_error:
-        typer.echo(f"  (could not list the organization: {found.accounts_error})")
+        typer.echo(f"  (could not list the organization: {shown(found.accounts_error)})")
     for a in found.accounts:
-        typer.echo(f"  {a.id}  {a.name}")
+        typer.echo(f"  {shown(a.id)}  {shown(a.name)}")
     typer.echo(f"\nPermission sets ({len(found.permission_sets)})")
     for p in found.permission_sets:
-        typer.echo(f"  {p.name:<30} {p.session_duration or '-':<8} {p.arn}")
+        typer.echo(f"  {shown(p.name):<30} {shown(p.session_duration or '-'):<8} {shown(p.arn)}")
     typer.echo("\nAdd this to ~/.aws/config, then run `aws configure sso --profile <name>`:\n")
-    typer.echo(block)
+    typer.echo(escape_controls(ctx.secrets.redact(block or ""), keep_newlines=True))
+
+
+def _admin_context():
+    """This machine's facts for an admin command: only to register its secrets (environment, config
+    files, token cache), so no message of the walk can echo one."""
+    from sso_doctor.context import Context
+
+    ctx = Context(now=_now_from_env())
+    _ = (ctx.environment, ctx.config, ctx.token_cache)
+    return ctx
+
+
+def _safe(text: str, ctx=None, *, keep_newlines: bool = False) -> str:
+    """Text for the terminal: secrets masked, control characters escaped (newlines too, unless the text
+    is several lines by construction, such as a traceback)."""
+    from sso_doctor.redact import redact_all
+    from sso_doctor.safe_text import escape_controls
+
+    text = ctx.secrets.redact(text) if ctx is not None else text
+    return escape_controls(redact_all(text), keep_newlines=keep_newlines)
 
 
 @app.command()
@@ -570,19 +624,25 @@ def triage(
             # a project's select/ignore is about `check`; triage always runs its own rules
             isolated=True, select=("SSO7",), timeout=timeout or admin.DEFAULT_BUDGET))
     facts = outcome.context.triage
+    mask = outcome.redact
     if facts.error and not facts.checked:
-        raise _die(facts.error)
+        raise _die(mask(facts.error))
+    for note in facts.notes:
+        typer.echo(_safe(f"sso-doctor: {mask(note)}"), err=True)
     text = outcome.render(color=False)
-    verdict = _verdict_text(facts)
+    verdict = mask(_verdict_text(facts))
     if output_format == Format.json:
+        from sso_doctor.safe_text import json_escape_c1
+
         doc = json.loads(text)
-        doc["verdict"] = {"status": facts.verdict, "text": verdict, "error": facts.error}
-        text = json.dumps(doc, indent=2) + "\n"
+        doc["verdict"] = {"status": facts.verdict, "text": verdict,
+                          "error": mask(facts.error) if facts.error else None}
+        text = json_escape_c1(json.dumps(doc, indent=2)) + "\n"
     else:
-        text += f"\nVerdict: {verdict}\n"
-    sys.stdout.write(text)
+        text += f"\nVerdict: {_safe(verdict)}\n"
+    stdout.write(text, output_format.value)
     if facts.error:
-        typer.echo(f"sso-doctor: the walk stopped early: {facts.error}", err=True)
+        typer.echo(_safe(f"sso-doctor: the walk stopped early: {mask(facts.error)}"), err=True)
     raise typer.Exit(outcome.exit_code if not facts.error else 2)
 
 
@@ -604,6 +664,8 @@ def _verdict_text(facts) -> str:
 
 def main() -> None:
     """Console-script entry point: typer's own exit codes, and no traceback for unexpected errors."""
+    stdout.protect(sys.stdout)  # a cp1252 or ASCII stdout gets ASCII marks, never a UnicodeEncodeError
+    stdout.protect(sys.stderr)
     try:
         app(prog_name="sso-doctor")
     except SystemExit:
@@ -614,7 +676,6 @@ def main() -> None:
     except Exception as e:  # noqa: BLE001 - the last line of defence against a traceback for users
         sys.stderr.write(f"sso-doctor: internal error ({type(e).__name__}); run with -v and report it\n")
         if "-v" in sys.argv or "--verbose" in sys.argv:
-            from sso_doctor.redact import redact_all
-
-            sys.stderr.write(redact_all("".join(traceback.format_exception(type(e), e, e.__traceback__))))
+            sys.stderr.write(_safe("".join(traceback.format_exception(type(e), e, e.__traceback__)),
+                                   keep_newlines=True))
         sys.exit(2)

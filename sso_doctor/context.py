@@ -20,7 +20,15 @@ from sso_doctor.model import SkipRule
 from sso_doctor.redact import Secrets
 
 if TYPE_CHECKING:  # the loaders themselves are imported on first use, inside each property
-    from sso_doctor.loaders import ca_bundle, cli_version, environment, login_env, token_cache
+    from sso_doctor.loaders import (
+        ca_bundle,
+        cli_version,
+        environment,
+        login_env,
+        os_trust,
+        token_cache,
+    )
+    from sso_doctor.platform import Platform
 
 
 SECRET_CONFIG_KEYS = ("aws_secret_access_key", "aws_session_token", "aws_security_token")
@@ -41,16 +49,19 @@ class RunSettings:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _home_from(env: Mapping[str, str]) -> str | None:
-    """HOME as os.path.expanduser finds it: $HOME, else the password database."""
-    if env.get("HOME"):
-        return env["HOME"]
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.getuid()).pw_dir or None
-    except (KeyError, ImportError, OSError):
-        return None
+def register_url_secrets(config: aws_config.AwsConfig, secrets: Secrets) -> None:
+    """The password of every URL in the files (endpoint_url in a profile or a [services] block,
+    sso_start_url, anything else), and the query string of start URLs: registered with `secrets`, so
+    every output masks them as the proxy variables' passwords are masked."""
+    for parsed in (config.config, config.credentials):
+        for section in parsed.sections:
+            for key, entry in section.entries.items():
+                value = entry.value
+                items = value.items() if isinstance(value, dict) else ((key, value),)
+                for k, v in items:
+                    if isinstance(v, str) and ("@" in v or (k == "sso_start_url" and "?" in v)):
+                        secrets.add_url(v.strip(), start_url=k == "sso_start_url")
+                        secrets.add_url(v, start_url=k == "sso_start_url")
 
 
 class Context:
@@ -72,8 +83,23 @@ class Context:
     # --- the machine ------------------------------------------------------------------------------
 
     @cached_property
+    def os(self) -> Platform:
+        """Home, paths, shell and OS facts for this run (sso_doctor/platform.py), from env + platform."""
+        from sso_doctor.platform import Platform
+
+        return Platform(self.platform, self.env)
+
+    @cached_property
     def home(self) -> str | None:
-        return _home_from(self.env)
+        """`~` as botocore expands it on this OS (Windows: %USERPROFILE%, never $HOME), as the host
+        opens it; None when the OS cannot tell."""
+        home = self.os.home
+        return str(self.os.host_path(home)) if home else None
+
+    @property
+    def shell(self) -> str:
+        """The shell fix commands are rendered for: `extra["shell"]` (--shell), else the detected one."""
+        return str(self.settings.extra.get("shell") or self.os.shell)
 
     @cached_property
     def config(self) -> aws_config.AwsConfig:
@@ -82,13 +108,14 @@ class Context:
             env["AWS_CONFIG_FILE"] = self.settings.config_file
         if self.settings.credentials_file:
             env["AWS_SHARED_CREDENTIALS_FILE"] = self.settings.credentials_file
-        config = aws_config.load(env, self.home)
+        config = aws_config.load(env, self.home, self.os.with_env(env))
         # Static keys in the files are secrets too: registered for the output's second line of defence.
         for profile in config.profiles.values():
             if profile.values.keys().isdisjoint(SECRET_CONFIG_KEYS):
                 continue  # most profiles hold none: no lookups for them
             for key in SECRET_CONFIG_KEYS:
                 self.secrets.add(profile.get(key))
+        register_url_secrets(config, self.secrets)
         return config
 
     def parsed_config(self) -> aws_config.AwsConfig:
@@ -134,10 +161,8 @@ class Context:
         return tuple(aws_config.resolve_sso(p, cfg.sso_sessions) for p in self.selected_profiles() if p.has_sso_keys)
 
     def show_path(self, path: object) -> str:
-        """A path for a message: ~/... under HOME, else as is."""
-        from sso_doctor.text import tilde
-
-        return tilde(str(path), self.home)
+        """A path for a message, in the user's own form: ~/... (POSIX), %USERPROFILE%\\... (Windows)."""
+        return self.os.show(path)
 
     def is_selected(self, profile_name: str) -> bool:
         return profile_name in self.selected_names
@@ -152,7 +177,9 @@ class Context:
             raise SkipRule("only `sso-doctor triage` runs the administrator checks")
         from sso_doctor import admin
 
-        return admin.triage(request, budget=max(0.1, self.settings.timeout))
+        # the secrets of this machine are registered first, so no error of the walk can echo them
+        _ = (self.environment, self.config)
+        return admin.triage(request, budget=max(0.1, self.settings.timeout), secrets=self.secrets)
 
     # --- SSO token cache (loaders/token_cache.py) -----------------------------------------------------
 
@@ -161,7 +188,7 @@ class Context:
         """~/.aws/sso/cache and ~/.aws/cli/cache; every secret read is registered with ctx.secrets."""
         from sso_doctor.loaders import token_cache  # imported here so this block merges on its own
 
-        return token_cache.load(self.home, self.secrets)
+        return token_cache.load(self.home, self.secrets, self.os)
 
     @cached_property
     def token_assessment(self) -> tuple:
@@ -232,6 +259,14 @@ class Context:
         from sso_doctor.loaders import ca_bundle
 
         return self.env.get("SSO_DOCTOR_PUBLIC_CA_BUNDLE") or ca_bundle.certifi_path()
+
+    @cached_property
+    def os_trust_store(self) -> os_trust.OsTrustStore:
+        """The OS certificate store (Windows ROOT/CA, macOS System keychains), read on first use and
+        time-boxed; tests only: `extra["os_trust_store"]` or SSO_DOCTOR_OS_TRUST_STORE name a PEM file."""
+        from sso_doctor.loaders import os_trust
+
+        return os_trust.load(self.os, injected=self.settings.extra.get("os_trust_store"))
 
     # --- AWS CLI on PATH and login environment (loaders/cli_version.py, loaders/login_env.py) ---------
 

@@ -128,7 +128,7 @@ class Finding:
         loc = self.location
         parts = [self.rule_id, self.subject or "", loc.path or "", loc.section or "", loc.key or "",
                  loc.env_var or "", loc.endpoint or ""]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
     @property
     def area(self) -> str:

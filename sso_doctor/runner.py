@@ -47,6 +47,7 @@ class CheckRequest:
     baseline: str | None = None
     write_baseline: str | None = None
     isolated: bool = False  # ignore the user and project settings files
+    shell: str | None = None  # --shell: render fix commands for this shell (default: detected)
     settings_file: str | None = None  # --settings: a project settings file to apply to any run
 
     @property
@@ -65,23 +66,55 @@ class Outcome:
 
     def render(self, color: bool = False) -> str:
         env = os.environ if self.request.env is None else self.request.env
+        report, home = self.safe_report()
         options = reporters.RenderOptions(
             verbose=self.request.verbose,
             quiet=self.request.quiet,
             color=color,
-            home=self.context.home,
+            home=home,
             cwd=os.getcwd(),
             workspace=env.get("GITHUB_WORKSPACE") or None,
+            shell=self.context.shell,
+            platform=self.context.os,
         )
-        text = reporters.get(self.request.output_format)(self.report, options)
-        return self.redact(text)
+        return reporters.get(self.request.output_format)(report, options)
+
+    def safe_report(self) -> tuple[Report, str | None]:
+        """The report (and HOME, for `~/` paths) as it may be shown: secrets masked in every value, then
+        identifiers replaced (markdown), then control characters escaped (text, markdown, github).
+
+        Values are made safe before a reporter serialises them, never by rewriting its output, so no
+        format's syntax can be corrupted.
+        """
+        from sso_doctor import safe_text
+
+        report, home = self.report, self.context.home
+        fn = self.redact
+        report = safe_text.map_report(report, fn, steps=fn)
+        home = fn(home) if home else home
+        if self.anonymize:
+            apply = anonymizer_for(self.context).apply
+            prefix = home.rstrip("/\\") if home else None
+
+            def anon(text: str) -> str:
+                # a path under HOME keeps its `~` form: its user name would only become a placeholder
+                if prefix and text.startswith(prefix) and text[len(prefix):len(prefix) + 1] in ("/", "\\"):
+                    text = "~" + text[len(prefix):]
+                return apply(text)
+
+            report = safe_text.map_report(report, anon, steps=anon)
+            home = apply(home) if home else home
+        if reporters.escapes_controls(self.request.output_format):
+            escape = safe_text.escape_controls
+            report = safe_text.map_report(report, escape, steps=None,
+                                          detail=lambda t: safe_text.escape_controls(t, keep_newlines=True))
+            home = escape(home) if home else home
+        return report, home
 
     def redact(self, text: str) -> str:
-        # Second line of defence: no registered secret leaves the process, whatever the format.
+        """`text` with every secret of the run masked (a value, never serialised output)."""
         for ctx in self.contexts or (self.context,):
             text = ctx.secrets.redact(text)
-        if self.anonymize:
-            text = anonymizer_for(self.context).apply(text)
         return text
 
     @property
@@ -233,7 +266,7 @@ def check(request: CheckRequest) -> Outcome:
             verbose=request.verbose,
             config_file=config_file,
             credentials_file=credentials_file,
-            extra=dict(request.extra),
+            extra={**request.extra, **({"shell": request.shell} if request.shell else {})},
         )
         ctx = Context(run_settings, env=env, now=request.now)
         report = engine.run(run_rules, ctx, left_out=run_left_out, all_rules=ALL_RULES, severity_overrides=overrides,
@@ -248,9 +281,14 @@ def check(request: CheckRequest) -> Outcome:
     if ignored_by_glob:
         report = suppress(report, lambda f: _glob_ignored(f, ignored_by_glob), "per-profile-ignores")
     if request.write_baseline:
-        text = contexts[0].secrets.redact(baseline.dumps(report.findings))
-        for ctx in contexts[1:]:
-            text = ctx.secrets.redact(text)
+        from sso_doctor import safe_text
+
+        def redact(value: str) -> str:
+            for ctx in contexts:
+                value = ctx.secrets.redact(value)
+            return value
+
+        text = baseline.dumps(safe_text.map_report(report, redact, steps=redact).findings)
         try:
             Path(request.write_baseline).write_text(text, encoding="utf-8")
         except OSError as e:
@@ -276,6 +314,10 @@ def _split_admin_rules(chosen: list, left_out: dict[str, str], *, triage: bool) 
     return keep, left_out
 
 
+# Session names too common to replace wherever they appear as a word (SSO110 falls back to "sso").
+_GENERIC_NAMES = frozenset({"sso", "start", "portal", "login", "aws", "my-sso"})
+
+
 def anonymizer_for(ctx: Context) -> Anonymizer:
     """Placeholders for what identifies a person or an organization in this machine's setup."""
     import socket
@@ -296,6 +338,45 @@ def anonymizer_for(ctx: Context) -> Anonymizer:
                 anon.add("host", urlsplit(url.strip()).hostname)
             except ValueError:
                 pass
+    from sso_doctor.rules.config import _new_session_name  # the name SSO110 suggests for a start URL
+
+    for url in urls:
+        if url:
+            name = _new_session_name(url, set())
+            if name not in _GENERIC_NAMES:
+                for n in (name, f"{name}-2", f"{name}-3"):
+                    anon.add("sso-session", n)
+    # endpoint overrides (variables and endpoint_url in any section): their hosts say who runs them
+    endpoints = list(ctx.environment.endpoint_urls.values())
+    for parsed in (cfg.config, cfg.credentials):
+        for section in parsed.sections:
+            for key, entry in section.entries.items():
+                value = entry.value
+                for k, v in (value.items() if isinstance(value, dict) else ((key, value),)):
+                    if k == "endpoint_url" and isinstance(v, str):
+                        endpoints.append(v)
+    for url in endpoints:
+        try:
+            anon.add("host", urlsplit(url.strip() if "://" in url else "http://" + url.strip()).hostname)
+        except ValueError:
+            pass
+    # account names the portal or the organization gave this run (online access checks, triage)
+    run = ctx.__dict__.get("_online_run")
+    if run is not None and run._access is not None:
+        for access in run._access.results(0):
+            for account_id, account_name in access.accounts or ():
+                anon.add("account", account_id)
+                anon.add("account-name", account_name)
+    facts = ctx.__dict__.get("triage")
+    if facts is not None:
+        for account in (facts.account,):
+            if account is not None:
+                anon.add("account", account.id)
+                anon.add("account-name", account.name)
+        anon.add("user", facts.request.user)
+        if facts.user is not None:
+            anon.add("user", facts.user.user_name)
+            anon.add("user", facts.user.display_name)
     for var in ("USER", "LOGNAME", "USERNAME"):
         anon.add("user", ctx.env.get(var))
     if ctx.home:
@@ -423,4 +504,7 @@ def _inputs(ctx: Context, request: CheckRequest, st: settings.Settings) -> dict[
         "ignore": list(st.ignore),
         "now": ctx.now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "settings_files": [str(f.path) for f in st.applied_files],
+        "platform": ctx.platform,
+        "shell": ctx.shell,
+        "shell_source": "--shell" if ctx.settings.extra.get("shell") else ctx.os.shell_reason,
     }

@@ -112,7 +112,7 @@ def to_json(ctx: Context, found: list[SessionRow]) -> str:
     doc = {
         "schema_version": SCHEMA_VERSION,
         "now": _stamp(ctx.now),
-        "cache_dir": str(cache.directory.path),
+        "cache_dir": ctx.secrets.redact(str(cache.directory.path)),
         "cache_dir_state": cache.directory.state,
         "sessions": [
             {
@@ -138,7 +138,10 @@ def to_json(ctx: Context, found: list[SessionRow]) -> str:
             for r in found
         ],
     }
-    return json.dumps(doc, indent=2) + "\n"
+    # Indented for people reading a few sessions; one line past that, where indentation would force
+    # json's pure-Python encoder (0.7 s of the 2 s budget for 10,000 sessions) and nobody reads it by eye.
+    indent = 2 if len(found) <= COMPACT_JSON_ABOVE else None
+    return json.dumps(doc, indent=indent) + "\n"
 
 
 _STATE = {
@@ -189,14 +192,15 @@ def _label(r: SessionRow) -> str:
     return tc.display_name(r.key + ".json")
 
 
-def login_step(r: SessionRow, config_path: str) -> str | None:
-    """The exact command that (re)creates this row's token: `$ ...` safe to run, `✎ ...` an edit first."""
+def login_step(r: SessionRow, config_path: str, shell: str = "bash") -> str | None:
+    """The exact command that (re)creates this row's token: `$ ...` safe to run, `✎ ...` an edit first;
+    written for `shell` (the detected one, or --shell)."""
     from sso_doctor import fixes
 
     if r.type == "sso-session":
-        return "$ " + fixes.run("aws", "sso", "login", "--sso-session", r.name or "").render("bash")
+        return "$ " + fixes.run("aws", "sso", "login", "--sso-session", r.name or "").render(shell)
     if r.type == "legacy" and r.profiles:
-        return "$ " + fixes.run("aws", "sso", "login", "--profile", r.profiles[0]).render("bash")
+        return "$ " + fixes.run("aws", "sso", "login", "--profile", r.profiles[0]).render(shell)
     if r.type == "missing-session":
         from sso_doctor.text import shell_quote
 
@@ -207,7 +211,10 @@ def login_step(r: SessionRow, config_path: str) -> str | None:
 
 def to_text(ctx: Context, found: list[SessionRow], verbose: bool = False) -> str:
     cache = ctx.token_cache
-    lines = [f"SSO logins and cached tokens in {ctx.show_path(cache.directory.path)} "
+    from sso_doctor.safe_text import escape_controls
+
+    shown_dir = escape_controls(ctx.secrets.redact(ctx.show_path(cache.directory.path)))
+    lines = [f"SSO logins and cached tokens in {shown_dir} "
              f"(now {_stamp(ctx.now)})"]
     if not found:
         lines.append("  (no sso-session, no SSO profile and no cached token)")
@@ -224,7 +231,7 @@ def to_text(ctx: Context, found: list[SessionRow], verbose: bool = False) -> str
     lines += ["", line(header)]
     for r, cells in zip(found, table):
         lines.append(line(cells))
-        step = login_step(r, config_path)
+        step = login_step(r, config_path, ctx.shell)
         if step:
             lines.append(f"    {step}")
         if r.problem and (r.state in _UNUSABLE or r.state == "unknown"):
@@ -244,8 +251,34 @@ def to_text(ctx: Context, found: list[SessionRow], verbose: bool = False) -> str
     return "\n".join(lines) + "\n"
 
 
+COMPACT_JSON_ABOVE = 500
+
+
+def safe_rows(ctx: Context, found: list[SessionRow], *, escape: bool) -> list[SessionRow]:
+    """Rows as they may be shown: every string value through the run's secret masking (a URL's password
+    and query string, any registered secret) and, for a terminal, control characters escaped."""
+    from dataclasses import fields, replace
+
+    from sso_doctor.safe_text import deep, escape_controls
+
+    seen: dict[str, str] = {}  # thousands of rows repeat the same states, verdicts and names
+
+    def fn(value: str) -> str:
+        shown = seen.get(value)
+        if shown is None:
+            shown = ctx.secrets.redact(value)
+            shown = seen[value] = escape_controls(shown) if escape else shown
+        return shown
+
+    names = [f.name for f in fields(SessionRow)]
+    return [replace(r, **{n: deep(getattr(r, n), fn) for n in names}) for r in found]
+
+
 def render(ctx: Context, output_format: str, verbose: bool = False) -> str:
-    """The whole output, already passed through the run's secret redaction."""
-    found = rows(ctx)
-    text = to_json(ctx, found) if output_format == "json" else to_text(ctx, found, verbose)
-    return ctx.secrets.redact(text)
+    """The whole output; values masked (and escaped for a terminal) before they are serialised."""
+    from sso_doctor.safe_text import json_escape_c1
+
+    found = safe_rows(ctx, rows(ctx), escape=output_format != "json")
+    if output_format == "json":
+        return json_escape_c1(to_json(ctx, found))
+    return to_text(ctx, found, verbose)

@@ -26,7 +26,6 @@ bad severities and wrong types are errors (exit 2) that name the file or variabl
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +61,10 @@ ENV_KEYS = {
 }
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
+
+
+# A settings file is a few lines; anything this big is not one (and tomllib would hold all of it).
+MAX_SETTINGS_BYTES = 1024 * 1024
 
 
 class SettingsError(ValueError):
@@ -138,19 +141,13 @@ class Settings:
 # --- where the files are -----------------------------------------------------------------------------
 
 
-def user_config_path(env: Mapping[str, str], platform: str = sys.platform) -> Path | None:
-    """The per-user settings file for this platform (it may not exist)."""
-    if env.get("XDG_CONFIG_HOME"):
-        return Path(env["XDG_CONFIG_HOME"]) / "sso-doctor" / "config.toml"
-    if platform.startswith("win"):
-        base = env.get("APPDATA")
-        return Path(base) / "sso-doctor" / "config.toml" if base else None
-    home = env.get("HOME")
-    if not home:
-        return None
-    if platform == "darwin":
-        return Path(home) / "Library" / "Application Support" / "sso-doctor" / "config.toml"
-    return Path(home) / ".config" / "sso-doctor" / "config.toml"
+def user_config_path(env: Mapping[str, str], platform: str | None = None) -> Path | None:
+    """The per-user settings file for this platform (it may not exist): sso_doctor.platform decides."""
+    from sso_doctor.platform import for_run
+
+    plat = for_run(env, platform)
+    found = plat.user_settings_file()
+    return plat.host_path(found) if found else None
 
 
 def find_project_file(start: Path, parse: bool = True) -> SettingsFile | None:
@@ -160,10 +157,10 @@ def find_project_file(start: Path, parse: bool = True) -> SettingsFile | None:
     text instead of parsing TOML, so a machine check never pays for tomllib nor fails on a broken file."""
     for folder in (start, *start.parents):
         candidate = folder / PROJECT_FILE
-        if candidate.is_file():
+        if _is_file(candidate):
             return SettingsFile("project", candidate, None, True)
         pyproject = folder / PYPROJECT
-        if pyproject.is_file():
+        if _is_file(pyproject):
             if not parse:
                 try:
                     text = pyproject.read_text(encoding="utf-8", errors="replace")
@@ -178,10 +175,19 @@ def find_project_file(start: Path, parse: bool = True) -> SettingsFile | None:
     return None
 
 
+def _is_file(path: Path) -> bool:
+    """Path.is_file() that answers False for a path the OS refuses outright (a name too long, a NUL
+    byte): it comes from XDG_CONFIG_HOME or HOME, and a bad value there is not a crash."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def given_file(path: Path) -> SettingsFile:
     """A settings file named on the command line (`--settings`): a pyproject.toml is read for its
     [tool.sso-doctor] table, any other file is read whole."""
-    if not path.is_file():
+    if not _is_file(path):
         raise SettingsError(f"--settings {path}: no such file")
     if path.name == PYPROJECT:
         data = _read_toml(path)
@@ -195,9 +201,16 @@ def _read_toml(path: Path) -> dict[str, Any]:
     import tomllib  # only when a settings file exists: most runs have none
 
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_SETTINGS_BYTES + 1)
+        if len(raw) > MAX_SETTINGS_BYTES:
+            raise SettingsError(f"{path} is over {MAX_SETTINGS_BYTES // 1024} KiB; a settings file is a few lines "
+                                "of TOML, so sso-doctor does not read it")
+        return tomllib.loads(raw.decode("utf-8"))
     except tomllib.TOMLDecodeError as e:
         raise SettingsError(f"{path} is not valid TOML: {e}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise SettingsError(f"{path} is not usable TOML: its arrays or tables are nested too deeply") from None
     except (OSError, UnicodeDecodeError) as e:
         reason = getattr(e, "strerror", None) or type(e).__name__
         raise SettingsError(f"cannot read the settings file {path}: {reason}") from None
@@ -372,7 +385,7 @@ def resolve(
     cwd: Path,
     rules: Sequence[Rule],
     isolated: bool = False,
-    platform: str = sys.platform,
+    platform: str | None = None,
     project: bool = True,
     settings_file: Path | None = None,
 ) -> Settings:
@@ -387,7 +400,7 @@ def resolve(
     if not isolated:
         user = user_config_path(env, platform)
         if user is not None:
-            found = user.is_file()
+            found = _is_file(user)
             uf = SettingsFile("user", user, None, found)
             files.append(uf)
             if found:

@@ -22,6 +22,11 @@ def clean_env(tmp_path, monkeypatch):
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
+    # on Windows `~` is USERPROFILE (botocore ignores HOME there): the same temp home on every OS
+    monkeypatch.setenv("USERPROFILE", str(home))
+    # fix commands are rendered for the detected shell: the developer's own must not change the output
+    for k in ("SHELL", "PSModulePath", "ComSpec", "MSYSTEM"):
+        monkeypatch.delenv(k, raising=False)
     # no `aws` from the developer's machine either: an empty PATH of our own
     (tmp_path / "empty-bin").mkdir()
     monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))

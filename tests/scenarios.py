@@ -108,6 +108,7 @@ def prepare(sc: Scenario, tmp: Path) -> Prepared:
     subst = {"home": str(home), "bin": str(bindir)}
     env = {
         "HOME": str(home),
+        "USERPROFILE": str(home),  # `~` on a real Windows host (ignored elsewhere)
         "PATH": str(bindir),
         "LANG": "C.UTF-8",
         "SSO_DOCTOR_NOW": sc.meta.get("now", DEFAULT_NOW),

@@ -73,6 +73,10 @@ class World:
     # an *.awsapps.com start URL whose instance lives (True) or does not live (False) in sso_region; the
     # fake OIDC answers RegisterClient/StartDeviceAuthorization. No cached token, so SSO508 has to ask.
     home_region: bool | None = None
+    # emulated OS (SSO_DOCTOR_PLATFORM) and the OS trust store injected for it: None | "corp" | "public"
+    platform: str | None = None
+    os_store: str | None = None
+    shell_env: dict[str, str] = field(default_factory=dict)  # what the shell detection sees
 
 
 @dataclass
@@ -145,6 +149,28 @@ CASES = [
          _contains("its root certificate was not found", "an intermediate alone is not enough",
                    '<path to the "intercept corp root ca" root .pem>')),
     Case("SSO504", "near-miss", "corp-root-in-bundle", World(oidc_ca="corp", bundle="public+corp")),
+    # The OS store (#14.4): Windows and macOS say whether the OS trusts the issuer botocore rejects, and
+    # export that root into certifi's roots in the user's own shell.
+    Case("SSO504", "fires", "windows-store-trusts-corp-root-powershell",
+         World(oidc_ca="corp", platform="win32", os_store="corp",
+               shell_env={"PSModulePath": r"C:\Users\jane\Documents\WindowsPowerShell\Modules;"
+                                          r"C:\Program Files\WindowsPowerShell\Modules"}),
+         _contains("the windows certificate store trusts it (root store)", "browsers and curl work",
+                   "get-childitem cert:\\currentuser\\root | where-object thumbprint -eq",
+                   "[convert]::tobase64string($root.rawdata",
+                   '[environment]::setenvironmentvariable("aws_ca_bundle", $env:aws_ca_bundle, "user")')),
+    Case("SSO504", "fires", "windows-store-trusts-corp-root-cmd",
+         World(oidc_ca="corp", platform="win32", os_store="corp",
+               shell_env={"ComSpec": r"C:\Windows\system32\cmd.exe"}),
+         _contains("certutil -user -store root", "certutil -f -encode", "copy /b",
+                   'setx aws_ca_bundle "%userprofile%\\.aws\\ca-bundle.pem"')),
+    Case("SSO504", "fires", "macos-keychain-trusts-corp-root-fish",
+         World(oidc_ca="corp", platform="darwin", os_store="corp", shell_env={"SHELL": "/opt/homebrew/bin/fish"}),
+         _contains("the macos keychains trust it (/library/keychains/system.keychain)", "security find-certificate -a -z -p /library/keychains/system.keychain | awk '/^sha-1 hash:/{keep=($3==\"",
+                   "set -ux aws_ca_bundle \"$home/.aws/ca-bundle.pem\"")),
+    Case("SSO504", "fires", "macos-keychain-lacks-corp-root",
+         World(oidc_ca="corp", platform="darwin", os_store="public", shell_env={"SHELL": "/bin/zsh"}),
+         _contains("the macos keychains do not trust it either")),
     Case("SSO505", "fires", "hostname-mismatch", World(oidc_names=("captive.example.net",)),
          _contains("not valid for that name", "captive.example.net")),
     Case("SSO505", "fires", "expired", World(oidc_cert_kw={
@@ -152,6 +178,11 @@ CASES = [
          _contains("has expired", "date -u")),
     Case("SSO505", "fires", "bundle-without-public-roots", World(bundle="corp-only"),
          _contains('lacks the public root "test public trust services"', "export aws_ca_bundle=")),
+    Case("SSO505", "fires", "bundle-without-public-roots-powershell",
+         World(bundle="corp-only", platform="win32", shell_env={"PSModulePath": r"C:\Users\jane\Documents\PowerShell\Modules"}),
+         _contains("new-item -itemtype directory -force -path \"$home/.aws\"",
+                   "set-content -encoding ascii -path \"$home/.aws/ca-bundle.pem\" -value ((get-content -raw '",
+                   '$env:aws_ca_bundle = "$home/.aws/ca-bundle.pem"')),
     Case("SSO505", "near-miss", "valid-certificate", World(oidc_names=("localhost",))),
     Case("SSO506", "fires", "clock-ten-minutes-ahead", World(date_offset=-600, skewed_portal=True),
          _contains("10 min", "ahead of")),
@@ -226,6 +257,14 @@ def build(world: World, stack: contextlib.ExitStack, tmp_path, cas, moto_sts: st
     if world.proxy:
         proxy = stack.enter_context(ConnectProxy(auth=("jane", PROXY_PASSWORD)))
         env["HTTPS_PROXY"] = proxy.url("jane", PROXY_PASSWORD) if world.proxy == "auth" else proxy.url()
+    if world.platform:
+        env["SSO_DOCTOR_PLATFORM"] = world.platform
+        env["USERPROFILE"] = str(home)  # Windows' ~ (botocore ignores HOME there)
+    if world.os_store:
+        store = tmp_path / "os-store.pem"
+        store.write_text(cas.public_bundle.read_text() + (cas.corp_root.read_text() if world.os_store == "corp" else ""))
+        env["SSO_DOCTOR_OS_TRUST_STORE"] = str(store)
+    env.update(world.shell_env)
     prefix = unshare_prefix() if world.unshare else None
     if world.unshare and prefix is None:
         # No network namespaces here: a reserved name that can never resolve (RFC 2606) instead.

@@ -26,7 +26,7 @@ import shlex
 import stat
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -34,8 +34,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if TYPE_CHECKING:
     import configparser
 
-# Refuse to read more than this. botocore would try; we say so instead of eating the memory.
-MAX_CONFIG_BYTES = 64 * 1024 * 1024
+    from sso_doctor.platform import Platform
+
+# Refuse to read more than this. botocore would try; we say so instead of eating the memory. A config
+# with 2,500 SSO profiles is ~0.3 MiB; checking costs ~0.35 s of CPU and ~40 MiB of memory per MiB of
+# profiles (up to ~0.6 s and ~100 MiB per MiB for 300,000 empty sections, the worst shape measured).
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
 
 
 class Value(NamedTuple):
@@ -117,10 +121,12 @@ def _shlex_split(text: str) -> list[str]:
 
 
 class ParseProblem(NamedTuple):
-    """Why configparser/botocore refuses a file, at which line."""
+    """Why configparser/botocore refuses a file, at which line. `refused`: it is sso-doctor that did not
+    read the file (too large), not botocore that cannot parse it."""
 
     cause: str
     line: int | None
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -242,48 +248,30 @@ class AwsConfig:
 # --- paths -------------------------------------------------------------------------------------
 
 
-def _expand(path: str, env: Mapping[str, str], home: str | None) -> Path:
-    """os.path.expandvars + expanduser as botocore does, but against the given env (not os.environ)."""
-    expanded = _expandvars(path, env)
-    if expanded.startswith("~"):
-        head, sep, tail = expanded.partition("/")
-        if head == "~":
-            if home:
-                expanded = home.rstrip("/") + (sep + tail if sep else "")
-        # "~user" is left to the OS, like expanduser does
-        else:
-            expanded = os.path.expanduser(expanded)
-    return Path(expanded)
+def _platform(env: Mapping[str, str], platform: Platform | None) -> Platform:
+    from sso_doctor.platform import for_run
+
+    return platform if platform is not None else for_run(env)
 
 
-_VAR = re.compile(r"\$(\w+|\{[^}]*\})", re.ASCII)
+def config_path(env: Mapping[str, str], home: str | None = None, platform: Platform | None = None
+                ) -> tuple[Path, str | None]:
+    """The config file botocore reads, and the variable that chose it (None for the default).
+
+    botocore's own resolution (expandvars then expanduser of AWS_CONFIG_FILE, default ~/.aws/config)
+    with the real ntpath/posixpath of the run's OS: sso_doctor.platform. `home` is kept for callers
+    of the old signature; `~` is what the OS's expanduser makes of the env, as for botocore."""
+    plat = _platform(env, platform)
+    path, var = plat.config_file()
+    return plat.host_path(path), var
 
 
-def _expandvars(path: str, env: Mapping[str, str]) -> str:
-    if "$" not in path:
-        return path
-
-    def sub(m: re.Match[str]) -> str:
-        name = m.group(1)
-        if name.startswith("{"):
-            name = name[1:-1]
-        return env.get(name, m.group(0))
-
-    return _VAR.sub(sub, path)
-
-
-def config_path(env: Mapping[str, str], home: str | None) -> tuple[Path, str | None]:
-    """The config file botocore reads, and the variable that chose it (None for the default)."""
-    if "AWS_CONFIG_FILE" in env:
-        return _expand(env["AWS_CONFIG_FILE"], env, home), "AWS_CONFIG_FILE"
-    return _expand("~/.aws/config", env, home), None
-
-
-def credentials_path(env: Mapping[str, str], home: str | None) -> tuple[Path, str | None]:
+def credentials_path(env: Mapping[str, str], home: str | None = None, platform: Platform | None = None
+                     ) -> tuple[Path, str | None]:
     """The credentials file botocore reads, and the variable that chose it (None for the default)."""
-    if "AWS_SHARED_CREDENTIALS_FILE" in env:
-        return _expand(env["AWS_SHARED_CREDENTIALS_FILE"], env, home), "AWS_SHARED_CREDENTIALS_FILE"
-    return _expand("~/.aws/credentials", env, home), None
+    plat = _platform(env, platform)
+    path, var = plat.credentials_file()
+    return plat.host_path(path), var
 
 
 def _names_no_file(env: Mapping[str, str], var: str) -> bool:
@@ -428,15 +416,50 @@ def parse_file(role: str, path: Path, env_var: str | None) -> ParsedFile:
     if not stat.S_ISREG(st.st_mode):
         return ParsedFile(role, path, env_var, "unreadable", unreadable_reason="it is not a regular file")
     if st.st_size > MAX_CONFIG_BYTES:
+        early = _problem_in_head(role, path, env_var)
+        if early is not None and early.problem is not None:  # botocore fails there too: its real cause
+            size = f"{st.st_size / (1024 * 1024):.0f} MiB"
+            return replace(early, problem=early.problem._replace(
+                cause=f"{early.problem.cause} (the file is {size}; sso-doctor read only its beginning)"))
         return ParsedFile(
             role, path, env_var, "unparseable",
-            problem=ParseProblem(f"the file is {st.st_size // (1024 * 1024)} MiB; an AWS config file is a few KiB", None),
+            problem=ParseProblem(f"it is {st.st_size / (1024 * 1024):.0f} MiB, over the {MAX_CONFIG_BYTES // (1024 * 1024)} "
+                                 "MiB sso-doctor reads; an AWS config file is a few KiB", None, refused=True),
         )
     try:
         raw = path.read_bytes()
     except OSError as e:
         return ParsedFile(role, path, env_var, "unreadable", unreadable_reason=_os_reason(e))
     return parse_bytes(role, path, env_var, raw)
+
+
+def _problem_in_head(role: str, path: Path, env_var: str | None) -> ParsedFile | None:
+    """For a file too large to read, a problem botocore meets in its first lines (it reads in order, so
+    it fails there too): configparser's verdict on the first 64 KiB, or a decoding error anywhere in
+    the first MAX_CONFIG_BYTES (decoding is cheap; parsing is only repeated when it fails). None when
+    the head is fine: the file is then refused unread."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(MAX_CONFIG_BYTES)
+    except OSError:
+        return None
+    for size in (_HEAD_PARSE_BYTES, MAX_CONFIG_BYTES):
+        part = head[:size]
+        cut = part.rfind(b"\n")
+        part = part[: cut + 1] if cut >= 0 else part
+        if size == MAX_CONFIG_BYTES:
+            try:
+                part.decode(io.TextIOWrapper(io.BytesIO(b""), encoding=None).encoding)
+                return None
+            except (UnicodeDecodeError, LookupError):
+                pass
+        parsed = parse_bytes(role, path, env_var, part)
+        if parsed.state == "unparseable" and parsed.problem is not None:
+            return parsed
+    return None
+
+
+_HEAD_PARSE_BYTES = 64 * 1024
 
 
 def _os_reason(e: OSError) -> str:
@@ -831,11 +854,13 @@ def build(config: ParsedFile, credentials: ParsedFile) -> AwsConfig:
     )
 
 
-def load(env: Mapping[str, str], home: str | None) -> AwsConfig:
+def load(env: Mapping[str, str], home: str | None = None, platform: Platform | None = None) -> AwsConfig:
     """Both files as botocore's Session.full_config finds and merges them."""
+    plat = _platform(env, platform)
     with _gc_paused():
         files = []
-        for role, (path, var) in (("config", config_path(env, home)), ("credentials", credentials_path(env, home))):
+        for role, (path, var) in (("config", config_path(env, home, plat)),
+                                  ("credentials", credentials_path(env, home, plat))):
             if var is not None and _names_no_file(env, var):
                 files.append(ParsedFile(role, path, var, "missing"))
             else:

@@ -20,9 +20,8 @@ import ipaddress
 import re
 from collections.abc import Mapping
 from typing import NamedTuple
-from urllib.parse import unquote
 
-from sso_doctor.redact import MASK, Secrets, url_password
+from sso_doctor.redact import MASK, Secrets, mask_url
 
 PROFILE_VARS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
 REGION_VARS = ("AWS_REGION", "AWS_DEFAULT_REGION")
@@ -153,10 +152,7 @@ def load(env: Mapping[str, str], secrets: Secrets) -> EnvironmentSnapshot:
     endpoints = {}
     for name, value in env.items():
         if name == ENDPOINT_PREFIX or name.startswith(ENDPOINT_PREFIX + "_"):
-            shown, found = _masked(value)
-            for s in found:
-                secrets.add(s)
-            endpoints[name] = shown
+            endpoints[name] = secrets.add_url(value) or value
 
     return EnvironmentSnapshot(
         profile={n: env[n] for n in PROFILE_VARS if n in env},
@@ -181,48 +177,14 @@ def _is_proxy_name(name: str) -> bool:
 
 def _proxy_var(name: str, value: str, secrets: Secrets) -> ProxyVar:
     shown, found = _masked(value)
-    for s in found:
-        secrets.add(s)
+    secrets.add_url(value)
     return ProxyVar(name=name, shown=shown, value=SecretStr(value), has_password=bool(found))
 
 
-_SCHEME_SLASHES = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:)?//")
-
-
-def _password_span(value: str) -> tuple[int, int] | None:
-    """Where the password of `[scheme:]//user:password@host` or `user:password@host` is.
-
-    Positional on purpose: the user info runs to the last `@`, so a password holding `/`, `#` or `@`
-    (which urllib misreads as path or fragment) is still found whole.
-    """
-    m = _SCHEME_SLASHES.match(value)
-    start = m.end() if m else 0
-    at = value.rfind("@", start)
-    if at < 0:
-        return None
-    user, sep, password = value[start:at].partition(":")
-    if not sep or not password:
-        return None
-    begin = start + len(user) + 1
-    return begin, begin + len(password)
-
-
 def _masked(value: str) -> tuple[str, list[str]]:
-    """(value with any URL password masked, the password spellings to register as secrets).
-
-    Masked by position rather than with `redact.mask_url_password`, which re-assembles the URL: that
-    lower-cases the scheme (hiding the `HTTP://` botocore cannot use) and leaves a password urllib
-    misreads (an unencoded `/` or `#` in it) in the clear. urllib's own reading is registered too.
-    """
-    strict = url_password(value)
-    found = [strict, unquote(strict)] if strict else []
-    span = _password_span(value)
-    if span is None:
-        shown = MASK if strict else value  # urllib sees a password we cannot place: show nothing
-        return shown, [s for s in dict.fromkeys(found) if s]
-    password = value[span[0]:span[1]]
-    found += [password, unquote(password)]
-    return value[:span[0]] + MASK + value[span[1]:], [s for s in dict.fromkeys(found) if s]
+    """(value with any URL password masked, the password spellings to register as secrets): the one
+    URL masking of sso_doctor.redact, used for every URL from any source."""
+    return mask_url(value)
 
 
 def _resolve(proxy_vars: tuple[ProxyVar, ...], cgi: bool) -> tuple[dict[str, ProxyVar], dict[str, list[ProxyVar]]]:

@@ -25,9 +25,9 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sso_doctor.loaders.aws_config import (
     SsoSession,
@@ -35,6 +35,10 @@ from sso_doctor.loaders.aws_config import (
     _os_reason,  # noqa: PLC2701 - one wording for OS errors
 )
 from sso_doctor.redact import Secrets
+
+if TYPE_CHECKING:
+    from sso_doctor.fixes import Command
+    from sso_doctor.platform import Platform
 
 # A token file is a few KiB. We refuse to read more than this rather than eat memory on a
 # runaway file (botocore would try to read it all).
@@ -99,18 +103,48 @@ def parse_time(value: object) -> tuple[dt.datetime | None, str | None]:
         # What the CLI and botocore write. dateutil reads these as exactly this UTC time (a test
         # compares both); it just takes ~0.3 ms each, which adds up over a big cache.
         try:
-            return dt.datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=dt.timezone.utc), None
+            # fromisoformat reads exactly YYYY-MM-DDTHH:MM:SS here, ten times faster than strptime
+            return _in_range(dt.datetime.fromisoformat(value[:19]).replace(tzinfo=dt.timezone.utc))
         except ValueError:
             pass  # e.g. month 13: let dateutil decide, as botocore would
     import dateutil.parser
 
+    if len(value) > _MAX_TIME_CHARS:
+        return None, "it is not a date botocore can parse"
     try:
         parsed = dateutil.parser.parse(value)
     except (ValueError, OverflowError):
         return None, "it is not a date botocore can parse"
-    if parsed.tzinfo is None or parsed.utcoffset() is None:
+    try:
+        offset = parsed.utcoffset()
+    except ValueError:  # "+24:00", "+99:00": dateutil builds the zone, Python refuses to use it
+        return None, "its time zone offset is out of range (a day or more), so botocore cannot compare it"
+    if offset is None:
         return None, "it has no time zone, which botocore cannot compare with the current time"
-    return parsed.astimezone(dt.timezone.utc), None
+    try:
+        utc = parsed.astimezone(dt.timezone.utc)
+    except OverflowError:
+        return None, _EDGE_OF_CALENDAR
+    return _in_range(utc)
+
+
+def _in_range(utc: dt.datetime) -> tuple[dt.datetime | None, str | None]:
+    """Every rule adds or subtracts windows of minutes to days around an expiry: a date so close to
+    year 1 or 9999 that this arithmetic overflows is a problem, not a crash."""
+    try:
+        utc - _TIME_MARGIN, utc + _TIME_MARGIN
+    except OverflowError:
+        return None, _EDGE_OF_CALENDAR
+    return utc, None
+
+
+_EDGE_OF_CALENDAR = "it is a date at the very edge of the calendar (year 1 or 9999), not a real expiry"
+
+
+# dateutil walks its input character by character; a real timestamp is ~25 characters
+_MAX_TIME_CHARS = 64
+# the widest window a rule computes around an expiry (refresh windows, "expires in N days", cache ages)
+_TIME_MARGIN = dt.timedelta(days=800)
 
 
 _CANONICAL_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|UTC)", re.ASCII)
@@ -350,11 +384,24 @@ class _Partial:
 _SECRET_IN_TEXT = re.compile(r'"([A-Za-z_]*(?:[Tt]oken|[Ss]ecret|[Kk]ey|[Pp]assword))"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
+_SECRET_KEYS_SEEN: dict[Any, bool] = {}
+
+
+def _secret_key(key: Any) -> bool:
+    """Whether a JSON key names a secret; remembered, since 10,000 cache files repeat the same few keys."""
+    found = _SECRET_KEYS_SEEN.get(key)
+    if found is None:
+        found = bool(_SECRET_KEY.search(str(key)))
+        if len(_SECRET_KEYS_SEEN) < 4096:
+            _SECRET_KEYS_SEEN[key] = found
+    return found
+
+
 def _register(value: Any, secrets: Secrets) -> None:
     """Register every string under a secret-looking key, at any depth."""
     if isinstance(value, dict):
         for k, v in value.items():
-            if isinstance(v, str) and _SECRET_KEY.search(str(k)):
+            if isinstance(v, str) and _secret_key(k):
                 secrets.add(v)
             else:
                 _register(v, secrets)
@@ -399,6 +446,7 @@ def read_token_file(path: Path, secrets: Secrets) -> CacheFile:
     if "registrationExpiresAt" in doc:
         reg_at, reg_problem = parse_time(doc["registrationExpiresAt"])
     start_url = doc.get("startUrl") if isinstance(doc.get("startUrl"), str) else None
+    secrets.add_url(start_url, start_url=True)  # a password or query string in it is masked everywhere
     region = doc.get("region") if isinstance(doc.get("region"), str) else None
     written_at = dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc) if st else None
     return CacheFile(
@@ -421,15 +469,20 @@ def read_role_credentials(path: Path, secrets: Secrets) -> RoleCredentials:
     return RoleCredentials(path, kind, expires_at, time_problem)
 
 
-def cache_dirs(home: str | None) -> tuple[Path, Path, Path]:
-    """~/.aws/sso, ~/.aws/sso/cache and ~/.aws/cli/cache. botocore has no setting that moves them."""
+def cache_dirs(home: str | None, platform: Platform | None = None) -> tuple[Path, Path, Path]:
+    """~/.aws/sso, ~/.aws/sso/cache and ~/.aws/cli/cache. botocore has no setting that moves them.
+
+    With `platform`, exactly botocore's `os.path.expanduser(os.path.join("~", ".aws", "sso", "cache"))`
+    for that OS (on Windows `~` is %USERPROFILE%, never $HOME), as the host opens it."""
+    if platform is not None:
+        return tuple(platform.host_path(d) for d in platform.token_cache_dirs())  # type: ignore[return-value]
     base = Path(home or os.path.expanduser("~")) / ".aws"
     return base / "sso", base / "sso" / "cache", base / "cli" / "cache"
 
 
-def load(home: str | None, secrets: Secrets) -> TokenCache:
-    """Read both caches under `home`. Never raises, never writes."""
-    sso_dir, cache_dir, cli_dir = cache_dirs(home)
+def load(home: str | None, secrets: Secrets, platform: Platform | None = None) -> TokenCache:
+    """Read both caches under `home` (or where `platform` says botocore looks). Never raises, never writes."""
+    sso_dir, cache_dir, cli_dir = cache_dirs(home, platform)
     directory, paths = _list_json(_dir_facts(cache_dir))
     files = {}
     for p in paths:
@@ -483,6 +536,15 @@ class TokenGroup(NamedTuple):
         if self.session_name is not None:
             return f"aws sso login --sso-session {shell_quote(self.session_name)}"
         return f"aws sso login --profile {shell_quote(self.profile_names[0])}"
+
+    def login_step(self) -> Command:
+        """`aws sso login` for this token as a fix step, built as data (parsing the line for each of
+        5,000 groups cost more than the rest of the run)."""
+        from sso_doctor.fixes import run
+
+        if self.session_name is not None:
+            return run("aws", "sso", "login", "--sso-session", self.session_name)
+        return run("aws", "sso", "login", "--profile", self.profile_names[0])
 
 
 def group_profiles(settings: Iterable[SsoSettings], sessions: Mapping[str, SsoSession]) -> list[TokenGroup]:
@@ -599,29 +661,63 @@ class Alternative(NamedTuple):
     description: str
 
 
-def alternatives(group: TokenGroup, cache: TokenCache, sessions: Mapping[str, SsoSession]) -> list[Alternative]:
-    """Tokens for the same portal under the other key style or another start-URL spelling."""
+class AlternativeIndex:
+    """Who else holds a token for a portal, worked out once per run: the sso-sessions whose key has a
+    token file, and the token files, by portal. `alternatives()` per group then costs what it returns,
+    not what the whole config and cache hold (5,000 sso-sessions would otherwise take 25 million
+    comparisons)."""
+
+    def __init__(self, cache: TokenCache, sessions: Mapping[str, SsoSession]) -> None:
+        self.sessions: dict[str, list[tuple[str, str]]] = {}  # portal -> [(session name, key with a token)]
+        for name, session in sessions.items():
+            url = session.get("sso_start_url")
+            if url:
+                key = token_cache_key(url, name)
+                if _is_token(cache.file(key)):
+                    self.sessions.setdefault(portal_identity(url), []).append((name, key))
+        self.tokens: dict[str, list[CacheFile]] = {}
+        for f in cache.tokens():
+            if f.start_url:
+                self.tokens.setdefault(portal_identity(f.start_url), []).append(f)
+
+
+def _is_token(f: CacheFile | None) -> bool:
+    return f is not None and f.kind == "token"
+
+
+def alternatives(group: TokenGroup, cache: TokenCache, sessions: Mapping[str, SsoSession],
+                 index: AlternativeIndex | None = None, limit: int | None = None) -> list[Alternative]:
+    """Tokens for the same portal under the other key style or another start-URL spelling.
+
+    Pass one `index` for every group of a run (else each call builds its own); `limit` stops after
+    that many (a message names the first few)."""
     if not group.start_url:
         return []
+    index = index if index is not None else AlternativeIndex(cache, sessions)
     portal = portal_identity(group.start_url)
-    candidates: dict[str, str] = {}
-    if group.session_name is not None:
-        candidates[token_cache_key(group.start_url, None)] = (
-            "the start-URL key that profiles without sso_session use")
-    for name, session in sessions.items():
-        url = session.get("sso_start_url")
-        if name != group.session_name and url and portal_identity(url) == portal:
-            candidates.setdefault(token_cache_key(url, name), f'the key of sso-session "{name}"')
-    for variant in start_url_variants(group.start_url):
-        candidates.setdefault(token_cache_key(variant, None), f"the key of the spelling {variant}")
-    for f in cache.tokens():
-        if f.key != group.key and f.start_url and portal_identity(f.start_url) == portal:
-            candidates.setdefault(f.key, f"a key no profile here uses; its startUrl is {f.start_url}")
+
+    def candidates() -> Iterator[tuple[str, str]]:
+        if group.session_name is not None:
+            yield token_cache_key(group.start_url, None), "the start-URL key that profiles without sso_session use"
+        for name, key in index.sessions.get(portal, ()):
+            if name != group.session_name:
+                yield key, f'the key of sso-session "{name}"'
+        for variant in start_url_variants(group.start_url):
+            yield token_cache_key(variant, None), f"the key of the spelling {variant}"
+        for f in index.tokens.get(portal, ()):
+            yield f.key, f"a key no profile here uses; its startUrl is {f.start_url}"
+
+    seen: set[str] = set()
     found = []
-    for key, description in candidates.items():
+    for key, description in candidates():
+        if key in seen:
+            continue
+        seen.add(key)
         f = cache.file(key)
-        if key != group.key and f is not None and f.kind == "token":
+        if key != group.key and _is_token(f):
             found.append(Alternative(f, description))
+            if limit is not None and len(found) >= limit:
+                break
     return found
 
 

@@ -18,10 +18,13 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sso_doctor import __version__
 from sso_doctor.probes import tls
 from sso_doctor.probes.targets import Target
+
+_S = TypeVar("_S", bound=socket.socket)
 
 USER_AGENT = f"sso-doctor/{__version__} (connectivity probe; no credentials)"
 
@@ -116,6 +119,8 @@ class Probe:
         self.public_roots = public_roots
         self.env = env
         self.rec = _Recorder(target)
+        self._socks: list[socket.socket] = []
+        self._socks_lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, name=f"sso-doctor-probe-{target.host}", daemon=True)
 
     def start(self) -> None:
@@ -136,7 +141,26 @@ class Probe:
             raise TimeoutError("time budget used up")
         return left
 
+    def _track(self, sock: _S) -> _S:
+        """Remember a socket, so the watchdog can wake a read that a server drips a byte at a time
+        (each byte restarts the socket timeout, so only the deadline can end it)."""
+        with self._socks_lock:
+            self._socks.append(sock)
+        return sock
+
+    def _watchdog(self) -> None:
+        with self._socks_lock:
+            socks = list(self._socks)
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     def _run(self) -> None:
+        timer = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._watchdog)
+        timer.daemon = True
+        timer.start()
         try:
             self._probe()
         except StepFailed:
@@ -154,6 +178,7 @@ class Probe:
                 self.rec.steps.append(Step(name, False, f"{type(e).__name__}", "error"))
                 self.rec.current = None
         finally:
+            timer.cancel()
             self.rec.done.set()
 
     def _probe(self) -> None:
@@ -195,7 +220,7 @@ class Probe:
         last: OSError | None = None
         sock = None
         for family, socktype, proto, _canon, addr in infos:
-            s = socket.socket(family, socktype, proto)
+            s = self._track(socket.socket(family, socktype, proto))
             try:
                 s.settimeout(self._left())
                 s.connect(addr)
@@ -224,7 +249,7 @@ class Probe:
             try:
                 ctx = ssl.create_default_context(cafile=t.ca_bundle) if t.ca_bundle else ssl.create_default_context()
                 sock.settimeout(self._left())
-                sock = ctx.wrap_socket(sock, server_hostname=proxy.host)
+                sock = self._track(ctx.wrap_socket(sock, server_hostname=proxy.host))
             except (ssl.SSLError, OSError) as e:
                 sock.close()
                 rec.end(False, str(e), "protocol")
@@ -269,7 +294,7 @@ class Probe:
             raise StepFailed("tls") from None
         try:
             sock.settimeout(self._left())
-            tsock = ctx.wrap_socket(sock, server_hostname=t.host)
+            tsock = self._track(ctx.wrap_socket(sock, server_hostname=t.host))
         except ssl.SSLCertVerificationError as e:
             sock.close()
             self.rec.tls = self._diagnose(e)
@@ -303,7 +328,7 @@ class Probe:
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
             raw.settimeout(self._left())
-            with ctx.wrap_socket(raw, server_hostname=self.target.host) as s:
+            with self._track(ctx.wrap_socket(raw, server_hostname=self.target.host)) as s:
                 chain = tls.peer_chain_der(s)
         except Exception:  # noqa: BLE001, S110 - best effort: the failure itself is already recorded
             pass
@@ -329,7 +354,13 @@ class Probe:
             self.rec.end(False, "the request was sent but no HTTP answer came back", "timeout")
             return
         except (http.client.HTTPException, OSError) as e:
-            self.rec.end(False, f"the connection broke before an HTTP answer ({type(e).__name__})", "reset")
+            if time.monotonic() >= self.deadline:  # the watchdog ended an answer that came too slowly
+                self.rec.end(False, "the HTTP answer did not arrive in time (it came too slowly)", "timeout")
+            elif isinstance(e, http.client.LineTooLong) or "more than" in str(e):
+                self.rec.end(False, f"the HTTP answer's headers are too large ({type(e).__name__}: over "
+                              f"{http.client._MAXLINE} bytes a line or {http.client._MAXHEADERS} lines)", "reset")
+            else:
+                self.rec.end(False, f"the connection broke before an HTTP answer ({type(e).__name__})", "reset")
             return
         self.rec.response = Response(resp.status, resp.reason, resp.getheader("Location"), resp.getheader("Date"),
                                      received)

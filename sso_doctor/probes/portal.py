@@ -16,14 +16,16 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sso_doctor.probes.targets import ProfileClients
 from sso_doctor.redact import Secrets
 
 # Errors that mean "the network path is broken": the probes (SSO5xx) explain those.
+# ResponseTooLarge (probes/bounded.py): the exchange could not complete, like a broken connection.
 NETWORK_ERRORS = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "SSLError",
-                  "ProxyConnectionError", "ConnectionClosedError", "HTTPClientError", "ConnectionError")
+                  "ProxyConnectionError", "ConnectionClosedError", "HTTPClientError", "ConnectionError",
+                  "ResponseTooLarge")
 
 MAX_PARALLEL_ROLE_CALLS = 8
 
@@ -100,33 +102,52 @@ def token_cache_dir(home: str | None) -> Path | None:
     return Path(home) / ".aws" / "sso" / "cache" if home else None
 
 
+class CachedToken(NamedTuple):
+    state: str  # usable, missing, expired, unreadable
+    detail: str
+    access: str | None  # the access token, when usable
+    expires: dt.datetime | None = None
+
+
 def load_token(cache_dir: Path | None, start_url: str, session_name: str | None, now: dt.datetime,
                secrets: Secrets) -> tuple[str, str, str | None]:
     """(state, detail, access token) via botocore's read-only SSOTokenLoader. Never refreshes."""
+    return cached_token(cache_dir, start_url, session_name, now, secrets)[:3]
+
+
+def cached_token(cache_dir: Path | None, start_url: str, session_name: str | None, now: dt.datetime,
+                 secrets: Secrets) -> CachedToken:
+    """The cached token via botocore's read-only SSOTokenLoader, with its expiry. Never refreshes,
+    never writes (also what the admin commands use instead of botocore's refreshing provider)."""
     from botocore.utils import JSONFileCache, SSOTokenLoader, parse_timestamp
 
     if cache_dir is None:
-        return "missing", "no HOME, so no token cache", None
+        return CachedToken("missing", "no HOME, so no token cache", None)
     try:
         token = SSOTokenLoader(cache=JSONFileCache(str(cache_dir)))(start_url, session_name=session_name)
     except Exception as e:  # noqa: BLE001 - missing, corrupt or unreadable: the token-cache rules say which
-        return ("missing" if type(e).__name__ == "SSOTokenLoadError" else "unreadable"), type(e).__name__, None
+        return CachedToken("missing" if type(e).__name__ == "SSOTokenLoadError" else "unreadable",
+                           type(e).__name__, None)
     if not isinstance(token, dict):
-        return "unreadable", "not a JSON object", None
+        return CachedToken("unreadable", "not a JSON object", None)
     for k in ("accessToken", "refreshToken", "clientSecret"):
         secrets.add(token.get(k))
     access = token.get("accessToken")
     if not isinstance(access, str) or not access:
-        return "unreadable", "no accessToken", None
+        return CachedToken("unreadable", "no accessToken", None)
     try:
         expires = parse_timestamp(token["expiresAt"])
         if expires.tzinfo is None:
             expires = expires.replace(tzinfo=dt.UTC)
+        # inside the try: an offset of +24:00 or more parses, then fails here (ValueError/OverflowError)
+        expires = expires.astimezone(dt.UTC)
+        expired = expires <= now
+        shown = expires.strftime('%Y-%m-%dT%H:%M:%SZ')
     except Exception:  # noqa: BLE001
-        return "unreadable", "expiresAt does not parse", None
-    if expires <= now:
-        return "expired", f"expired at {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}", None
-    return "usable", f"expires at {expires.strftime('%Y-%m-%dT%H:%M:%SZ')}", access
+        return CachedToken("unreadable", "expiresAt does not parse", None)
+    if expired:
+        return CachedToken("expired", f"expired at {shown}", None, expires)
+    return CachedToken("usable", f"expires at {shown}", access, expires)
 
 
 def _call(fn: Callable[[], Any], secrets: Secrets) -> tuple[Call, Any]:

@@ -5,7 +5,6 @@ let each rule read what is known when it asks (waiting at most until the budget'
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -28,7 +27,8 @@ class OnlineRun:
     """Probes and access checks for the selected profiles. Thread-safe; starts work on first use."""
 
     def __init__(self, config: AwsConfig, selected: list[SsoSettings], env: Mapping[str, str],
-                 home: str | None, now: dt.datetime, secrets: Secrets, deadline: float, budget: float) -> None:
+                 home: str | None, now: dt.datetime, secrets: Secrets, deadline: float, budget: float,
+                 platform: str = "linux") -> None:
         self._config = config
         self._selected = selected
         self._env = env
@@ -42,7 +42,7 @@ class OnlineRun:
         self._probes: list[net.Probe] | None = None
         self._access: portal.AccessRun | None = None
         self._regions: home_region.RegionRun | None = None
-        self.platform = sys.platform  # for platform-specific fix commands
+        self.platform = platform  # the run's OS (ctx.platform), for platform-specific fix commands
 
     def _resolve(self) -> targets.Resolution:
         with self._lock:
@@ -109,6 +109,6 @@ def online_run(ctx: Context) -> OnlineRun:
             cfg = ctx.parsed_config()
             budget = max(0.1, ctx.settings.timeout)
             run = OnlineRun(cfg, ctx.selected_sso(), ctx.env, ctx.home, ctx.now, ctx.secrets, ctx.online_deadline,
-                            budget)
+                            budget, platform=ctx.platform)
             ctx.__dict__["_online_run"] = run
         return run

@@ -14,12 +14,14 @@ of it.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from sso_doctor.loaders.aws_config import AwsConfig, SsoSettings
+from sso_doctor.probes import bounded
 from sso_doctor.redact import Secrets, mask_url_password
 
 # Keys that do not change endpoints, TLS or proxies: profiles that differ only in these share clients.
@@ -86,12 +88,13 @@ class ProfileClients:
     def sts_client(self, credentials: Mapping[str, str], timeout: float) -> Any:
         """An STS client signed with role credentials (kept in memory only)."""
         with _CREATE_LOCK:  # botocore sessions are not safe for concurrent client creation
-            return self.session.create_client(
+            client = self.session.create_client(
                 "sts", region_name=self.sts_region, config=client_config(timeout, signed=True),
                 aws_access_key_id=credentials["accessKeyId"],
                 aws_secret_access_key=credentials["secretAccessKey"],
                 aws_session_token=credentials["sessionToken"],
             )
+        return bounded.install(client, time.monotonic() + max(0.1, timeout))
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,7 @@ def resolve(config: AwsConfig, selected: list[SsoSettings], env: Mapping[str, st
     from botocore.httpsession import ProxyConfiguration, get_cert_path
     from botocore.utils import get_environ_proxies
 
+    deadline = time.monotonic() + max(0.1, timeout)  # no response body is read after this
     shared: dict[tuple[Any, ...], tuple[Any, Any, Any]] = {}
     clients: dict[str, ProfileClients] = {}
     unresolved: list[Unresolved] = []
@@ -237,8 +241,10 @@ def resolve(config: AwsConfig, selected: list[SsoSettings], env: Mapping[str, st
                 else:  # one loader: endpoint and model JSON is read once per run, not once per profile
                     session.register_component("data_loader", loader)
                 cfg = client_config(timeout)
-                oidc = session.create_client("sso-oidc", region_name=sso.region, config=cfg)
-                portal = session.create_client("sso", region_name=sso.region, config=cfg)
+                oidc = bounded.install(session.create_client("sso-oidc", region_name=sso.region, config=cfg),
+                                       deadline)
+                portal = bounded.install(session.create_client("sso", region_name=sso.region, config=cfg),
+                                         deadline)
                 shared[key] = (session, oidc, portal)
             session, oidc, portal = shared[key]
         except Exception as e:  # noqa: BLE001 - botocore refuses the profile: say why, never crash

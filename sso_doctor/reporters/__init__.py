@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from sso_doctor.fixes import Command
 from sso_doctor.model import Finding, Report, RuleResult, Severity, Status
 
 
@@ -20,6 +21,8 @@ class RenderOptions(NamedTuple):
     workspace: str | None = None
     # the shell fix commands are rendered for (sso_doctor.fixes.SHELLS)
     shell: str = "bash"
+    # the run's sso_doctor.platform.Platform: shows paths in the user's own form (%USERPROFILE%\\…)
+    platform: Any = None
 
 
 Renderer = Callable[[Report, RenderOptions], str]
@@ -71,9 +74,35 @@ def names() -> list[str]:
     return list(_FORMATS)
 
 
+# Formats read on a terminal or a web page: control characters in values are shown escaped there.
+_ESCAPING = frozenset({"text", "markdown", "github"})
+
+
+def escapes_controls(name: str) -> bool:
+    return name in _ESCAPING
+
+
+def command_text(c: Command, shell: str = "bash") -> tuple[str, bool]:
+    """(the command as printed, safe to run as printed). The shell quoting is kept as it is; a command
+    holding a control character is shown escaped (`\\x1b`), which is no longer what to type, so it
+    needs an edit."""
+    from sso_doctor.safe_text import escape_controls, has_controls
+
+    text = c.render(shell)
+    if c.op == "sh":  # a here-document spans lines on purpose
+        shown = escape_controls(text, keep_newlines=True)
+    else:
+        shown = escape_controls(text) if has_controls(text) else text
+    return shown, c.safe_in(shell) and shown == text
+
+
 def command_lines(f: Finding, shell: str = "bash") -> list[str]:
     """`$ command` (safe to run as printed in `shell`) or `✎ step` (needs a person) for each command."""
-    return [f"{'$' if c.safe_in(shell) else '✎'} {c.render(shell)}" for c in f.fix.commands]
+    out = []
+    for c in f.fix.commands:
+        text, safe = command_text(c, shell)
+        out.append(f"{'$' if safe else '✎'} {text}")
+    return out
 
 
 def fix_lines(f: Finding, shell: str = "bash", *, home: str | None = None, verbose: bool = False) -> list[str]:
@@ -88,7 +117,8 @@ def fix_lines(f: Finding, shell: str = "bash", *, home: str | None = None, verbo
     while i < len(steps):
         step = steps[i]
         if isinstance(step, Command):
-            lines.append(f"{'$' if step.safe_in(shell) else '✎'} {step.render(shell)}")
+            text, safe = command_text(step, shell)
+            lines.append(f"{'$' if safe else '✎'} {text}")
             i += 1
             continue
         j = i
@@ -160,14 +190,21 @@ def path_under(path: str, base: str | None) -> str | None:
     return Path(os.path.relpath(full, root)).as_posix()
 
 
-def where_text(f: Finding, home: str | None) -> str:
-    """`~/.aws/config:14 [profile dev] sso_region $AWS_PROFILE` — a finding's location for people."""
+def show_path(path: str, home: str | None, platform: Any = None) -> str:
+    """A path for people: the platform's own form when known (`%USERPROFILE%\\.aws\\config`), else ~/…"""
+    if platform is not None:
+        return platform.show(path)
     from sso_doctor.text import tilde
 
+    return tilde(path, home)
+
+
+def where_text(f: Finding, home: str | None, platform: Any = None) -> str:
+    """`~/.aws/config:14 [profile dev] sso_region $AWS_PROFILE` — a finding's location for people."""
     loc = f.location
     parts = []
     if loc.path:
-        path = tilde(loc.path, home)
+        path = show_path(loc.path, home, platform)
         parts.append(f"{path}:{loc.line}" if loc.line else path)
     if loc.section:
         parts.append(f"[{loc.section}]")

@@ -11,8 +11,16 @@ from __future__ import annotations
 import re
 
 from sso_doctor.model import Finding, Report, Severity
-from sso_doctor.reporters import RenderOptions, could_not_run, fail_on_of, fails, finding_text, path_under
-from sso_doctor.text import plural, tilde
+from sso_doctor.reporters import (
+    RenderOptions,
+    could_not_run,
+    fail_on_of,
+    fails,
+    finding_text,
+    path_under,
+    show_path,
+)
+from sso_doctor.text import plural
 
 COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -54,10 +62,10 @@ def annotation(f: Finding, options: RenderOptions, fail_on: Severity | None = Se
         if loc.line:
             props.append(("line", str(loc.line)))
     props.append(("title", f"{f.rule_id} {f.slug}"))
-    text = finding_text(f)
+    text = finding_text(f, options.shell)
     if rel is None and loc.path:
         # outside the workspace GitHub cannot place it on a file: say where in the message instead
-        shown = tilde(loc.path, options.home)
+        shown = show_path(loc.path, options.home, options.platform)
         text = f"{shown}{':' + str(loc.line) if loc.line else ''}: {text}"
     elif loc.env_var:
         text = f"${loc.env_var}: {text}"

@@ -77,4 +77,6 @@ def to_dict(report: Report, options: RenderOptions | None = None) -> dict[str, A
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(to_dict(report, options), indent=2, ensure_ascii=False) + "\n"
+    from sso_doctor.safe_text import json_escape_c1
+
+    return json_escape_c1(json.dumps(to_dict(report, options), indent=2, ensure_ascii=False)) + "\n"

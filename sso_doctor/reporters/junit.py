@@ -25,9 +25,9 @@ def _clean(text: str) -> str:
 
 
 def _finding_block(f: Finding, options: RenderOptions) -> str:
-    where = where_text(f, options.home)
+    where = where_text(f, options.home, options.platform)
     head = f"{f.severity.label.upper()} {f.rule_id} {f.slug}" + (f" at {where}" if where else "")
-    return head + "\n" + finding_text(f)
+    return head + "\n" + finding_text(f, options.shell)
 
 
 def _failing(r: RuleResult, fail_on: Severity | None) -> bool:

@@ -7,10 +7,13 @@ in sso_doctor.runner when --redact is on (the default for this format).
 from __future__ import annotations
 
 from sso_doctor.model import Finding, Report, Severity, Status
-from sso_doctor.reporters import RenderOptions
-from sso_doctor.text import plural, tilde
+from sso_doctor.reporters import RenderOptions, command_text, show_path
+from sso_doctor.text import plural
 
 _ICON = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
+
+
+_FENCE = {"powershell": "powershell", "cmd": "bat", "fish": "fish"}  # code-fence languages; else sh
 
 
 def _cell(value: object) -> str:
@@ -29,10 +32,11 @@ def _steps(f: Finding, opts: RenderOptions) -> list[str]:
     while i < len(steps):
         if isinstance(steps[i], Command):
             j = i
-            block = ["```sh"]
+            block = ["```" + _FENCE.get(opts.shell, "sh")]
+            note = "REM" if opts.shell == "cmd" else "#"
             while j < len(steps) and isinstance(steps[j], Command):
-                c = steps[j]
-                block += [c.render(opts.shell)] if c.safe_in(opts.shell) else ["# edit before running:", c.render(opts.shell)]
+                text, safe = command_text(steps[j], opts.shell)
+                block.append(text if safe else f"{note} edit before running:\n{text}")
                 j += 1
             out += block + ["```", ""]
         else:
@@ -42,7 +46,7 @@ def _steps(f: Finding, opts: RenderOptions) -> list[str]:
                 j += 1
             # never the -v diff here: it quotes the file as it is, past the report's redaction
             _head, *body = edit_block(steps[i:j], home=opts.home)
-            out += [f"In `{steps[i].path if not opts.home else tilde(steps[i].path, opts.home)}`:", "", "```ini",
+            out += [f"In `{show_path(steps[i].path, opts.home, opts.platform)}`:", "", "```ini",
                     *(b[2:] for b in body), "```", ""]
         i = j
     return out
@@ -75,7 +79,7 @@ def render(report: Report, opts: RenderOptions) -> str:
         loc = f.location
         where = []
         if loc.path:
-            p = tilde(loc.path, opts.home)
+            p = show_path(loc.path, opts.home, opts.platform)
             where.append(f"`{p}:{loc.line}`" if loc.line else f"`{p}`")
         if loc.env_var:
             where.append(f"`${loc.env_var}`")

@@ -119,19 +119,20 @@ def _fix(f: Finding, cwd: str | None) -> dict[str, Any] | None:
 
 
 def _result(f: Finding, rule_index: dict[str, int], cwd: str | None,
-            fail_on: Severity | None = Severity.ERROR) -> dict[str, Any]:
+            fail_on: Severity | None = Severity.ERROR, shell: str = "bash") -> dict[str, Any]:
     locations = _locations(f, cwd)
     result: dict[str, Any] = {
         "ruleId": f.rule_id,
         "level": level(f, fail_on),
-        "message": {"text": finding_text(f)},
+        "message": {"text": finding_text(f, shell)},
         "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {
             "severity": f.severity.label,
             "subject": f.subject,
             "fix": {"summary": f.fix.summary,
-                    "commands": [{"command": c.text, "safe": c.safe} for c in f.fix.commands],
-                    "edits": [e.as_dict() for e in f.fix.edits]},
+                    "commands": [{"command": c.render(shell), "safe": c.safe_in(shell)} for c in f.fix.commands],
+                    "edits": [e.as_dict() for e in f.fix.edits],
+                    "shell": shell},
         },
     }
     sarif_fix = _fix(f, cwd)
@@ -172,7 +173,7 @@ def to_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
         "invocations": [invocation],
         # fix regions count columns in code points, as Python strings do
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, rule_index, options.cwd, fail_on_of(report)) for f in report.findings],
+        "results": [_result(f, rule_index, options.cwd, fail_on_of(report), options.shell) for f in report.findings],
         "properties": {"inputs": report.inputs},
     }
     if options.cwd:
@@ -181,4 +182,6 @@ def to_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    return json.dumps(to_dict(report, options), indent=2, ensure_ascii=False) + "\n"
+    from sso_doctor.safe_text import json_escape_c1
+
+    return json_escape_c1(json.dumps(to_dict(report, options), indent=2, ensure_ascii=False)) + "\n"

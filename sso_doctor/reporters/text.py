@@ -20,7 +20,7 @@ def _paint(text: str, code: str, on: bool) -> str:
 
 
 def _where(f: Finding, opts: RenderOptions) -> str:
-    return where_text(f, opts.home)
+    return where_text(f, opts.home, opts.platform)
 
 
 def _finding_lines(f: Finding, opts: RenderOptions) -> list[str]:
