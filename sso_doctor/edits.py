@@ -16,6 +16,7 @@ which configparser (strict) keeps unique in every file botocore accepts.
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -297,8 +298,14 @@ SECRET_KEYS = frozenset({"aws_access_key_id", "aws_secret_access_key", "aws_sess
                          "credential_process"})
 
 
+_URL_SECRETS = re.compile(r"(://[^/\s:@]*:)[^@\s/]*@|(\?)[^\s#]+")
+
+
 def _masked(line: str) -> str:
-    """An INI line for display: the value of a secret key replaced by ****."""
+    """An INI line for display: the value of a secret key replaced by ****, and in any URL its password
+    (`https://user:****@host`) and query string (`?****`): the diff quotes the file, past the report's
+    redaction."""
+    line = _URL_SECRETS.sub(lambda m: f"{m.group(1)}****@" if m.group(1) else "?****", line)
     stripped = line.strip()
     eq, colon = stripped.find("="), stripped.find(":")
     delim = eq if colon < 0 or 0 <= eq < colon else colon

@@ -146,7 +146,10 @@ def edit_block(edits: list, *, home: str | None = None, verbose: bool = False) -
         guesses = list(dict.fromkeys(e.key or e.section for e in edits if not e.safe))
         if guesses:
             head = f"✎ edit {shown} (check {', '.join(guesses)}: a guess or a placeholder):"
-    return [head] + [f"  {line}" for line in body]
+    from sso_doctor.safe_text import escape_controls
+
+    # section names and values come from the file: control characters are shown escaped
+    return [escape_controls(head)] + [f"  {escape_controls(line)}" for line in body]
 
 
 def file_diff(path: str, edits: list, shown: str) -> list[str] | None:
