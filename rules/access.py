@@ -134,7 +134,7 @@ def token_rejected(ctx: Context) -> Iterator[Finding]:
             f"The portal rejects the cached token of {whose} ({word} {name_list(profiles)}) although it "
             f'{a.token_detail}: {a.list_accounts.code} '
             f'"{a.list_accounts.message}".',
-            fix("Sign out and log in again.", f"aws sso logout && aws sso login --profile {_q(a.profile)}"),
+            fix("Sign out and log in again.", "aws sso logout", ctx.login_command(profile=a.profile)),
             subject=key, location=Location(path=a.cache_file) if a.cache_file else None,
             evidence={"code": a.list_accounts.code, "http_status": a.list_accounts.status},
         )
@@ -274,7 +274,7 @@ def role_credentials_denied(ctx: Context) -> Iterator[Finding]:
             f'refuses its credentials: {call.code} "{call.message}".',
             fix("Sign out of the access portal and log in again; if it persists, an administrator "
                 "re-provisions the permission set.",
-                f"aws sso logout && aws sso login --profile {_q(a.profile)}",
+                "aws sso logout", ctx.login_command(profile=a.profile),
                 manual("admin: aws sso-admin provision-permission-set --instance-arn <instance arn> "
                        f"--permission-set-arn <arn of {a.role_name}> --target-id {a.account_id} "
                        "--target-type AWS_ACCOUNT")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shlex
 from collections.abc import Iterable, Iterator, Sequence
@@ -11,8 +12,9 @@ from urllib.parse import urlsplit
 
 from sso_doctor import fixes
 from sso_doctor.context import Context
+from sso_doctor.fixes import Edit
 from sso_doctor.loaders.aws_config import AwsConfig, ParsedFile, Profile, Section, Value
-from sso_doctor.model import Command, Finding, Location, Rule, Severity, fix, manual, rule
+from sso_doctor.model import Command, Finding, Location, Rule, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import closest, name_list, shell_quote, suggestion
 
 
@@ -58,6 +60,11 @@ def config_file_missing(ctx: Context) -> Iterator[Finding]:
             location=Location(path=str(config.path), env_var="AWS_CONFIG_FILE"),
         )
     else:
+        from sso_doctor.rules.engine import fresh_machine
+
+        if fresh_machine(ctx):
+            # one cause, one finding: on a machine with no AWS setup at all SSO002 says it, with this fix
+            raise SkipRule("nothing is configured on this machine yet (see SSO002)")
         yield config_file_missing.finding(
             f"The AWS config file {ctx.show_path(config.path)} does not exist, so no SSO profile is configured.",
             fix("Create an SSO profile interactively.", "aws configure sso"),
@@ -207,8 +214,11 @@ def profile_not_found(ctx: Context) -> Iterator[Finding]:
         message += suggestion(hints)
         message += _ignored_hint(ctx, ignored_sections(cfg), "profile", name)
         commands: list = ["aws configure list-profiles"]
-        if hints:
-            commands.append(f"export AWS_PROFILE={shell_quote(hints[0])}")
+        if hints and source != "--profile":
+            # "did you mean" is a guess (✎), and it goes in the variable that chose the profile:
+            # AWS_DEFAULT_PROFILE outranks AWS_PROFILE, so exporting AWS_PROFILE would change nothing
+            var = source if source in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE") else "AWS_PROFILE"
+            commands.append(fixes.setenv(var, hints[0], safe=False))
         yield profile_not_found.finding(
             message,
             fix("Select a profile that exists.", *commands),
@@ -258,7 +268,7 @@ def no_profile_selected(ctx: Context) -> Iterator[Finding]:
         fix("Select an SSO profile for this shell (or pass --profile to each command), then log in with it.",
             fixes.setenv("AWS_PROFILE", first, safe=only,
                          comment=None if only else f"or another of: {name_list(sso[1:], quote=False)}"),
-            fixes.run("aws", "sso", "login", "--profile", first, safe=only)),
+            dataclasses.replace(ctx.login_command(profile=first), safe=only)),
         subject="default",
         location=Location(path=str(cfg.config.path)),
         evidence={"sso profiles": ", ".join(sso[:20])},
@@ -329,6 +339,29 @@ def _shown(key: str, value: object) -> str:
 
 def _at(ctx: Context, path: Path | str, line: int | None) -> str:
     return f"{ctx.show_path(path)}:{line}" if line else ctx.show_path(path)
+
+
+def _old(key: str, value: object) -> str | None:
+    """An edit's record of the value it replaces: never a credential, never a nested block."""
+    return value if isinstance(value, str) and key not in _SECRET_KEYS and key != "credential_process" else None
+
+
+def _set(v: Value, new: str, *, safe: bool = True) -> Edit:
+    """Change the value of an existing key where it is written."""
+    return Edit(str(v.path), "set", v.section, v.key, old=_old(v.key, v.value), new=new, safe=safe)
+
+
+def _add(path: Path | str, section: str, key: str, new: str, *, safe: bool = True) -> Edit:
+    """Add a key to a section (the key is not in it)."""
+    return Edit(str(path), "set", section, key, new=new, safe=safe)
+
+
+def _delete(v: Value, *, safe: bool = True) -> Edit:
+    return Edit(str(v.path), "delete", v.section, v.key, old=_old(v.key, v.value), safe=safe)
+
+
+def _is_placeholder(value: str | None) -> bool:
+    return bool(value) and value.startswith("<") and value.endswith(">")
 
 
 def _explicitly_selected(ctx: Context) -> frozenset[str]:
@@ -574,11 +607,13 @@ def section_ignored(ctx: Context) -> Iterator[Finding]:
             changes = [f"[{ig.section.header}] (line {ig.section.line}) → {_target(ig)}" for ig in items]
             message = (f"botocore ignores {len(items)} sections of {shown} ({reason}): "
                        f"{name_list(changes, quote=False)}.")
-        commands: list[str | Command] = [
-            manual(f"edit {_at(ctx, path, ig.section.line)}: {_action(ig)}") for ig in items[:5]
-        ]
-        if len(items) > 5:
-            commands.append(manual(f"likewise for the other {len(items) - 5} sections listed"))
+        commands: list[str | Command | Edit] = []
+        for ig in items:
+            edits = _section_edits(cfg, ig)
+            if edits is not None:
+                commands += edits
+            elif len([c for c in commands if not isinstance(c, Edit)]) < 5:
+                commands.append(manual(f"edit {_at(ctx, path, ig.section.line)}: {_action(ig)}"))
         yield section_ignored.finding(
             message,
             fix("Rename the section so botocore reads it." if len(items) == 1 else
@@ -587,6 +622,38 @@ def section_ignored(ctx: Context) -> Iterator[Finding]:
             location=_section_location(path, first.section),
             evidence={"sections": [ig.section.header for ig in items]},
         )
+
+
+def _section_edits(cfg: AwsConfig, ig: IgnoredSection) -> list[Edit] | None:
+    """The exact edits that make botocore read the section as meant, or None when a person must decide
+    (no name to give it, or a section of the target name already exists: renaming would duplicate it).
+
+    - a misspelled header is renamed;
+    - a shadowed section's keys that its replacement lacks are added to the replacement, and the
+      section removed (not safe: those keys were ignored until now, a person should look at them);
+    - an [sso-session] in the credentials file moves to the config file.
+    """
+    path = str(ig.path)
+    headers = {s.header for s in (cfg.config.sections if ig.path == cfg.config.path else cfg.credentials.sections)}
+    if ig.problem == "shadowed" and ig.other is not None:
+        missing = [(k, e) for k, e in ig.section.entries.items()
+                   if k not in ig.other.entries and isinstance(e.value, str) and e.section == ig.section.header]
+        return [*(Edit(path, "set", ig.other.header, k, new=e.value, safe=False) for k, e in missing),
+                Edit(path, "remove_section", ig.section.header, safe=not missing)]
+    if ig.suggestion is None:
+        return None
+    if ig.problem == "creds-sso-session":
+        if not cfg.config.ok or ig.suggestion in {s.header for s in cfg.config.sections}:
+            return None
+        entries = [(k, e) for k, e in ig.section.entries.items() if isinstance(e.value, str)]
+        if len(entries) != len(ig.section.entries):
+            return None  # a nested block: a person moves it
+        return [Edit(str(cfg.config.path), "add_section", ig.suggestion),
+                *(Edit(str(cfg.config.path), "set", ig.suggestion, k, new=e.value) for k, e in entries),
+                Edit(path, "remove_section", ig.section.header)]
+    if ig.suggestion in headers or "]" in ig.suggestion or "\n" in ig.suggestion:
+        return None
+    return [Edit(path, "rename_section", ig.section.header, new=ig.suggestion)]
 
 
 def _target(ig: IgnoredSection) -> str:
@@ -627,9 +694,11 @@ def sso_session_not_found(ctx: Context) -> Iterator[Finding]:
     `The specified sso-session does not exist: "NAME"`, and `aws sso login --profile P` fails too.
 
     ## How to fix
-    Point the profile at the sso-session that exists:
+    Point the profile at the sso-session that exists (the finding's edit, in the file the profile is
+    written in):
 
-        aws configure set sso_session <existing sso-session> --profile P
+        [profile P]
+        sso_session = corp-sso
 
     or create the missing one (it asks for the start URL and region):
 
@@ -662,20 +731,24 @@ def sso_session_not_found(ctx: Context) -> Iterator[Finding]:
         if ignored is None:
             ignored = ignored_sections(cfg)
         message += _ignored_hint(ctx, ignored, "sso-session", name)
-        commands: list[str | Command] = []
+        commands: list[str | Command | Edit] = []
         if hints:
-            if len(profiles) == 1 and first.path == cfg.config.path:
-                commands.append(f"aws configure set sso_session {shell_quote(hints[0])} --profile "
-                                f"{shell_quote(profiles[0].name)}")
-            else:
-                commands.append(manual(f"rename [sso-session {hints[0]}] to [sso-session {name}] in "
-                                       f"{ctx.show_path(cfg.config.path)}, or set sso_session = {hints[0]} in "
-                                       f"each of these profiles"))
-        commands.append("aws configure sso-session")
+            # "did you mean" is a guess: each profile points at the closest sso-session, for a person to confirm
+            commands += [_set(p.values["sso_session"], hints[0], safe=False) for p in profiles]
+            summary = (f"Point the profile{'s' if len(profiles) > 1 else ''} at the existing sso-session "
+                       f"{hints[0]} (or create [sso-session {name}] with `aws configure sso-session`).")
+        else:
+            header = _header_for("sso-session", name)
+            config = str(cfg.config.path)
+            commands += [Edit(config, "add_section", header),
+                         _add(config, header, "sso_start_url", "<start URL>", safe=False),
+                         _add(config, header, "sso_region", "<home region>", safe=False),
+                         _add(config, header, "sso_registration_scopes", "sso:account:access")]
+            summary = (f"Create [sso-session {name}] with your portal's start URL and home region (or run "
+                       "`aws configure sso-session`).")
         yield sso_session_not_found.finding(
             message,
-            fix(f"Point the profile{'s' if len(profiles) > 1 else ''} at an existing sso-session, or create "
-                f"[sso-session {name}].", *commands),
+            fix(summary, *commands),
             severity=None if credentials else Severity.WARNING,
             subject=name,
             location=_value_location(first),
@@ -713,8 +786,7 @@ def _missing_sso_key(ctx: Context, the_rule: Rule, key: str, what: str, placehol
         yield the_rule.finding(
             message + ".",
             fix(f"Add {what} to [sso-session {session.name}].",
-                manual(f"add `{key} = {placeholder}` under [sso-session {session.name}] in {config_path}"),
-                "aws configure sso-session"),
+                _add(session.path, session.section.header, key, placeholder, safe=False)),
             subject=session.name,
             location=_section_location(session.path, session.section),
             evidence=_profiles_evidence(broken, missing=[key]),
@@ -729,11 +801,11 @@ def _missing_sso_key(ctx: Context, the_rule: Rule, key: str, what: str, placehol
         else:
             message = (f"{_subject_phrase(profiles)} {verb} SSO settings but no {key}, so "
                        f"`aws sso login --profile {shell_quote(first.name)}` cannot log in.")
-        commands: list[str | Command] = [manual(f"aws configure set {key} {placeholder} --profile {shell_quote(p.name)}")
-                                         for p in profiles[:5]]
-        if len(profiles) > 5:
-            commands.append(manual(f"likewise for the other {len(profiles) - 5} profiles listed"))
-        commands.append(f"aws configure sso --profile {shell_quote(first.name)}")
+        commands: list[str | Command | Edit] = []
+        for p in profiles:
+            path, section = _profile_home(cfg, p)
+            if section is not None:
+                commands.append(_add(path, section.header, key, _guess(cfg, p, key) or placeholder, safe=False))
         yield the_rule.finding(
             message,
             fix(f"Add {what}, or better, move the SSO settings to an [sso-session] (see SSO110).", *commands),
@@ -742,6 +814,18 @@ def _missing_sso_key(ctx: Context, the_rule: Rule, key: str, what: str, placehol
             location=_profile_location(cfg, first),
             evidence=_profiles_evidence(profiles, missing=[key]),
         )
+
+
+def _guess(cfg: AwsConfig, p: Profile, key: str) -> str | None:
+    """The value another legacy profile with the same start URL uses for `key` (sso_region): a better
+    guess than a placeholder, still a guess."""
+    url = p.get("sso_start_url")
+    if key != "sso_region" or url is None:
+        return None
+    for other in cfg.profiles.values():
+        if other is not p and other.get("sso_start_url") == url and other.get("sso_region"):
+            return other.get("sso_region")
+    return None
 
 
 def botocore_refusal(cfg: AwsConfig, p: Profile) -> str | None:
@@ -825,9 +909,10 @@ def missing_sso_region(ctx: Context) -> Iterator[Finding]:
         [sso-session corp]
         sso_region = eu-west-1
 
-    for a legacy profile:
+    for a legacy profile, in its own section:
 
-        aws configure set sso_region eu-west-1 --profile P
+        [profile P]
+        sso_region = eu-west-1
 
     ## Example
         ✗ SSO107 missing-sso-region: Profile "dev" has SSO settings but no sso_region; botocore refuses it: The profile "dev" is configured to use SSO but is missing required configuration: sso_region.
@@ -857,9 +942,10 @@ def incomplete_sso_profile(ctx: Context) -> Iterator[Finding]:
     ## How to fix
         aws configure sso --profile P
 
-    or add the missing key, e.g.:
+    or add the missing key to the profile's section, e.g.:
 
-        aws configure set sso_role_name ReadOnly --profile P
+        [profile P]
+        sso_role_name = ReadOnly
 
     ## Example
         ✗ SSO108 incomplete-sso-profile: Profile "dev" sets sso_account_id but not sso_role_name; botocore refuses it: The profile "dev" is configured to use SSO but is missing required configuration: sso_role_name.
@@ -899,10 +985,13 @@ def incomplete_sso_profile(ctx: Context) -> Iterator[Finding]:
             message += (f": {refusal}." if refusal and "missing required" in refusal else
                         f" once {'its' if len(names) == 1 else 'their'} sso-session problem is fixed.")
             placeholder = "<role name>" if missing[0] == "sso_role_name" else "<12-digit account id>"
-            commands = [manual(f"aws configure set {missing[0]} {placeholder} --profile {shell_quote(n)}")
-                        for n in names[:5]]
+            commands = []
+            for p in profiles:
+                path, section = _profile_home(cfg, p)
+                if section is not None:
+                    commands.append(_add(path, section.header, missing[0], placeholder, safe=False))
             summary = f"Add {missing[0]} to the profile{'s' if len(names) > 1 else ''}."
-        if len(names) > 5:
+        if login_only and len(names) > 5:
             commands.append(manual(f"likewise for the other {len(names) - 5} profiles listed"))
         yield incomplete_sso_profile.finding(
             message,
@@ -983,12 +1072,8 @@ def inconsistent_sso_values(ctx: Context) -> Iterator[Finding]:
                        f"if the two ever differ).")
             summary = f"Remove the redundant {key} from the profile{'' if one else 's'}."
             severity = Severity.WARNING
-        commands: list[str | Command] = [
-            manual(f"delete the `{key} = ...` line from [{p.values[key].section}] at "
-                   f"{_at(ctx, p.values[key].path, p.values[key].line)}") for p in profiles[:5]
-        ]
-        if len(profiles) > 5:
-            commands.append(manual(f"likewise for the other {len(profiles) - 5} profiles listed"))
+        # the sso-session's value is the one botocore uses once the profile's copy is gone: exact
+        commands: list[str | Command | Edit] = [_delete(p.values[key]) for p in profiles]
         yield inconsistent_sso_values.finding(
             message,
             fix(summary, *commands),
@@ -1053,13 +1138,20 @@ def legacy_sso_profile(ctx: Context) -> Iterator[Finding]:
         existing = next((name for (u, r), name in by_portal.items() if u == url and region in (None, r)), None)
         session = existing or _new_session_name(url, taken)
         taken.add(session)
-        snippet: list[str] = []
+        edits: list[Edit] = []
+        config = str(cfg.config.path)
         if existing is None:
-            snippet += [f"[sso-session {session}]", f"sso_start_url = {url}",
-                        f"sso_region = {region or '<home region>'}", "sso_registration_scopes = sso:account:access"]
+            header_s = _header_for("sso-session", session)
+            edits += [Edit(config, "add_section", header_s), _add(config, header_s, "sso_start_url", url),
+                      _add(config, header_s, "sso_region", region or "<home region>", safe=region is not None),
+                      _add(config, header_s, "sso_registration_scopes", "sso:account:access")]
+        for p in profiles:
+            start = p.values["sso_start_url"]
+            edits.append(_add(start.path, start.section, "sso_session", session))
+            edits.append(_delete(start))
+            if "sso_region" in p.values:
+                edits.append(_delete(p.values["sso_region"]))
         header = first.config_section.header if first.config_section else _header_for("profile", first.name)
-        snippet += [f"[{header}]", f"sso_session = {session}"]
-        snippet += [f"{k} = {first.get(k)}" for k in _ROLE_KEYS[::-1] if first.get(k) is not None]
         one = len(profiles) == 1
         reuse = f"the existing [sso-session {session}]" if existing else f"a new [sso-session {session}]"
         message = (f"{_subject_phrase(profiles)} set{'s' if one else ''} sso_start_url = {url} without an "
@@ -1071,7 +1163,7 @@ def legacy_sso_profile(ctx: Context) -> Iterator[Finding]:
             message,
             fix(f"In {config_path}, {'add the sso-session and ' if existing is None else ''}replace sso_start_url "
                 f"and sso_region in [{header}] with sso_session = {session}{others}; keep the profile's other keys:",
-                *(manual(line) for line in snippet)),
+                *edits),
             subject=first.name,
             location=_value_location(first.values["sso_start_url"]),
             evidence=_profiles_evidence(profiles, sso_start_url=url),
@@ -1141,9 +1233,11 @@ def duplicate_default_profile(ctx: Context) -> Iterator[Finding]:
         yield duplicate_default_profile.finding(
             f"{where}: [{loser.header}] is ignored because [{winner.header}] (line {winner.line}) also defines "
             f"the profile \"default\" and replaces it whole; {detail}.",
-            fix("Merge the two sections into one.",
-                manual(f"move the keys you need from [{loser.header}] ({where}) into [{winner.header}] (line "
-                       f"{winner.line}), then delete [{loser.header}]")),
+            fix("Merge the two sections into one: keep the keys you need, then delete the ignored section.",
+                *(Edit(str(cfg.config.path), "set", winner.header, k, new=loser.entries[k].value, safe=False)
+                  for k in lost if k not in winner.entries and isinstance(loser.entries[k].value, str)),
+                Edit(str(cfg.config.path), "remove_section", loser.header,
+                     safe=not lost)),
             subject="default",
             location=_section_location(cfg.config.path, loser),
             evidence={"lost_keys": list(lost)},
@@ -1194,6 +1288,46 @@ def credential_sources(cfg: AwsConfig, p: Profile) -> list[tuple[str, Value]]:
     if p.config_section is not None and "aws_access_key_id" in p.config_section.entries:
         out.append(("config-file", p.config_section.entries["aws_access_key_id"]))
     return out
+
+
+# The keys that belong to an assume-role profile (botocore's AssumeRoleProvider reads them with role_arn).
+_ROLE_PROFILE_KEYS = ("role_arn", "source_profile", "credential_source", "role_session_name", "external_id",
+                      "mfa_serial", "duration_seconds")
+
+
+def _split_sources(cfg: AwsConfig, p: Profile, stray: Sequence[str]) -> list[Edit]:
+    """Edits that leave the profile with SSO only: an assume-role setup moves to a new profile
+    `[profile NAME-role]` that takes the SSO profile as its source_profile (that keeps the role usable,
+    now explicitly); other sources and stray keys are deleted. Not safe: which source the user means is
+    their call, the edits only make one choice explicit."""
+    edits: list[Edit] = []
+    values = p.values
+    if "role_arn" in values and "web_identity_token_file" not in values:
+        taken = {s.header for s in cfg.config.sections}
+        name, n = f"{p.name}-role", 2
+        while _header_for("profile", name) in taken or name in cfg.profiles:
+            name, n = f"{p.name}-role-{n}", n + 1
+        header = _header_for("profile", name)
+        config = str(cfg.config.path)
+        edits.append(Edit(config, "add_section", header, safe=False))
+        for k in _ROLE_PROFILE_KEYS:
+            v = values.get(k)
+            if v is None or k in ("source_profile", "credential_source") or not isinstance(v.value, str):
+                continue
+            edits.append(_add(config, header, k, v.value, safe=False))
+        edits.append(_add(config, header, "source_profile", p.name, safe=False))
+        edits += [_delete(values[k], safe=False) for k in _ROLE_PROFILE_KEYS if k in values
+                  and values[k].path == cfg.config.path and isinstance(values[k].value, str)]
+        return edits
+    for source, v in credential_sources(cfg, p):
+        if source in ("sso", "credentials-file"):
+            continue
+        edits.append(_delete(v, safe=False))
+        if source == "config-file":
+            edits += [_delete(values[k], safe=False) for k in ("aws_secret_access_key", "aws_session_token")
+                      if k in values and values[k].path == v.path and values[k].section == v.section]
+    edits += [_delete(values[k], safe=False) for k in stray if k in values]
+    return edits
 
 
 @rule("SSO117", "conflicting-credential-sources", Severity.WARNING, needs=("config",), requires=("parsed_config",))
@@ -1260,11 +1394,9 @@ def conflicting_credential_sources(ctx: Context) -> Iterator[Finding]:
             summary = ("Keep the SSO keys in this profile and move role_arn to a profile of its own with "
                        f"source_profile = {first.name}." if winner == "assume-role" else
                        "Keep one credential source per profile; move the other to a profile of its own.")
-        commands: list[str | Command] = [
-            manual(f"edit {_at(ctx, v.path, v.line)}: move `{v.key}` out of [{v.section}]") for v in others[:5]
-        ]
-        if not one:
-            commands.append(manual(f"likewise in {name_list([p.name for p in profiles[1:]])}"))
+        commands: list[str | Command | Edit] = []
+        for p in profiles:
+            commands += _split_sources(cfg, p, stray)
         yield conflicting_credential_sources.finding(
             message,
             fix(summary, *commands),
@@ -1339,12 +1471,14 @@ def static_keys_alongside_sso(ctx: Context) -> Iterator[Finding]:
                 message += "without sso_account_id and sso_role_name botocore actually uses these static keys."
             else:
                 message += "botocore uses SSO, but the keys stay valid for anyone who copies the file."
-        commands: list[str | Command] = [
-            manual(f"delete aws_access_key_id, aws_secret_access_key and aws_session_token from [{p.name}] in "
-                   f"{ctx.show_path(creds.path)}") for p in profiles[:5]
+        # deleting keys botocore does not use changes nothing but the risk; keys it does use are the
+        # profile's credentials today, so their removal needs a person's word
+        commands: list[str | Command | Edit] = [
+            Edit(str(creds.path), "delete", p.credentials_section.header, k, safe=why == "sso" and not used)
+            for p in profiles if p.credentials_section is not None
+            for k in ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+            if k in p.credentials_section.entries
         ]
-        if len(profiles) > 5:
-            commands.append(manual(f"likewise for the other {len(profiles) - 5} profiles listed"))
         commands += [manual("aws iam update-access-key --access-key-id <key id from that line> --status Inactive"),
                      manual("aws iam delete-access-key --access-key-id <key id from that line>")]
         yield static_keys_alongside_sso.finding(

@@ -17,18 +17,18 @@ from typing import NamedTuple
 
 from sso_doctor import aws_values
 from sso_doctor.context import Context
+from sso_doctor.fixes import Edit
 from sso_doctor.loaders.aws_config import AwsConfig, Profile, Section, Value, resolve_sso
-from sso_doctor.fixes import run
-from sso_doctor.model import Command, Finding, Location, Rule, Severity, fix, manual, rule
-from sso_doctor.text import name_list, shell_quote
+from sso_doctor.model import Finding, Location, Rule, Severity, fix, manual, rule
+from sso_doctor.text import name_list
 
 # Keys whose value is an identifier AWS must recognise exactly: an inline comment breaks them (SSO115
 # error). Other keys with an inline comment get a warning.
 _STRICT_KEYS = ("region", "sso_region", "sso_start_url", "sso_account_id", "endpoint_url")
 # Never echo these values, not even in part.
 _SECRET_KEYS = frozenset({"aws_secret_access_key", "aws_session_token", "aws_security_token"})
-# How many `aws configure set` commands a grouped finding spells out before it says "edit the file".
-_MAX_SET_COMMANDS = 3
+# How many login commands a grouped finding spells out.
+_MAX_LOGIN_COMMANDS = 3
 
 
 class _Site(NamedTuple):
@@ -124,13 +124,16 @@ def _lines(ctx: Context, sites: list[_Site]) -> str:
     return ", ".join(parts) or ", ".join(dict.fromkeys(ctx.show_path(s.path) for s in sites))
 
 
-def _set_commands(ctx: Context, sites: list[_Site], key: str, new_value: str | None, placeholder: str) -> list[Command]:
-    """`aws configure set` for a few profiles of the config file, else one edit step naming the lines."""
-    if (new_value is not None and len(sites) <= _MAX_SET_COMMANDS
-            and all(s.kind == "profile" and s.in_config_file for s in sites)):
-        return [run("aws", "configure", "set", key, new_value, "--profile", s.name) for s in sites]
-    shown = new_value if new_value is not None else placeholder
-    return [manual(f"edit {_lines(ctx, sites)}: {key} = {shown}")]
+def _set_commands(ctx: Context, sites: list[_Site], key: str, new_value: str | None, placeholder: str,
+                  *, certain: bool = True) -> list[Edit]:
+    """One exact edit per line to change: `key = new_value` where each value is written (the profile's
+    or sso-session's own section, in the config or the credentials file, the file `check --config`
+    lints included). `certain` False (a guess), or no value at all (the placeholder), makes the edits
+    not safe: a person checks them first."""
+    new = new_value if new_value is not None else placeholder
+    safe = new_value is not None and certain
+    return [Edit(str(s.path), "set", s.section, key, old=None if key in _SECRET_KEYS else s.value, new=new, safe=safe)
+            for s in sites]
 
 
 def _shown(value: str, limit: int = 80) -> str:
@@ -183,9 +186,10 @@ def invalid_start_url(ctx: Context) -> Iterator[Finding]:
     ## How to fix
     Copy the AWS access portal URL exactly as the IAM Identity Center console shows it (Dashboard,
     "AWS access portal URL"): `https://d-xxxxxxxxxx.awsapps.com/start` or
-    `https://ssoins-xxxxxxxxxxxxxxxx.portal.<region>.app.aws`. For a profile:
+    `https://ssoins-xxxxxxxxxxxxxxxx.portal.<region>.app.aws`, in the line the finding names:
 
-        aws configure set sso_start_url https://d-1234567890.awsapps.com/start --profile dev
+        [profile dev]
+        sso_start_url = https://d-1234567890.awsapps.com/start
 
     For an `[sso-session]`, edit the `sso_start_url` line the finding names.
 
@@ -213,7 +217,8 @@ def invalid_start_url(ctx: Context) -> Iterator[Finding]:
             fix("Use the AWS access portal URL exactly as the IAM Identity Center console shows it "
                 f"({aws_values.START_URL_SHAPES}).",
                 *_set_commands(ctx, group, "sso_start_url", verdict.suggestion,
-                               "https://<your-subdomain>.awsapps.com/start")),
+                               "https://<your-subdomain>.awsapps.com/start",
+                               certain=not any("whitespace" in e for e in verdict.errors))),
             severity=Severity.ERROR if verdict.errors else Severity.WARNING,
             subject=first.name,
             location=first.location(),
@@ -255,8 +260,12 @@ def invalid_region(ctx: Context) -> Iterator[Finding]:
     '"us-east-1"' doesn't match a supported format`, and an upper-case region is sent as is.
 
     ## How to fix
-        aws configure set region us-east-1 --profile dev
-        aws configure set sso_region us-east-1 --profile dev
+    Write the region in the line the finding names (the finding's edit; a "did you mean" region is
+    marked as a guess to check):
+
+        [profile dev]
+        region = us-east-1
+        sso_region = us-east-1
 
     In an `[sso-session]`, edit the `sso_region` line the finding names. For a new region, upgrade the
     AWS CLI / botocore (`pip install -U botocore`).
@@ -283,7 +292,10 @@ def invalid_region(ctx: Context) -> Iterator[Finding]:
         if verdict.suggestions:
             message += f" Did you mean {_either(list(verdict.suggestions))}?"
         suggestion = verdict.suggestions[0] if len(verdict.suggestions) == 1 and severity == Severity.ERROR else None
-        commands = _set_commands(ctx, group, first.key, suggestion, "<region, e.g. us-east-1>")
+        # quotes, case and spaces removed is what was written; a typo's closest region is a guess
+        certain = suggestion is not None and suggestion == aws_values.normalise_region(first.value)
+        commands: list = _set_commands(ctx, group, first.key, suggestion, "<region, e.g. us-east-1>",
+                                       certain=certain)
         if verdict.status == "unlisted":
             commands.append(manual("pip install -U botocore   # or upgrade the AWS CLI, if the region is new"))
         yield invalid_region.finding(
@@ -315,7 +327,11 @@ def invalid_account_id(ctx: Context) -> Iterator[Finding]:
     access to that account (`ForbiddenException: No access`), which looks like a permissions problem.
 
     ## How to fix
-        aws configure set sso_account_id 012345678901 --profile dev
+    Write the 12 digits in the line the finding names (restored leading zeros are marked as a guess to
+    check; removed dashes, spaces or quotes are exact):
+
+        [profile dev]
+        sso_account_id = 012345678901
 
     The AWS access portal shows the 12-digit id under each account name.
 
@@ -335,7 +351,10 @@ def invalid_account_id(ctx: Context) -> Iterator[Finding]:
         yield invalid_account_id.finding(
             message,
             fix("Set sso_account_id to the 12-digit account id, digits only.",
-                *_set_commands(ctx, group, "sso_account_id", verdict.suggestion, "<12-digit account id>")),
+                # dashes, quotes or spaces removed leave the id as written; restored zeros are a guess
+                *_set_commands(ctx, group, "sso_account_id", verdict.suggestion, "<12-digit account id>",
+                               certain=verdict.suggestion is not None
+                               and verdict.suggestion == "".join(c for c in first.value if c.isdigit()))),
             subject=first.name,
             location=first.location(),
             evidence={"value": first.value, "profiles": len(group)},
@@ -404,7 +423,10 @@ def start_url_region_mismatch(ctx: Context) -> Iterator[Finding]:
     or `invalid_grant`), and a partition mismatch cannot even reach the right cloud.
 
     ## How to fix
-        aws configure set sso_region eu-west-1 --profile dev
+    Write the region the start URL names in the `sso_region` line the finding names:
+
+        [sso-session acme]
+        sso_region = eu-west-1
 
     In an `[sso-session]`, edit its `sso_region` line to the region the finding names.
 
@@ -483,8 +505,7 @@ def inline_comment_in_value(ctx: Context) -> Iterator[Finding]:
         # prod
         region = us-east-1
 
-    For a profile, `aws configure set region us-east-1 --profile dev` rewrites the line without the
-    comment.
+    The finding's edit rewrites each such line without the comment (the comment text is dropped).
 
     ## Example
         ✗ SSO115 inline-comment-in-value: region "us-east-1 # prod" in profiles "dev", "prod" and 3 more (~/.aws/config) ends with an inline comment that botocore keeps as part of the value.
@@ -527,7 +548,10 @@ def inline_comment_in_value(ctx: Context) -> Iterator[Finding]:
                    "botocore keeps as part of the value")
         message += (f"; AWS receives {_shown(first.value)} instead of {_shown(head)}." if strict and not secret
                     else ".")
-        if strict and head:
+        nested = [g for g in group if g.kind == "services" or _is_nested(cfg, g)]
+        if head and not nested and not secret:
+            # the value without its comment is what the line meant; the comment itself is dropped
+            # (never for a secret: an edit would carry its value)
             commands = _set_commands(ctx, group, first.key, head, "<value without the comment>")
         else:
             commands = [manual(f"edit {_lines(ctx, group)}: move the comment to its own line above {first.key}")]
@@ -539,6 +563,16 @@ def inline_comment_in_value(ctx: Context) -> Iterator[Finding]:
             location=first.location(),
             evidence={} if secret else {"value": first.value, "profiles": len(group)},
         )
+
+
+def _is_nested(cfg: AwsConfig, site: _Site) -> bool:
+    """True when the site's key holds an indented block (its value is one line of it)."""
+    for f in (cfg.config, cfg.credentials):
+        if f.path == site.path and f.ok:
+            sec = f.section(site.section)
+            entry = sec.entries.get(site.key) if sec is not None else None
+            return entry is not None and not isinstance(entry.value, str)
+    return False
 
 
 # --- SSO119 -------------------------------------------------------------------------------------------
@@ -688,7 +722,8 @@ def endpoint_override(ctx: Context) -> Iterator[Finding]:
                 "section: botocore raises InvalidConfigError for every client of "
                 f"{'these profiles' if len(profiles) > 1 else 'this profile'}, the SSO login included.",
                 fix("Remove the services line, or add the [services] section it names.",
-                    manual(f"edit {ctx.show_path(first.path)}:{first.line}: delete 'services = {name}'")),
+                    *(Edit(str(o.path), "delete", o.section, "services", old=name) for o in
+                      {(o.path, o.section): o for o in items if o.path and o.section}.values())),
                 severity=Severity.ERROR,
                 subject=first.profile,
                 location=Location(path=str(first.path), line=first.line, section=first.section, key="services"),
@@ -702,16 +737,16 @@ def endpoint_override(ctx: Context) -> Iterator[Finding]:
         elif source == "services":
             message = (f"[services {first.section.split(None, 1)[-1] if first.section else ''}] in "
                        f"{ctx.show_path(first.path)} sends {calls} calls of {who} to {url} instead of AWS.")
-            commands = [manual(f"edit {ctx.show_path(first.path)}:{first.line}: remove the {first.key} block, "
-                               "or the services line of the profile")]
+            # the block that redirects the SSO clients goes; the services line may serve other clients
+            commands = [Edit(str(o.path), "delete", o.section, o.key) for o in
+                        {(o.section, o.key): o for o in items if o.path and o.section and o.key}.values()]
             location = Location(path=str(first.path), line=first.line, section=first.section, key=first.key)
         else:
             message = (f"endpoint_url = {url} in {who} ({ctx.show_path(first.path)}) sends {calls} calls to "
                        f"{url} instead of AWS.")
-            lines = sorted({(str(o.path), o.line or 0) for o in items if o.path})
-            shown = ", ".join(f"{ctx.show_path(path)}:{line}" for path, line in lines[:5])
-            more = f" and {len(lines) - 5} more" if len(lines) > 5 else ""
-            commands = [manual(f"edit {shown}{more}: delete the endpoint_url line")]
+            sites = {(str(o.path), o.section): o for o in items if o.path and o.section}
+            commands = [Edit(path, "delete", section, "endpoint_url", old=url) for (path, section) in sorted(
+                sites, key=lambda k: (k[0], sites[k].line or 0))]
             location = Location(path=str(first.path), line=first.line, section=first.section, key="endpoint_url")
         commands.append(manual("export AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true   # to keep the override but "
                                "ignore it in this shell"))
@@ -744,7 +779,11 @@ def missing_region(ctx: Context) -> Iterator[Finding]:
     region` (CLI) or `NoRegionError` (SDKs).
 
     ## How to fix
-        aws configure set region eu-west-1 --profile dev
+    Add the region your commands should use to the profile (the finding offers the Identity Center
+    region as a guess to check):
+
+        [profile dev]
+        region = eu-west-1
 
     ## Example
         ℹ SSO121 missing-region: Profile "dev" has no region and none is set in the environment; regional commands will fail with "You must specify a region".
@@ -759,9 +798,15 @@ def missing_region(ctx: Context) -> Iterator[Finding]:
     first = min(missing, key=lambda p: p.name)
     section = first.config_section or first.credentials_section
     path = cfg.config.path if first.config_section else cfg.credentials.path
-    commands: list = [manual(f"aws configure set region <region> --profile {shell_quote(n)}") for n in names[:_MAX_SET_COMMANDS]]
-    if len(names) > _MAX_SET_COMMANDS:
-        commands.append(manual("export AWS_DEFAULT_REGION=<region>   # for all profiles in this shell"))
+    # The region commands should use is the user's call: the Identity Center region is a guess, not a rule
+    commands: list = []
+    for p in missing:
+        sec = p.config_section or p.credentials_section
+        if sec is None:
+            continue
+        where = cfg.config.path if p.config_section is not None else cfg.credentials.path
+        guess = resolve_sso(p, cfg.sso_sessions).region
+        commands.append(Edit(str(where), "set", sec.header, "region", new=guess or "<region>", safe=False))
     yield missing_region.finding(
         f"{'Profile' if len(names) == 1 else 'Profiles'} {name_list(names)} "
         f"{'has' if len(names) == 1 else 'have'} no region and neither AWS_DEFAULT_REGION nor AWS_REGION is set; "
@@ -825,12 +870,12 @@ def missing_registration_scopes(ctx: Context) -> Iterator[Finding]:
             continue
         group.sort(key=lambda s: s.order)
         first = _representative(group)
-        value = (f"{first.value}, {_ACCOUNT_SCOPE}" if first.value and len({s.value for s in group}) == 1
-                 else _ACCOUNT_SCOPE)
-        step = (f"edit {_lines(ctx, group)}: sso_registration_scopes = {value}" if first.value
-                else f"add 'sso_registration_scopes = {_ACCOUNT_SCOPE}' under the section at {_lines(ctx, group)}")
-        commands: list = [manual(step)]
-        commands += [f"aws sso login --sso-session {shell_quote(s.name)}" for s in group[:_MAX_SET_COMMANDS]]
+        # the scope added to what each session lists: exact
+        commands: list = [Edit(str(s.path), "set", s.section, "sso_registration_scopes",
+                               old=s.value or None,
+                               new=f"{s.value}, {_ACCOUNT_SCOPE}" if s.value else _ACCOUNT_SCOPE)
+                          for s in group]
+        commands += [ctx.login_command(sso_session=s.name) for s in group[:_MAX_LOGIN_COMMANDS]]
         yield missing_registration_scopes.finding(
             f"{_who(group)} ({ctx.show_path(first.path)}) {problem}; add {_ACCOUNT_SCOPE} so the login token is "
             "explicitly granted access to your accounts.",

@@ -31,6 +31,19 @@ def rule_crashed(ctx: Context) -> Iterator[Finding]:
     return iter(())
 
 
+def fresh_machine(ctx: Context) -> bool:
+    """No AWS file and no variable that names a profile or a file: nothing was ever configured here.
+
+    A variable that points at a missing file is a setup gone wrong, not a fresh machine: SSO101 says
+    so (one cause, one finding).
+    """
+    cfg = ctx.config
+    if cfg.config.exists or cfg.credentials.exists:
+        return False
+    return not any(ctx.env.get(v) for v in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE",
+                                             "AWS_SHARED_CREDENTIALS_FILE"))
+
+
 @rule("SSO002", "nothing-to-check", Severity.INFO, needs=("config", "env"))
 def nothing_to_check(ctx: Context) -> Iterator[Finding]:
     """There is no AWS configuration on this machine at all.
@@ -52,11 +65,9 @@ def nothing_to_check(ctx: Context) -> Iterator[Finding]:
     ## Example
         ℹ SSO002 nothing-to-check: No AWS config or credentials file and no AWS profile variables.
     """
+    if not fresh_machine(ctx):
+        return
     cfg = ctx.config
-    if cfg.config.exists or cfg.credentials.exists:
-        return
-    if any(ctx.env.get(v) for v in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")):
-        return
     yield nothing_to_check.finding(
         "No AWS config or credentials file exists and no AWS profile variable is set: there is nothing "
         "to check yet.",

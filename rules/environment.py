@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 from sso_doctor.context import Context
+from sso_doctor.fixes import Edit
 from sso_doctor.loaders.ca_bundle import (
     SOURCE_CERTIFI,
     SOURCE_PROFILE,
@@ -216,6 +217,17 @@ def _set_bundle_command(ctx: Context, choice: BundleChoice, target: str) -> str:
     return f"export {var}={target}"
 
 
+def _point_at(ctx: Context, choice: BundleChoice, target: str, path: str | None = None) -> str | Command | Edit:
+    """Make botocore use `target` (a shell word under $HOME) where `choice` is configured now: the
+    profile's ca_bundle line as an exact edit of the file it is in (`aws configure set` would write to
+    ~/.aws/config even when `check --config` lints another file), else the variable."""
+    if choice.source == SOURCE_PROFILE and choice.config_path and choice.config_section and ctx.home:
+        if path is None:  # `"$HOME/.aws/x.pem"`: the file under the home botocore's user has
+            path = os.path.join(ctx.home, target.strip('"').removeprefix("$HOME/"))
+        return Edit(choice.config_path, "set", choice.config_section, "ca_bundle", old=choice.value, new=path)
+    return _set_bundle_command(ctx, choice, target)
+
+
 def _new_bundle_target(ctx: Context, choice: BundleChoice) -> str:
     """Where to write a rebuilt bundle, never the file being read."""
     home = ctx.home or ""
@@ -247,6 +259,9 @@ def _bundle_problem(ctx: Context, b: ResolvedBundle) -> tuple[str, list[str | Co
         if choice.env_var:
             return message, [f"unset {choice.env_var}"]
         line = f"{ctx.show_path(choice.config_path)}:{choice.config_line}"
+        if choice.config_path and choice.config_section:
+            # an empty ca_bundle means "no bundle" to nobody: deleting it leaves botocore's default
+            return message, [Edit(choice.config_path, "delete", choice.config_section, "ca_bundle", old="")]
         return message, [manual(f"edit {line} and delete the empty ca_bundle line")]
     if f is None or f.state == "too-large":
         return None
@@ -265,7 +280,7 @@ def _bundle_problem(ctx: Context, b: ResolvedBundle) -> tuple[str, list[str | Co
         if expanded is not None:
             message = (f"{setting} does not exist because botocore does not expand '~': it opens the path "
                        f"literally, and {fails} ([Errno 2] No such file or directory).")
-            return message, [_set_bundle_command(ctx, choice, shell_quote(expanded))]
+            return message, [_point_at(ctx, choice, shell_quote(expanded), expanded)]
         message = f"{setting} does not exist: {fails} ([Errno 2] No such file or directory)."
         if not os.path.isabs(choice.value or ""):
             message = message[:-1] + "; a relative path is looked up from whatever directory a command runs in."
@@ -286,7 +301,11 @@ def _bundle_problem(ctx: Context, b: ResolvedBundle) -> tuple[str, list[str | Co
     if f.state == "der":
         message = (f"{setting} is a DER (binary) certificate, but botocore reads only PEM text: {fails} "
                    f"{no_cert}.")
-        return message, [f"openssl x509 -inform der -in {path} -out {target} && {use_target}"]
+        # certifi's public roots plus the converted certificate: the DER file alone would hold only the
+        # corporate root, which breaks TLS to AWS wherever the proxy does not re-sign (SSO306)
+        return message, ['mkdir -p "$HOME/.aws"',
+                         f"openssl x509 -inform der -in {path} | cat {shell_quote(ctx.public_roots)} - > {target}",
+                         _point_at(ctx, choice, target)]
     if f.state == "no-certificates":
         held = name_list(list(f.labels), quote=False) if f.labels else "nothing else"
         return f"{setting} holds no certificate, only {held}: {fails} {no_cert}.", repoint
@@ -322,8 +341,9 @@ def ca_bundle_invalid(ctx: Context) -> Iterator[Finding]:
         export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"
         unset AWS_CA_BUNDLE
 
-    A DER certificate converts with
-    `openssl x509 -inform der -in corp-root.cer -out "$HOME/.aws/ca-bundle.pem"`.
+    A DER certificate converts with `openssl x509 -inform der -in corp-root.cer`; the finding appends
+    the result to certifi's public roots (named by its path on this machine) in
+    `"$HOME/.aws/ca-bundle.pem"`.
 
     ## Example
         ✗ SSO304 ca-bundle-invalid: AWS_CA_BUNDLE (~/certs/corp.pem) does not exist: every TLS
@@ -367,10 +387,24 @@ def _too_large(ctx: Context, b: ResolvedBundle) -> Finding:
     )
 
 
-_IGNORED_CA_FIX = {
-    "SSL_CERT_FILE": 'export AWS_CA_BUNDLE="$SSL_CERT_FILE"',
-    "CURL_CA_BUNDLE": 'export AWS_CA_BUNDLE="$CURL_CA_BUNDLE"',
-}
+# Where a rebuilt bundle goes: the file SSO504 builds too, so the two fixes agree.
+_NEW_BUNDLE = "$HOME/.aws/ca-bundle.pem"
+
+
+def _combined_bundle_commands(ctx: Context, source: str, *, glob: bool = False) -> list[str | Command]:
+    """Build certifi's public roots plus `source` (a shell word) into one bundle and point botocore at it.
+
+    A bundle with only the corporate root breaks TLS to AWS wherever the proxy does not re-sign
+    (SSO306); the public roots first, then the corporate CA, work on every network. The certifi file
+    is the one sso-doctor found on this machine, named by its path (no `python3 -m certifi` whose
+    Python may lack certifi). `glob`: the source is a `dir/*.pem` pattern, which may match nothing:
+    a step for a person.
+    """
+    target = f'"{_NEW_BUNDLE}"'
+    if ctx.home and os.path.join(ctx.home, ".aws", "ca-bundle.pem") in source:
+        target = '"$HOME/.aws/ca-bundle-full.pem"'  # never write the file being read
+    build = f"cat {shell_quote(ctx.public_roots)} {source} > {target}"
+    return ['mkdir -p "$HOME/.aws"', manual(build) if glob else build, f"export AWS_CA_BUNDLE={target}"]
 
 
 @rule("SSO305", "ca-variable-ignored", Severity.WARNING, needs=("env", "config", "ca_bundle"))
@@ -389,12 +423,17 @@ def ca_variable_ignored(ctx: Context) -> Iterator[Finding]:
     `certificate verify failed: unable to get local issuer certificate` while curl works.
 
     ## How to fix
-        export AWS_CA_BUNDLE="$SSL_CERT_FILE"
+    Build one bundle of certifi's public roots plus the certificates the variable names, and point
+    `AWS_CA_BUNDLE` at it (not at the variable's file itself: it often holds only the corporate root,
+    and a bundle without public roots fails wherever the proxy does not re-sign, see SSO306). The
+    finding names certifi's bundle by its path on this machine:
 
-    (or `"$CURL_CA_BUNDLE"`). For a directory (`SSL_CERT_DIR`) concatenate its certificates into one
-    file first:
+        mkdir -p "$HOME/.aws"
+        cat /path/to/certifi/cacert.pem /etc/ssl/corp.pem > "$HOME/.aws/ca-bundle.pem"
+        export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"
 
-        cat "$SSL_CERT_DIR"/*.pem > "$HOME/.aws/ca-bundle.pem" && export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"
+    For a directory (`SSL_CERT_DIR`), `cat` its `*.pem` files after certifi's bundle (check that the
+    pattern matches your files).
 
     ## Example
         ! SSO305 ca-variable-ignored: SSL_CERT_FILE is set (/etc/ssl/corp.pem) but botocore ignores it:
@@ -409,16 +448,17 @@ def ca_variable_ignored(ctx: Context) -> Iterator[Finding]:
         value = env.ca_vars.get(var)
         if not value or value == certifi_path:
             continue
-        if var in _IGNORED_CA_FIX:
-            # a POSIX shell can name the variable; the others get its value
-            commands: list[str | Command] = [_IGNORED_CA_FIX[var]]
+        # Not AWS_CA_BUNDLE=$SSL_CERT_FILE: that file often holds only the corporate root, and botocore
+        # would then trust nothing else (SSO306). certifi's roots plus its certificates work everywhere.
+        if var == "SSL_CERT_DIR":
+            commands = _combined_bundle_commands(ctx, f"{shell_quote(value)}/*.pem", glob=True)
         else:
-            commands = [manual('cat "$SSL_CERT_DIR"/*.pem > "$HOME/.aws/ca-bundle.pem" && '
-                               'export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"')]
+            commands = _combined_bundle_commands(ctx, shell_quote(value))
         yield ca_variable_ignored.finding(
             f"{var} is set ({ctx.show_path(value)}) but botocore ignores it: with no AWS_CA_BUNDLE, ca_bundle or "
             "REQUESTS_CA_BUNDLE it verifies TLS with certifi's bundle only.",
-            fix("Give botocore the same bundle through a variable it reads.", *commands),
+            fix(f"Give botocore certifi's public roots plus the certificates of {var}, through AWS_CA_BUNDLE.",
+                *commands),
             location=Location(path=value, env_var=var),
         )
 
@@ -440,7 +480,11 @@ def ca_bundle_without_public_roots(ctx: Context) -> Iterator[Finding]:
     ## How to fix
     Append the corporate CA to certifi's public roots and use the result:
 
-        cat "$(python3 -m certifi)" corp-root.pem > "$HOME/.aws/ca-bundle.pem" && export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"
+        mkdir -p "$HOME/.aws"
+        cat /path/to/certifi/cacert.pem corp-root.pem > "$HOME/.aws/ca-bundle.pem"
+        export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle.pem"
+
+    The finding names certifi's bundle by its path on this machine (the one botocore uses by default).
 
     ## Example
         ! SSO306 ca-bundle-without-public-roots: AWS_CA_BUNDLE (~/corp-root.pem) holds only "Corp Root
@@ -460,8 +504,9 @@ def ca_bundle_without_public_roots(ctx: Context) -> Iterator[Finding]:
             f"AWS works only while a proxy intercepts the connection and re-signs it with "
             f"{'that CA' if count == 1 else 'those CAs'}.",
             fix("Append the corporate CA to certifi's public roots and use that bundle.",
-                f'cat "$(python3 -m certifi)" {shell_quote(f.path)} > {target} && '
-                + _set_bundle_command(ctx, b.choice, target)),
+                'mkdir -p "$HOME/.aws"',
+                f"cat {shell_quote(ctx.public_roots)} {shell_quote(f.path)} > {target}",
+                _point_at(ctx, b.choice, target)),
             subject=b.choice.profile,
             location=_bundle_location(b.choice),
             evidence=[(f"certificate {i + 1}", _describe_cert(c)) for i, c in enumerate(f.certificates[:10])],

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from sso_doctor.context import Context
+from sso_doctor.fixes import Edit
 from sso_doctor.model import Command, Finding, Location, Rule, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list
 
@@ -95,6 +96,9 @@ def dns_failure(ctx: Context) -> Iterator[Finding]:
     `Could not connect to the endpoint URL`. Typical causes: a VPN that is down, split DNS that only
     works on the corporate network, a typo in an endpoint override.
 
+    When none of the hosts resolves (two or more), that is one finding, "0 of N hosts resolve": the
+    machine is offline or its DNS is broken, not each host.
+
     ## How to fix
         nslookup oidc.us-east-1.amazonaws.com
 
@@ -106,7 +110,27 @@ def dns_failure(ctx: Context) -> Iterator[Finding]:
           "oidc.eu-west-1.amazonaws.com" (the OIDC endpoint of profile "dev") does not resolve: Name or
           service not known.
     """
-    for (host,), items in _group(_failures(ctx, "SSO501"), lambda r, s: (r.target.host,)).items():
+    failures = _failures(ctx, "SSO501")
+    direct = {r.target.host for r in _results(ctx) if r.target.proxy is None}
+    failed = {r.target.host for r, _ in failures}
+    if len(failed) >= 2 and failed == direct:
+        # One cause, one finding: no name resolves at all, so the machine is offline or its resolver is
+        # broken; one finding per host would repeat the same VPN advice N times.
+        hosts = sorted(failed)
+        r, step = failures[0]
+        details = sorted({s.detail for _, s in failures if s.detail})
+        yield dns_failure.finding(
+            f"0 of {len(hosts)} hosts resolve: {name_list(hosts)} ({_who([x.target for x, _ in failures])}) "
+            f"{'did not resolve within the time budget' if step.ok is None else 'do not resolve'}"
+            f"{': ' + '; '.join(details) if details else ''}. This machine is offline or its DNS is broken.",
+            fix("Connect to the network (or the VPN) or fix the resolver, then check again.",
+                f"nslookup {shlex.quote(hosts[0])}",
+                manual("connect to the network / VPN, or check the resolver (/etc/resolv.conf, the VPN's DNS)")),
+            location=Location(endpoint=r.target.url),
+            evidence={"hosts": tuple(hosts), "step": step.detail, "seconds": step.seconds},
+        )
+        return
+    for (host,), items in _group(failures, lambda r, s: (r.target.host,)).items():
         r, step = items[0]
         targets = [r.target for r, _ in items]
         what = "did not resolve within the time budget" if step.ok is None else f"does not resolve: {step.detail}"
@@ -721,8 +745,10 @@ def sso_region_not_home(ctx: Context) -> Iterator[Finding]:
             "StartDeviceAuthorization for this start URL, so `aws sso login` fails the same way.",
             fix("Set sso_region to the region of your IAM Identity Center instance (the Identity Center console "
                 "shows it under Settings; ask your administrator).",
-                manual(f"edit {ctx.show_path(v.path) if v else '~/.aws/config'}: in [{section or 'the profile'}] "
-                       "set sso_region = <the instance's region>")),
+                # the right region is the instance's, which only the console (or an administrator) says
+                Edit(str(v.path), "set", v.section, "sso_region", old=c.region, new="<the instance's region>",
+                     safe=False) if v else
+                manual(f"edit ~/.aws/config: in [{section or 'the profile'}] set sso_region = <the instance's region>")),
             subject=(sso.session_name if sso and sso.session_name else c.profiles[0]),
             location=loc,
             evidence={"start_url": c.start_url, "sso_region": c.region,

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 from sso_doctor.context import Context
+from sso_doctor.fixes import Edit
 from sso_doctor.loaders import token_cache as tc
 from sso_doctor.loaders.aws_config import SsoSettings, resolve_sso
 from sso_doctor.model import Finding, Fix, Location, Rule, Severity, SkipRule, fix, manual, rule
@@ -40,8 +41,22 @@ def _token_location(ctx: Context, g: tc.TokenGroup) -> Location:
     return Location(path=str(ctx.token_cache.path_for(g.key)))
 
 
-def _login(g: tc.TokenGroup, summary: str = "Log in again.") -> Fix:
-    return fix(summary, g.login_step())
+def _registration_evidence(state: tc.TokenState) -> dict[str, str]:
+    """The client registration's date, for findings that fold SSO205 in (one cause, one finding)."""
+    f = state.file
+    if f is None or f.registration_expires_at is None:
+        return {}
+    return {"registration_expires_at": f.registration_expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def _login_step(ctx: Context, g: tc.TokenGroup):
+    """The run's login command for the token file of `g` (ctx.login_command: one selector rule, and
+    --use-device-code on a headless box)."""
+    return ctx.login_command(sso_session=g.session_name, profile=g.profile_names[0])
+
+
+def _login(ctx: Context, g: tc.TokenGroup, summary: str = "Log in again.") -> Fix:
+    return fix(summary, _login_step(ctx, g))
 
 
 # IAM Identity Center ends a user's session 8 hours after sign-in unless the administrator set another
@@ -118,7 +133,7 @@ def not_logged_in(ctx: Context) -> Iterator[Finding]:
                         "Logging in with one profile style does not log in the other.")
         yield not_logged_in.finding(
             message,
-            _login(g, "Log in to create the token."),
+            _login(ctx, g, "Log in to create the token."),
             subject=g.subject,
             location=Location(path=str(cache.path_for(g.key))),
             evidence={"cache key": g.key, "key source": "sso-session name" if g.session_name else "start URL"},
@@ -165,9 +180,10 @@ def token_expired(ctx: Context) -> Iterator[Finding]:
         yield token_expired.finding(
             f"{_expired_message(ctx, g, state)}, and botocore cannot refresh it: {state.refresh_blocker}."
             + _valid_elsewhere(ctx, g, cache),
-            _login(g),
+            _login(ctx, g),
             subject=g.subject,
             location=_token_location(ctx, g),
+            evidence=_registration_evidence(state),
         )
 
 
@@ -180,7 +196,7 @@ def _valid_elsewhere(ctx: Context, g: tc.TokenGroup, cache: tc.TokenCache) -> st
     a = live[0]
     return (f" A token for the same portal that is valid until {tc.when(a.file.expires_at, ctx.now)} exists in "
             f"{ctx.show_path(a.file.path)}, under {a.description}, but botocore does not read that key for this "
-            f"profile: only `{g.login_command()}` writes the key it reads.")
+            f"profile: only `{_login_step(ctx, g).text}` writes the key it reads.")
 
 
 @rule("SSO203", "token-expired-refreshable", Severity.INFO, needs=("config", "token_cache"),
@@ -220,7 +236,7 @@ def token_expired_refreshable(ctx: Context) -> Iterator[Finding]:
         yield token_expired_refreshable.finding(
             f"{_expired_message(ctx, g, state)}; botocore will try to refresh it on the next call, as its client "
             f"registration is valid until {tc.when(state.file.registration_expires_at, ctx.now)}.{caveat}",
-            _login(g, "Log in again now: the refresh will most likely fail.") if likely
+            _login(ctx, g, "Log in again now: the refresh will most likely fail.") if likely
             else fix("Nothing to do unless the next AWS call fails to refresh the token; then log in again."),
             subject=g.subject,
             location=_token_location(ctx, g),
@@ -260,7 +276,7 @@ def token_expiring_soon(ctx: Context) -> Iterator[Finding]:
             yield token_expiring_soon.finding(
                 f"The SSO token for {_who(g)} expires at {when}; botocore will try to refresh it on the next call."
                 f"{caveat}",
-                _login(g, "Log in again now: the refresh will most likely fail." if likely
+                _login(ctx, g, "Log in again now: the refresh will most likely fail." if likely
                        else "Nothing to do unless the refresh fails; then log in again."),
                 subject=g.subject,
                 location=_token_location(ctx, g),
@@ -270,9 +286,10 @@ def token_expiring_soon(ctx: Context) -> Iterator[Finding]:
             yield token_expiring_soon.finding(
                 f"The SSO token for {_who(g)} expires at {when}, and botocore cannot refresh it: "
                 f"{state.refresh_blocker}.",
-                _login(g, "Log in again now to get a fresh token."),
+                _login(ctx, g, "Log in again now to get a fresh token."),
                 subject=g.subject,
                 location=_token_location(ctx, g),
+                evidence=_registration_evidence(state),
             )
 
 
@@ -300,12 +317,19 @@ def registration_expired(ctx: Context) -> Iterator[Finding]:
         ! SSO205 registration-expired: The client registration of sso-session "corp" (profile "dev")
           expires at 2026-11-29T12:00:00Z (in 3 days); after that its token cannot be refreshed.
     """
+    found: list[Finding] = []
+    folded = []
     for g, state in _assessed(ctx):
         f = state.file
         if g.legacy or f is None or f.kind != "token" or f.registration_expires_at is None:
             continue
         left = f.registration_expires_at - ctx.now
         if left > tc.REGISTRATION_WARNING:
+            continue
+        if state.verdict == "login" and state.state in ("expired", "expiring"):
+            # One cause, one finding: the token is already unusable (SSO202) or about to be (SSO204), and
+            # the login that finding prints registers a new client too. The registration date goes there.
+            folded.append(g)
             continue
         at = tc.when(f.registration_expires_at, ctx.now)
         if left.total_seconds() <= 0:
@@ -315,13 +339,16 @@ def registration_expired(ctx: Context) -> Iterator[Finding]:
             message = (f"The client registration of {_who(g)} expires at {at}; after that its token cannot be "
                        "refreshed.")
         assert g.session_name is not None
-        yield registration_expired.finding(
+        found.append(registration_expired.finding(
             message,
-            fix("Log in again to register a new client.",
-                f"aws sso login --sso-session {shell_quote(g.session_name)}"),
+            fix("Log in again to register a new client.", _login_step(ctx, g)),
             subject=g.subject,
             location=_token_location(ctx, g),
-        )
+        ))
+    if folded and not found:
+        raise SkipRule(f"the expired client registration of {name_list([g.subject for g in folded])} is reported "
+                       "with the token it keeps from refreshing (see SSO202/SSO204)")
+    yield from found
 
 
 @rule("SSO206", "token-cache-corrupt", Severity.ERROR, needs=("config", "token_cache"),
@@ -362,7 +389,7 @@ def token_cache_corrupt(ctx: Context) -> Iterator[Finding]:
         remove = manual(f"rm -r {path}") if f.kind == "not-a-file" else f"rm {path}"
         yield token_cache_corrupt.finding(
             f"The SSO token file of {_who(g)}, {ctx.show_path(f.path)}, is unusable: {state.problem}.",
-            fix("Remove the broken file and log in again.", remove, g.login_step()),
+            fix("Remove the broken file and log in again.", remove, _login_step(ctx, g)),
             subject=g.subject,
             location=Location(path=str(f.path)),
         )
@@ -385,6 +412,19 @@ def _mode(mode: int | None) -> str:
     return f"{mode:04o}" if mode is not None else "?"
 
 
+def _private_cache_commands(ctx: Context, directory, exposed) -> list[str]:
+    """chmod the directory, then the exposed files: by name when there are a few with printable names,
+    else with `find`, which (unlike a `*.json` glob that matches nothing) also works on an empty cache."""
+    out = [f"chmod 700 {_in_cache(ctx, directory)}"]
+    if not exposed:
+        return out
+    if len(exposed) <= 5 and all(str(f.path).isprintable() for f in exposed):
+        out.append(f"chmod 600 {' '.join(_in_cache(ctx, f.path) for f in exposed)}")
+    else:
+        out.append(f"find {_in_cache(ctx, directory)} -type f -name '*.json' -exec chmod 600 {{}} +")
+    return out
+
+
 @rule("SSO207", "token-cache-permissions", Severity.WARNING, needs=("token_cache",))
 def token_cache_permissions(ctx: Context) -> Iterator[Finding]:
     """Other users on this machine can read the token cache, or change it.
@@ -401,7 +441,7 @@ def token_cache_permissions(ctx: Context) -> Iterator[Finding]:
     session ends. Whoever can write the directory can swap your tokens for theirs.
 
     ## How to fix
-        chmod 700 ~/.aws/sso/cache && chmod 600 ~/.aws/sso/cache/*.json
+        chmod 700 ~/.aws/sso/cache && chmod 600 ~/.aws/sso/cache/<each file named in the finding>
 
     ## Example
         ! SSO207 token-cache-permissions: 2 token files in ~/.aws/sso/cache are readable or writable
@@ -430,8 +470,7 @@ def token_cache_permissions(ctx: Context) -> Iterator[Finding]:
     shown = ctx.show_path(d.path)
     yield token_cache_permissions.finding(
         f"In {shown}, " + "; and ".join(problems) + ". These files hold bearer tokens and refresh tokens.",
-        fix("Make the cache private to you.",
-            f"chmod 700 {_in_cache(ctx, d.path)} && chmod 600 {_in_cache(ctx, d.path)}/*.json"),
+        fix("Make the cache private to you.", " && ".join(_private_cache_commands(ctx, d.path, exposed))),
         location=Location(path=str(d.path)),
     )
 
@@ -540,7 +579,7 @@ def token_config_mismatch(ctx: Context) -> Iterator[Finding]:
         yield token_config_mismatch.finding(
             f"The SSO token for {_who(g)} was issued for " + "; and for ".join(differences)
             + ". The config changed after the login.",
-            _login(g, "Log in again with the current settings."),
+            _login(ctx, g, "Log in again with the current settings."),
             subject=g.subject,
             location=Location(path=str(value.path) if value else None, line=value.line if value else None,
                               section=value.section if value else None, key=key),
@@ -588,9 +627,11 @@ def start_url_variants(ctx: Context) -> Iterator[Finding]:
         yield start_url_variants.finding(
             f"Legacy profiles spell the portal {portal} in {len(spellings)} ways: {', '.join(parts)}; each spelling "
             "has its own token file, so logging in with one profile does not log in the others.",
+            # which spelling to keep is the user's choice (the first one seen is offered): not safe
             fix("Use one spelling, or move the profiles to one [sso-session].",
-                manual(f"edit {ctx.show_path(value.path) if value else 'the config'}: sso_start_url = {first_url} "
-                       f"in [{value.section if value else 'profile ' + odd.profile.name}]"),
+                *(Edit(str(v.path), "set", v.section, "sso_start_url", old=url, new=first_url, safe=False)
+                  for url, users in spellings.items() if url != first_url for s in users
+                  if (v := s.values.get("sso_start_url")) is not None),
                 manual("aws configure sso-session")),
             subject=portal,
             location=Location(path=str(value.path) if value else None, line=value.line if value else None,
@@ -633,7 +674,7 @@ def stale_role_credentials(ctx: Context) -> Iterator[Finding]:
             f"The SSO token for {_who(g)} has expired, but {ctx.show_path(cache.cli_directory.path)} still holds role "
             f"credentials for {name_list(names)} until {tc.when(until, ctx.now)}: the AWS CLI keeps working while "
             "boto3, Terraform and other SDKs already fail.",
-            fix("Log in again so every tool works.", f"aws sso login --profile {shell_quote(names[0])}"),
+            fix("Log in again so every tool works.", ctx.login_command(profile=names[0])),
             subject=g.subject,
             location=Location(path=str(uses[0].credentials.path)),
         )

@@ -11,14 +11,17 @@ from packaging.version import Version
 
 from sso_doctor import aws_values, fixes
 from sso_doctor.context import Context
+from sso_doctor.fixes import Edit
 from sso_doctor.loaders.aws_config import SsoSettings
 from sso_doctor.loaders.cli_version import AwsExecutable
-from sso_doctor.loaders.login_env import Evidence, LoginEnv
+from sso_doctor.loaders.login_env import PKCE_SINCE_TEXT, LoginEnv
+from sso_doctor.loaders.login_env import browser_blocker as _browser_blocker
+from sso_doctor.loaders.login_env import wsl_why as _wsl_why
 from sso_doctor.model import Command, Finding, Location, Rule, Severity, SkipRule, fix, manual, rule
 from sso_doctor.text import name_list, shell_quote
 
 SSO_SESSION_SINCE = Version("2.9.0")
-PKCE_SINCE = Version("2.22.0")
+PKCE_SINCE = Version(PKCE_SINCE_TEXT)
 VANITY_URL_SINCE = Version("2.35.13")
 PARTITION_REGRESSION = (Version("2.35.13"), Version("2.36.4"))  # from 2.35.13 up to, not including, 2.36.4
 
@@ -442,34 +445,6 @@ def _shown_version(ctx: Context, exe: AwsExecutable) -> str:
     return exe.shown_line or (exe.problem or "")
 
 
-def _browser_blocker(env: LoginEnv) -> tuple[Evidence, str] | None:
-    """Why a browser on this machine cannot complete a PKCE login, or None when it can."""
-    if env.ssh is not None:
-        return env.ssh, ("your browser is not on this machine, and it cannot reach the login callback on this "
-                         "machine's 127.0.0.1")
-    if env.container is not None:
-        return env.container, "a browser outside the container cannot reach the login callback on its 127.0.0.1"
-    if env.wsl is not None:
-        if env.browser:
-            return None
-        return env.wsl, _wsl_why(env)
-    if not env.has_display:
-        if env.platform in ("win32", "cygwin"):
-            return (Evidence("this is Windows Server Core", env_var=None),
-                    "it has no desktop and no browser to open the login page in")
-        return (Evidence("neither DISPLAY nor WAYLAND_DISPLAY is set", env_var="DISPLAY"),
-                "there is no graphical display to open a browser on")
-    return None
-
-
-def _wsl_why(env: LoginEnv) -> str:
-    if env.wslview:
-        return ("BROWSER is not set, so the CLI cannot hand the login page to the Windows browser (wslview is "
-                "installed, but Python's browser lookup never tries it)")
-    return ("neither BROWSER is set nor wslview installed, so nothing can hand the login page to the Windows "
-            "browser")
-
-
 def _wsl_browser_steps(env: LoginEnv) -> list[str | Command]:
     """Make the CLI open the Windows browser from WSL: wslview (from wslu) named in BROWSER."""
     steps: list[str | Command] = []
@@ -508,7 +483,7 @@ def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
     ## How to fix
     Use the device-code flow, which works from any browser on any device:
 
-        aws sso login --use-device-code --profile dev
+        aws sso login --use-device-code --sso-session corp
 
     On WSL, let the CLI open the Windows browser instead (`wslview` comes with the `wslu` package):
 
@@ -528,30 +503,33 @@ def headless_pkce_login(ctx: Context) -> Iterator[Finding]:
         device = [s for s in profiles if s not in pkce]
         if env.wsl is None or env.browser or not device or env.ssh is not None or env.container is not None:
             return
-        first = shell_quote(device[0].profile.name)
         who = f"Profile {_names(device)}" if len(device) == 1 else f"Profiles {_names(device)}"
         yield headless_pkce_login.finding(
             f"{who} log{'s' if len(device) == 1 else ''} in with a device code (the CLI's browser-less flow), "
             f"but on WSL ({env.wsl.text}) {_wsl_why(env)}: `aws sso login` cannot open the verification page, "
             "so open the URL it prints in your Windows browser by hand.",
             fix("Let WSL open the Windows browser with wslview, or open the printed URL yourself.",
-                *_wsl_browser_steps(env), f"aws sso login --profile {first}"),
+                *_wsl_browser_steps(env), ctx.login_command(profile=device[0].profile.name)),
             subject=device[0].profile.name,
             location=Location(path=env.wsl.path, env_var=env.wsl.env_var),
         )
         return
     evidence, why = blocker
-    first = shell_quote(pkce[0].profile.name)
-    sessions = name_list(list(dict.fromkeys(s.session_name for s in pkce if s.session_name)))
+    session_names = list(dict.fromkeys(s.session_name for s in pkce if s.session_name))
+    sessions = name_list(session_names)
     who = f"Profile {_names(pkce)}" if len(pkce) == 1 else f"Profiles {_names(pkce)}"
     message = (f"{who} log{'s' if len(pkce) == 1 else ''} in through a browser (PKCE, sso-session {sessions}) "
                f"with {_cli(ctx, exe)}, but {evidence.text}: {why}.")
-    device = f"aws sso login --use-device-code --profile {first}"
+    # the same login commands every other rule of this run prints (ctx.login_command: --use-device-code
+    # here, one per sso-session)
+    logins = [ctx.login_command(sso_session=n) for n in session_names]
     if evidence is env.wsl:
-        the_fix = fix(f"Let WSL open the Windows browser (wslview comes with the wslu package), or run `{device}`.",
-                      *_wsl_browser_steps(env), f"aws sso login --profile {first}")
+        # one fix plan: the device-code login every finding prints; wslview is the way back to the browser
+        the_fix = fix("Log in with a device code, as every login command of this report does; or let WSL open "
+                      "the Windows browser with wslview, after which `aws sso login` needs no --use-device-code.",
+                      *logins, *_wsl_browser_steps(env))
     else:
-        the_fix = fix("Log in with a device code, which works from a browser on any device.", device)
+        the_fix = fix("Log in with a device code, which works from a browser on any device.", *logins)
     yield headless_pkce_login.finding(
         message,
         the_fix,
@@ -662,8 +640,8 @@ def vanity_url_needs_newer_cli(ctx: Context) -> Iterator[Finding]:
         f"{who} the start URL {first.start_url}, whose host AWS does not own; {_cli(ctx, exe)} does not follow "
         "such a vanity URL to the access portal (2.35.13 and later do).",
         fix("Use the AWS access portal URL shown in the IAM Identity Center console, or upgrade AWS CLI v2.",
-            manual(f"edit {ctx.show_path(where.path)}:{where.line}: sso_start_url = "
-                   "https://<d-xxxxxxxxxx or alias>.awsapps.com/start"),
+            Edit(str(where.path), "set", where.section, "sso_start_url", old=first.start_url,
+                 new="https://<d-xxxxxxxxxx or alias>.awsapps.com/start", safe=False),
             *install_v2_commands(ctx, exe)),
         subject=first.profile.name,
         location=Location(path=str(where.path), line=where.line, section=where.section, key=where.key),

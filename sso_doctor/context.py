@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from sso_doctor import fixes
+from sso_doctor.fixes import Command
 from sso_doctor.loaders import aws_config
 from sso_doctor.model import SkipRule
 from sso_doctor.redact import Secrets
@@ -216,6 +218,47 @@ class Context:
 
         profiles = self.config.profiles
         return ca_bundle.load(self.env, [(n, profiles.get(n)) for n in self.selected_names], cwd=os.getcwd())
+
+    @cached_property
+    def headless_login(self) -> bool:
+        """SSO406's conditions: the aws a shell runs is AWS CLI v2 2.22.0 or later (PKCE by default, and it
+        knows --use-device-code) and no browser here can complete a PKCE login (SSH, a container, WSL
+        without BROWSER, no display)."""
+        from packaging.version import Version
+
+        from sso_doctor.loaders.login_env import PKCE_SINCE_TEXT, browser_blocker
+
+        exe = self.aws_cli.active
+        if exe is None or exe.version is None or exe.version.major != 2 or exe.version < Version(PKCE_SINCE_TEXT):
+            return False
+        return browser_blocker(self.login_env) is not None
+
+    def login_command(self, *, sso_session: str | None = None, profile: str | None = None) -> Command:
+        """The one `aws sso login` every rule prints, so a report is one fix plan.
+
+        Selector: `--sso-session S` when the login is for an sso-session (given, or the profile's own
+        `sso_session` that exists), else `--profile P` (legacy profiles). `--use-device-code` whenever
+        SSO406's conditions hold (`headless_login`), for every login in the run.
+        """
+        if sso_session is None and profile is not None:
+            cfg = self.config
+            p = cfg.profiles.get(profile)
+            if p is not None and p.sso_session is not None and p.sso_session in cfg.sso_sessions:
+                sso_session = p.sso_session
+        args = ["aws", "sso", "login"]
+        if self.headless_login:
+            args.append("--use-device-code")
+        args += ["--sso-session", sso_session] if sso_session is not None else ["--profile", profile or "default"]
+        return fixes.run(*args)
+
+    @cached_property
+    def public_roots(self) -> str:
+        """The file of public root CAs sso-doctor knows exists on this machine: certifi's bundle, the
+        one botocore verifies with by default (SSO_DOCTOR_PUBLIC_CA_BUNDLE overrides it, as for the
+        online probes). CA fixes build on it instead of guessing `python3 -m certifi` works."""
+        from sso_doctor.loaders import ca_bundle
+
+        return self.env.get("SSO_DOCTOR_PUBLIC_CA_BUNDLE") or ca_bundle.certifi_path()
 
     @cached_property
     def os_trust_store(self) -> os_trust.OsTrustStore:

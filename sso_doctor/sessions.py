@@ -192,20 +192,18 @@ def _label(r: SessionRow) -> str:
     return tc.display_name(r.key + ".json")
 
 
-def login_step(r: SessionRow, config_path: str, shell: str = "bash") -> str | None:
+def login_step(ctx: Context, r: SessionRow, config_path: str) -> str | None:
     """The exact command that (re)creates this row's token: `$ ...` safe to run, `✎ ...` an edit first;
-    written for `shell` (the detected one, or --shell)."""
-    from sso_doctor import fixes
-
+    written for the run's shell, and the same `aws sso login` check prints (`--use-device-code` where a
+    browser login cannot work here)."""
+    shell = ctx.shell
     if r.type == "sso-session":
-        return "$ " + fixes.run("aws", "sso", "login", "--sso-session", r.name or "").render(shell)
+        return "$ " + ctx.login_command(sso_session=r.name or "").render(shell)
     if r.type == "legacy" and r.profiles:
-        return "$ " + fixes.run("aws", "sso", "login", "--profile", r.profiles[0]).render(shell)
+        return "$ " + ctx.login_command(profile=r.profiles[0]).render(shell)
     if r.type == "missing-session":
-        from sso_doctor.text import shell_quote
-
         return (f"✎ add an [sso-session {r.name}] section (sso_start_url, sso_region) to {config_path}, then "
-                f"run: aws sso login --sso-session {shell_quote(r.name or '')}")
+                f"run: {ctx.login_command(sso_session=r.name or '').render(shell)}")
     return None  # a cache file no profile reads: no login refreshes it
 
 
@@ -231,7 +229,7 @@ def to_text(ctx: Context, found: list[SessionRow], verbose: bool = False) -> str
     lines += ["", line(header)]
     for r, cells in zip(found, table):
         lines.append(line(cells))
-        step = login_step(r, config_path, ctx.shell)
+        step = login_step(ctx, r, config_path)
         if step:
             lines.append(f"    {step}")
         if r.problem and (r.state in _UNUSABLE or r.state == "unknown"):

@@ -338,9 +338,23 @@ def test_profile_ca_bundle_is_used_and_reported_at_its_line(tls_server, corp, cl
     (finding,) = _findings(ctx, env_rules.ca_bundle_without_public_roots)
     assert (finding.subject, finding.location.path, finding.location.line, finding.location.key) == (
         "corp", str(config), 6, "ca_bundle")
-    assert finding.fix.commands[0].text == (
-        f'cat "$(python3 -m certifi)" {bundle} > "$HOME/.aws/ca-bundle.pem" && '
-        'aws configure set ca_bundle "$HOME/.aws/ca-bundle.pem" --profile corp')
+    # certifi's roots by the path sso-doctor found, plus the corporate CA; the profile's line is edited
+    # in the file it is written in (not `aws configure set`, which ignores `check --config`)
+    public = ca_bundle.certifi_path()
+    assert [c.text for c in finding.fix.commands] == [
+        'mkdir -p "$HOME/.aws"', f'cat {public} {bundle} > "$HOME/.aws/ca-bundle.pem"']
+    assert all(c.safe for c in finding.fix.commands)
+    (edit,) = finding.fix.edits
+    target = clean_env / ".aws" / "ca-bundle.pem"
+    assert (edit.path, edit.section, edit.key, edit.old, edit.new, edit.safe) == (
+        str(config), "profile corp", "ca_bundle", str(bundle), str(target), True)
+    # run the plan as printed: then botocore verifies the corporate server, and SSO306 is satisfied
+    for c in finding.fix.commands:
+        subprocess.run(["sh", "-c", c.text], check=True, env={"HOME": str(clean_env), "PATH": os.defpath})
+    from sso_doctor.edits import apply
+    config.write_text(apply(config.read_text(), [edit]))
+    assert _botocore_call(tls_server, monkeypatch) is None
+    assert not _findings(_ctx(clean_env, {}, profiles=("dev", "corp")), env_rules.ca_bundle_without_public_roots)
 
 
 def test_blank_bundle_is_rejected_by_botocore(clean_env, monkeypatch):
@@ -355,9 +369,9 @@ def test_rebuilt_bundle_never_overwrites_the_one_it_reads(clean_env, corp):
     target.parent.mkdir()
     target.write_bytes(corp.cert_pem.bytes())
     (finding,) = _findings(_ctx(clean_env, {"AWS_CA_BUNDLE": str(target)}), env_rules.ca_bundle_without_public_roots)
-    assert finding.fix.commands[0].text == (
-        f'cat "$(python3 -m certifi)" {target} > "$HOME/.aws/ca-bundle-full.pem" && '
-        'export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle-full.pem"')
+    assert [c.text for c in finding.fix.commands][1:] == [
+        f'cat {ca_bundle.certifi_path()} {target} > "$HOME/.aws/ca-bundle-full.pem"',
+        'export AWS_CA_BUNDLE="$HOME/.aws/ca-bundle-full.pem"']
 
 
 def test_default_bundle_is_botocores():

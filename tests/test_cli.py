@@ -82,13 +82,23 @@ def test_no_arguments_prints_help():
     assert "check" in result.output and "explain" in result.output
 
 
+def half_configured(home) -> None:
+    """A machine with a credentials file and no config file: SSO101 warns (no config), SSO110 informs
+    (a legacy SSO profile). On a machine with nothing at all SSO002 alone speaks (one cause, one finding)."""
+    (home / ".aws").mkdir(exist_ok=True)
+    (home / ".aws" / "credentials").write_text(
+        "[dev]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-west-1\n")
+
+
+
 def test_output_file_and_json_schema(clean_env, tmp_path):
+    half_configured(clean_env)
     out = tmp_path / "report.json"
     result = invoke(["check", "--offline", "--select", "SSO0,SSO1", "--format", "json", "--output", str(out)])
     assert result.stdout == ""
     doc = json.loads(out.read_text())
     validate_report(doc)
-    assert {f["rule_id"] for f in doc["findings"]} == {"SSO002", "SSO101"}
+    assert {f["rule_id"] for f in doc["findings"]} == {"SSO101", "SSO110"}
     assert result.exit_code == 0  # a warning and an info do not fail at the default --fail-on error
 
 
@@ -100,11 +110,13 @@ def test_output_to_a_directory_is_a_failure_before_any_report(clean_env, tmp_pat
 
 @pytest.mark.parametrize(("fail_on", "code"), [("error", 0), ("warning", 1), ("info", 1), ("never", 0)])
 def test_fail_on_levels(clean_env, fail_on, code):
-    # a fresh machine: one warning (SSO101) and one info (SSO002)
+    # one warning (SSO101) and one info (SSO110)
+    half_configured(clean_env)
     assert invoke(["check", "--offline", "--select", "SSO0,SSO1", "--fail-on", fail_on]).exit_code == code
 
 
 def test_text_has_no_colour_unless_a_terminal(clean_env):
+    half_configured(clean_env)
     result = invoke(["check", "--offline"])
     assert "\x1b[" not in result.stdout
     assert "[!] Config files" in result.stdout
@@ -116,6 +128,7 @@ def test_colour_on_a_terminal_and_no_color_honoured(clean_env, tmp_path):
     """Run the real CLI under a pseudo-terminal: colour on a TTY, none with NO_COLOR."""
     import pty
 
+    half_configured(clean_env)
     def run_on_tty(extra_env):
         env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | extra_env
         pid, fd = pty.fork()
@@ -139,6 +152,7 @@ def test_colour_on_a_terminal_and_no_color_honoured(clean_env, tmp_path):
 
 
 def test_quiet_prints_one_line_per_finding(clean_env):
+    half_configured(clean_env)
     lines = invoke(["check", "--offline", "--select", "SSO0,SSO1", "-q"]).stdout.splitlines()
     assert len(lines) == 2 and all("SSO" in line for line in lines)
 

@@ -130,6 +130,10 @@ def test_color_choice(choice, env, tty, expected):
 
 
 def test_color_flag_and_force_color_on_a_pipe(tmp_path):
+    # a credentials file and no config file: SSO101 warns (on a machine with nothing at all, SSO002 alone
+    # speaks, as an info)
+    (tmp_path / ".aws").mkdir()
+    (tmp_path / ".aws" / "credentials").write_text("[dev]\nregion = eu-west-1\n")
     env = {"HOME": str(tmp_path), "PATH": "/nonexistent", "SSO_DOCTOR_NOW": "2026-11-26T12:00:00Z",
            **windows_essentials(tmp_path)}
     assert "\x1b[" not in cli(["check", "--offline"], env).stdout

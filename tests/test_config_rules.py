@@ -211,8 +211,14 @@ def test_sso110_reuses_an_existing_session_for_the_same_portal(tmp_path):
     ))
     (f,) = run(rules.legacy_sso_profile, tmp_path)
     assert brief([f]) == [("SSO110", "info", "old", 6)]
-    snippet = [c.text for c in f.fix.commands]
-    assert snippet == ["[profile old]", "sso_session = corp", "sso_account_id = 1", "sso_role_name = r"]
+    config = str(tmp_path / "config")
+    assert f.fix.commands == ()
+    assert [(e.path, e.action, e.section, e.key, e.old, e.new, e.safe) for e in f.fix.edits] == [
+        (f.location.path, "set", "profile old", "sso_session", None, "corp", True),
+        (f.location.path, "delete", "profile old", "sso_start_url", URL, None, True),
+        (f.location.path, "delete", "profile old", "sso_region", "eu-west-1", None, True),
+    ]
+    assert f.location.path.endswith("config") and config
 
 
 @pytest.mark.parametrize(("url", "taken", "name"), [

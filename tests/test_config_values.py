@@ -168,7 +168,9 @@ def test_inline_comment_is_part_of_the_value_for_botocore(clean_env, monkeypatch
     findings = run(clean_env, ("SSO112", "SSO115"))
     assert summary(findings) == [("SSO115", "error", "dev", 2)]
     assert findings[0].location.path == str(config)
-    assert "aws configure set region us-east-1 --profile dev" in [c.text for c in findings[0].fix.commands]
+    [edit] = findings[0].fix.edits
+    assert (edit.path, edit.section, edit.key, edit.old, edit.new, edit.safe) == (
+        str(config), "profile dev", "region", "us-east-1 # prod", "us-east-1", True)
 
 
 def test_comment_and_typo_are_both_reported(clean_env):
@@ -201,8 +203,8 @@ def test_many_profiles_with_one_bad_value_give_one_finding(clean_env):
     assert summary(findings) == [("SSO112", "error", "q000", 1502), ("SSO115", "error", "p000", 2)]
     sso115 = next(f for f in findings if f.rule_id == "SSO115")
     assert 'profiles "p000", "p001", "p002", "p003", "p004" and 495 more' in sso115.message
-    # too many profiles for one command each: one edit step instead
-    assert [c.safe for c in sso115.fix.commands] == [False]
+    # one exact edit per line: an apply mode fixes all 500 (the text report shows a few)
+    assert len(sso115.fix.edits) == 500 and all(e.safe and e.new == "us-east-1" for e in sso115.fix.edits)
 
 
 def test_a_secret_with_an_inline_comment_is_never_echoed(clean_env):
@@ -276,7 +278,7 @@ def test_judge_account_id(value, ok, suggestion):
     assert (verdict.ok, verdict.suggestion) == (ok, suggestion)
 
 
-def test_legacy_mismatch_is_fixed_with_aws_configure_set(clean_env):
+def test_legacy_mismatch_is_fixed_with_an_exact_edit(clean_env):
     write_home(clean_env, """
 [profile dev]
 sso_start_url = https://ssoins-7223a7e1e5dd8e8b.portal.ap-southeast-2.app.aws
@@ -286,7 +288,8 @@ sso_role_name = Admin
 """)
     [finding] = run(clean_env, ("SSO114",))
     assert (finding.subject, finding.location.line, finding.location.key) == ("dev", 3, "sso_region")
-    assert [c.text for c in finding.fix.commands] == ["aws configure set sso_region ap-southeast-2 --profile dev"]
+    assert [(e.section, e.key, e.new, e.safe) for e in finding.fix.edits] == [
+        ("profile dev", "sso_region", "ap-southeast-2", True)]
 
 
 def test_profile_region_mixed_with_session_url_is_checked(clean_env):

@@ -43,6 +43,21 @@ def test_wrong_region_is_named_at_the_sso_region_line(tmp_path):
         assert secret not in run.stdout + run.stderr
         assert "fake-device-" not in run.stdout + run.stderr
         assert _calls(fake, "/token") == []  # never a token request
+        # the fix is an edit of that line (not safe: only the console knows the region); filled in, it fits
+        # the file and botocore reads the new value
+        [edit] = finding["fix"]["edits"]
+        assert (edit["section"], edit["key"], edit["old"], edit["safe"]) == ("sso-session corp", "sso_region",
+                                                                            "us-east-1", False)
+        from botocore import configloader
+
+        from sso_doctor.edits import apply
+        from sso_doctor.fixes import Edit
+
+        config = home / ".aws" / "config"
+        assert edit["path"] == str(config)
+        config.write_text(apply(config.read_text(), [Edit(**{**edit, "new": "eu-west-1"})]))
+        loaded = configloader.load_config(str(config))
+        assert loaded["sso_sessions"]["corp"]["sso_region"] == "eu-west-1"
 
 
 def test_home_region_passes(tmp_path):

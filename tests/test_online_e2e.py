@@ -29,6 +29,7 @@ from online_world import (
     unshare_prefix,
     write_home,
 )
+from test_scenarios import _edits_text, assert_one_login_style, assert_safe_steps_are_complete
 
 ACCOUNTS = {
     "111111111111": ("dev", ["ReadOnlyAccess", "PowerUserAccess", "Billing"]),
@@ -94,16 +95,45 @@ class Case:
 def _contains(*needles: str) -> Callable[[Any], None]:
     def check(findings: list[dict[str, Any]]) -> None:
         text = "\n".join(f["message"] + "\n" + "\n".join(c["command"] for c in f["fix"]["commands"])
-                         for f in findings).lower()
+                         + _edits_text(f) for f in findings).lower()
         for n in needles:
             assert n.lower() in text, f"{n!r} not in {text!r}"
 
     return check
 
 
+def _count(n: int) -> Callable[[Any], None]:
+    def check(findings: list[dict[str, Any]]) -> None:
+        assert len(findings) == n, findings
+
+    return check
+
+
+def _lacks(*needles: str) -> Callable[[Any], None]:
+    def check(findings: list[dict[str, Any]]) -> None:
+        text = "\n".join(f["message"] for f in findings).lower()
+        assert not any(n.lower() in text for n in needles), text
+
+    return check
+
+
+def _all(*checks: Callable[[Any], None]) -> Callable[[Any], None]:
+    def check(findings: list[dict[str, Any]]) -> None:
+        for c in checks:
+            c(findings)
+
+    return check
+
+
 CASES = [
+    # no name resolves: one finding (one cause), not one per host with the same VPN advice
     Case("SSO501", "fires", "no-network-dns", World(default_endpoints=True, unshare=True),
-         _contains("oidc.us-east-1.amazonaws.com", "does not resolve", "nslookup")),
+         _all(_count(1), _contains("0 of 3 hosts resolve", "oidc.us-east-1.amazonaws.com",
+                                   "offline or its dns is broken", "nslookup"))),
+    # one host of three does not resolve: that host is the finding
+    Case("SSO501", "fires", "one-host-of-three", World(oidc_url="https://oidc.does-not-exist.invalid"),
+         _all(_count(1), _contains('"oidc.does-not-exist.invalid"', "nslookup oidc.does-not-exist.invalid"),
+              _lacks("hosts resolve"))),
     Case("SSO501", "near-miss", "local-hosts-resolve", World()),
     Case("SSO502", "fires", "connection-refused", World(oidc_url="https://127.0.0.1:{closed}"),
          _contains("refused", "oidc endpoint")),
@@ -161,10 +191,10 @@ CASES = [
     Case("SSO507", "near-miss", "redirect-within-aws", World(
         start_status=302, start_location="https://d-1234567890.awsapps.com/start/")),
     Case("SSO508", "fires", "instance-in-another-region", World(home_region=False),
-         _contains("not in us-east-1", "d-1234567890.awsapps.com", "set sso_region = <the instance's region>")),
+         _contains("not in us-east-1", "d-1234567890.awsapps.com", "[sso-session corp]\n# check this value: a guess or a placeholder\nsso_region = <the instance's region>")),
     Case("SSO508", "near-miss", "instance-in-sso-region", World(home_region=True)),
     Case("SSO601", "fires", "revoked-token", World(register_token=False),
-         _contains("rejects the cached token", "unauthorizedexception", "aws sso logout && aws sso login")),
+         _contains("rejects the cached token", "unauthorizedexception", "aws sso logout\naws sso login")),
     Case("SSO601", "near-miss", "token-accepted", World()),
     Case("SSO602", "fires", "wrong-account", World(account="111111111112"),
          _contains("111111111111 (dev)", "222222222222 (prod)", "sso_account_id 111111111111")),
@@ -251,6 +281,9 @@ def test_online_rule(case: Case, tmp_path, cas, moto_sts):
     assert "Traceback" not in run.stderr, run.stderr
     assert run.doc is not None, run.stdout + run.stderr
     found = run.findings(case.rule)
+    # every `$` is right as printed, and the report's logins are one command style (#13.3, #13.4)
+    assert_safe_steps_are_complete(run.doc)
+    assert_one_login_style(run.doc)
     if case.kind == "fires":
         assert found, f"{case.rule} did not fire: {run.doc['rules']}"
         assert run.status(case.rule) == "failed"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 
 import pytest
@@ -43,14 +44,52 @@ def test_scenario(sc, tmp_path):
 
     by_rule: dict[str, list[str]] = {}
     for f in doc["findings"]:
-        by_rule.setdefault(f["rule_id"], []).append(f["message"] + "\n" + json.dumps(f["fix"]))
+        by_rule.setdefault(f["rule_id"], []).append(f["message"] + "\n" + json.dumps(f["fix"]) + _edits_text(f))
     for rule_id, needles in sc.expected.get("contains", {}).items():
         text = "\n".join(by_rule.get(rule_id, [])).lower()
         for needle in needles:
             assert needle.lower() in text, f"{rule_id}: {needle!r} not in {text!r}"
+    assert_safe_steps_are_complete(doc)
+    assert_one_login_style(doc)
     statuses = {r["id"]: r["status"] for r in doc["rules"]}
     for rule_id, status in sc.expected.get("rules", {}).items():
         assert statuses[rule_id] == status
+
+
+# `<region>`, `<12-digit account id>`, `https://<your-subdomain>.awsapps.com/start`: a value a person must
+# supply. (`<<'EOF'` here-documents and `2>&1` are shell syntax, not placeholders.)
+PLACEHOLDER = re.compile(r"(?<![<\w])<[^<>\n'\"$&]+>")
+
+
+def assert_safe_steps_are_complete(doc: dict) -> None:
+    """Every `$` command and every safe edit is right as printed: no `<…>` placeholder in it (#13.4)."""
+    for f in doc["findings"]:
+        for c in f["fix"]["commands"]:
+            if c["safe"]:
+                assert not PLACEHOLDER.search(c["command"]), f"{f['rule_id']}: $ {c['command']}"
+        for e in f["fix"].get("edits", []):
+            if e["safe"]:
+                assert not PLACEHOLDER.search(e["new"] or ""), f"{f['rule_id']}: safe edit {e}"
+
+
+def assert_one_login_style(doc: dict) -> None:
+    """One fix plan (#13.3): every `aws sso login` of a report carries --use-device-code, or none does
+    (all of them when SSO406 fires), and names an sso-session with --sso-session."""
+    logins = [c["args"] for f in doc["findings"] for c in f["fix"]["commands"]
+              if c.get("op") == "run" and c["args"][:3] == ["aws", "sso", "login"]]
+    device = {"--use-device-code" in a for a in logins}
+    assert len(device) <= 1, f"login commands disagree: {logins}"
+    if any(f["rule_id"] == "SSO406" for f in doc["findings"]):
+        assert device == {True}, logins
+
+
+def _edits_text(f: dict) -> str:
+    """A finding's config edits as the INI snippet people read, for the "contains" needles."""
+    from sso_doctor import edits
+    from sso_doctor.fixes import Edit
+
+    steps = [Edit(**d) for d in f["fix"].get("edits", [])]
+    return "".join("\n" + "\n".join(edits.snippet(group)) for group in edits.by_path(steps).values())
 
 
 def test_every_rule_has_a_firing_and_a_near_miss_scenario():

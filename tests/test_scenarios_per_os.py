@@ -23,6 +23,7 @@ import sys
 
 import pytest
 from scenarios import all_scenarios, normalise, prepare, sort_key, validate_report
+from test_scenarios import _edits_text
 from typer.testing import CliRunner
 
 from sso_doctor import fixes
@@ -48,6 +49,7 @@ PER_OS: dict[tuple[str, str], dict] = {
         'rm \\"$HOME/.aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json\\"']}},
     # POSIX permission bits mean nothing on Windows (NTFS ACLs decide): SSO207 is skipped there
     ("win32", "sso207-world-readable-token"): {"findings": [], "rules": {"SSO207": "skipped"}, "contains": {}},
+    ("win32", "sso207-open-empty-cache"): {"findings": [], "rules": {"SSO207": "skipped"}, "contains": {}},
     # a Notepad UTF-16 file: on Windows the fix is Notepad's own "Save as UTF-8", not iconv
     ("win32", "sso102-notepad-unicode-utf16"): {"contains": {"SSO102": ["then file > save as with encoding"]}},
     # the AWS CLI installs differently: the MSI on Windows, the pkg on macOS (the Linux zip elsewhere)
@@ -142,7 +144,8 @@ def test_scenario_under_emulated_os(os_name, sc, tmp_path):
     by_rule: dict[str, list[str]] = {}
     for f in doc["findings"]:
         norm = shown_as_posix if os_name == "win32" else (lambda t: t)
-        by_rule.setdefault(f["rule_id"], []).append(norm(f["message"]) + "\n" + json.dumps(_as_bash(f["fix"], norm)))
+        by_rule.setdefault(f["rule_id"], []).append(norm(f["message"]) + "\n" + json.dumps(_as_bash(f["fix"], norm))
+                                                   + _edits_text(f))
     for rule_id, needles in diff.get("contains", sc.expected.get("contains", {})).items():
         text = "\n".join(by_rule.get(rule_id, [])).lower()
         for needle in needles:

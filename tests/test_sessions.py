@@ -183,3 +183,25 @@ def test_an_empty_machine(tmp_path):
     assert result.exit_code == 0 and "(no sso-session, no SSO profile and no cached token)" in result.stdout
     doc = json.loads(_run(home, "-f", "json").stdout)
     assert doc["sessions"] == [] and doc["cache_dir_state"] == "missing"
+
+
+def test_login_commands_match_checks_fix_plan_on_a_headless_box(tmp_path):
+    """Over SSH with AWS CLI v2 >= 2.22 (PKCE by default), `check` prints `--use-device-code` on every
+    login; the sessions table gives the very same command (#13.3: one fix plan)."""
+    home = _home(tmp_path)
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    aws = bindir / "aws"
+    aws.write_text("#!/bin/sh\necho 'aws-cli/2.36.7 Python/3.13.7 Linux/6.8.0 exe/x86_64.ubuntu.24'\n")
+    aws.chmod(0o755)
+    (tmp_path / "root").mkdir()
+    env = {k: None for k in os.environ}
+    env.update(HOME=str(home), SSO_DOCTOR_NOW="2026-11-26T12:00:00Z", PATH=str(bindir),
+               SSO_DOCTOR_ROOT=str(tmp_path / "root"), SSH_CONNECTION="203.0.113.7 50022 10.0.0.5 22")
+    text = CliRunner().invoke(app, ["sessions"], env=env, catch_exceptions=False).stdout
+    assert "    $ aws sso login --use-device-code --sso-session corp\n" in text
+    assert "    $ aws sso login --use-device-code --profile old\n" in text
+    assert "aws sso login --sso-session" not in text  # no browser login offered anywhere
+    check = CliRunner().invoke(app, ["check", "--offline", "--profile", "old", "--select", "SSO202"], env=env,
+                               catch_exceptions=False).stdout
+    assert "$ aws sso login --use-device-code --profile old" in check

@@ -513,7 +513,7 @@ def test_context_root_and_platform_overrides_are_test_only_knobs(tmp_path):
 
 @pytest.mark.skipif(sys.platform == "win32", reason='POSIX-only: #!/bin/sh stand-ins run as programs (Windows runs only .exe/.cmd/.bat)')
 def test_sso406_location_and_fix_per_blocker(tmp_path):
-    """SSH beats container beats WSL beats no display; the WSL fix is BROWSER=wslview."""
+    """SSH beats container beats WSL beats no display; every fix is the run's device-code login."""
     (tmp_path / ".aws").mkdir()
     (tmp_path / ".aws" / "config").write_text(
         "[profile a]\nsso_session = s\nsso_account_id = 111122223333\nsso_role_name = R\n\n"
@@ -538,14 +538,16 @@ def test_sso406_location_and_fix_per_blocker(tmp_path):
     (Path(root) / ".dockerenv").unlink()
     wsl = sso406(base)
     assert wsl["location"]["env_var"] == "WSL_DISTRO_NAME"
-    # no wslview on PATH: install wslu first (a manual step: the package manager differs)
+    # one fix plan: the device-code login every rule of the run prints first; the way back to the
+    # Windows browser after it (no wslview on PATH: install wslu first, a manual step)
     assert [(c["command"].split("   #")[0], c["safe"]) for c in wsl["fix"]["commands"]] == [
-        ("sudo apt install wslu", False), ("export BROWSER=wslview", True), ("aws sso login --profile a", True)]
+        ("aws sso login --use-device-code --sso-session s", True), ("sudo apt install wslu", False),
+        ("export BROWSER=wslview", True)]
     assert "neither BROWSER is set nor wslview installed" in wsl["message"]
     make_aws(tmp_path / "bin", "exit 0\n", name="wslview")
     wsl = sso406(base)
     assert [c["command"].split("   #")[0] for c in wsl["fix"]["commands"]] == [
-        "export BROWSER=wslview", "aws sso login --profile a"]
+        "aws sso login --use-device-code --sso-session s", "export BROWSER=wslview"]
     assert "wslview is installed, but Python's browser lookup never tries it" in wsl["message"]
 
 

@@ -36,6 +36,11 @@ CGROUP_MARKERS = ("docker", "kubepods", "containerd", "libpod", "lxc", "/ecs/")
 _READ_LIMIT = 64 * 1024
 
 
+# `aws sso login` uses the PKCE browser flow for sso-session profiles, and knows --use-device-code, from
+# this AWS CLI v2 version on (older CLIs have the device flow only and reject the flag: SSO404).
+PKCE_SINCE_TEXT = "2.22.0"
+
+
 class Evidence(NamedTuple):
     """Why we believe something: an environment variable that is set, or a file (under the root)."""
 
@@ -173,3 +178,32 @@ def load(env: Mapping[str, str], root: str = "/", platform: str = sys.platform) 
         browser=browser,
         wslview=_which(env, "wslview") if wsl is not None else None,
     )
+
+
+def browser_blocker(env: LoginEnv) -> tuple[Evidence, str] | None:
+    """Why a browser on this machine cannot complete a PKCE login, or None when it can."""
+    if env.ssh is not None:
+        return env.ssh, ("your browser is not on this machine, and it cannot reach the login callback on this "
+                         "machine's 127.0.0.1")
+    if env.container is not None:
+        return env.container, "a browser outside the container cannot reach the login callback on its 127.0.0.1"
+    if env.wsl is not None:
+        if env.browser:
+            return None
+        return env.wsl, wsl_why(env)
+    if not env.has_display:
+        if env.platform in ("win32", "cygwin"):
+            return (Evidence("this is Windows Server Core", env_var=None),
+                    "it has no desktop and no browser to open the login page in")
+        return (Evidence("neither DISPLAY nor WAYLAND_DISPLAY is set", env_var="DISPLAY"),
+                "there is no graphical display to open a browser on")
+    return None
+
+
+def wsl_why(env: LoginEnv) -> str:
+    """Why the CLI on WSL cannot hand a login page to the Windows browser."""
+    if env.wslview:
+        return ("BROWSER is not set, so the CLI cannot hand the login page to the Windows browser (wslview is "
+                "installed, but Python's browser lookup never tries it)")
+    return ("neither BROWSER is set nor wslview installed, so nothing can hand the login page to the Windows "
+            "browser")

@@ -105,12 +105,77 @@ def command_lines(f: Finding, shell: str = "bash") -> list[str]:
     return out
 
 
+def fix_lines(f: Finding, shell: str = "bash", *, home: str | None = None, verbose: bool = False) -> list[str]:
+    """A fix's steps in order: `$ command` (safe to run as printed in `shell`), `✎ step` (needs a
+    person), and for config edits `✎ edit FILE:` followed by the INI snippet (indented two spaces) or,
+    with `verbose`, a unified diff of the file as it is now."""
+    from sso_doctor.fixes import Command
+
+    lines: list[str] = []
+    steps = list(f.fix.steps)
+    i = 0
+    while i < len(steps):
+        step = steps[i]
+        if isinstance(step, Command):
+            text, safe = command_text(step, shell)
+            lines.append(f"{'$' if safe else '✎'} {text}")
+            i += 1
+            continue
+        j = i
+        while j < len(steps) and not isinstance(steps[j], Command) and steps[j].path == step.path:
+            j += 1
+        lines.extend(edit_block(steps[i:j], home=home, verbose=verbose))
+        i = j
+    return lines
+
+
+def edit_block(edits: list, *, home: str | None = None, verbose: bool = False) -> list[str]:
+    """`✎ edit ~/.aws/config:` and the edits of that one file (snippet, or diff with `verbose`)."""
+    from sso_doctor import edits as editing
+    from sso_doctor.text import tilde
+
+    path = edits[0].path
+    shown = tilde(path, home)
+    body = None
+    if verbose:
+        body = file_diff(path, edits, shown)
+    head = f"✎ edit {shown}:"
+    if body is None:
+        body = editing.snippet(edits, max_sections=None if verbose else 5)
+    else:  # a diff has no room for the snippet's "# check this value" lines: the header says it
+        guesses = list(dict.fromkeys(e.key or e.section for e in edits if not e.safe))
+        if guesses:
+            head = f"✎ edit {shown} (check {', '.join(guesses)}: a guess or a placeholder):"
+    from sso_doctor.safe_text import escape_controls
+
+    # section names and values come from the file: control characters are shown escaped
+    return [escape_controls(head)] + [f"  {escape_controls(line)}" for line in body]
+
+
+def file_diff(path: str, edits: list, shown: str) -> list[str] | None:
+    """The unified diff of `path` before and after `edits`, or None when the file cannot be read or the
+    edits no longer fit it (it changed since the check)."""
+    from sso_doctor import edits as editing
+
+    try:
+        with open(path, encoding=None, newline="") as fh:
+            text = fh.read()
+    except FileNotFoundError:
+        text = ""
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        return editing.diff(text, edits, shown).splitlines()
+    except editing.EditError:
+        return None
+
+
 def finding_text(f: Finding, shell: str = "bash") -> str:
     """A finding's message followed by its fix: `Fix: summary`, then `$ command` (safe) or `✎ edit` lines."""
     lines = [f.message]
     if f.fix.summary:
         lines.append(f"Fix: {f.fix.summary}")
-    lines.extend(command_lines(f, shell))
+    lines.extend(fix_lines(f, shell))
     return "\n".join(lines)
 
 

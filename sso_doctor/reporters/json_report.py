@@ -31,6 +31,7 @@ def finding_dict(f: Finding, verbose: bool = False, shell: str = "bash") -> dict
         "fix": {
             "summary": f.fix.summary,
             "commands": [c.as_dict(shell) for c in f.fix.commands],
+            "edits": [e.as_dict() for e in f.fix.edits],
         },
         "evidence": {k: v for k, v in f.evidence},
         "fingerprint": f.fingerprint,

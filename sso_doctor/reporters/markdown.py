@@ -6,7 +6,7 @@ in sso_doctor.runner when --redact is on (the default for this format).
 
 from __future__ import annotations
 
-from sso_doctor.model import Report, Severity, Status
+from sso_doctor.model import Finding, Report, Severity, Status
 from sso_doctor.reporters import RenderOptions, command_text, show_path
 from sso_doctor.text import plural
 
@@ -18,6 +18,38 @@ _FENCE = {"powershell": "powershell", "cmd": "bat", "fish": "fish"}  # code-fenc
 
 def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _steps(f: Finding, opts: RenderOptions) -> list[str]:
+    """The fix's steps in order: runs of commands as a ```sh block, each file's edits as an ```ini
+    snippet."""
+    from sso_doctor.fixes import Command
+    from sso_doctor.reporters import edit_block
+
+    out: list[str] = []
+    steps = list(f.fix.steps)
+    i = 0
+    while i < len(steps):
+        if isinstance(steps[i], Command):
+            j = i
+            block = ["```" + _FENCE.get(opts.shell, "sh")]
+            note = "REM" if opts.shell == "cmd" else "#"
+            while j < len(steps) and isinstance(steps[j], Command):
+                text, safe = command_text(steps[j], opts.shell)
+                block.append(text if safe else f"{note} edit before running:\n{text}")
+                j += 1
+            out += block + ["```", ""]
+        else:
+            j = i
+            path = steps[i].path
+            while j < len(steps) and not isinstance(steps[j], Command) and steps[j].path == path:
+                j += 1
+            # never the -v diff here: it quotes the file as it is, past the report's redaction
+            _head, *body = edit_block(steps[i:j], home=opts.home)
+            out += [f"In `{show_path(steps[i].path, opts.home, opts.platform)}`:", "", "```ini",
+                    *(b[2:] for b in body), "```", ""]
+        i = j
+    return out
 
 
 def render(report: Report, opts: RenderOptions) -> str:
@@ -56,13 +88,7 @@ def render(report: Report, opts: RenderOptions) -> str:
         if where:
             out += [f"Where: {', '.join(where)}", ""]
         out += [f"Fix: {f.fix.summary}", ""]
-        if f.fix.commands:
-            out.append("```" + _FENCE.get(opts.shell, "sh"))
-            note = "REM" if opts.shell == "cmd" else "#"
-            for c in f.fix.commands:
-                text, safe = command_text(c, opts.shell)
-                out.append(text if safe else f"{note} edit before running:\n{text}")
-            out += ["```", ""]
+        out += _steps(f, opts)
     checked = [r for r in report.results if r.status in (Status.PASSED, Status.FAILED, Status.ERRORED)]
     skipped = [r for r in report.results if r.status == Status.SKIPPED
                and not (r.reason or "").startswith(("not selected", "ignored", "only run by", "not part of"))]

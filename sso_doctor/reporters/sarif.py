@@ -83,6 +83,41 @@ def _locations(f: Finding, cwd: str | None) -> list[dict[str, Any]]:
     return [location]
 
 
+def _fix(f: Finding, cwd: str | None) -> dict[str, Any] | None:
+    """SARIF `fixes`: the finding's config edits as replacements of line/column regions of each file.
+
+    Only a fix whose edits are all exact (no guess, no placeholder) is offered: a viewer may apply it
+    with one click. Regions are computed against the file as it is now; a file that cannot be read,
+    or that the edits no longer fit, gives no fix (the edits stay in properties.fix.edits).
+    """
+    from sso_doctor import edits as editing
+
+    if not f.fix.edits or not all(e.safe for e in f.fix.edits):
+        return None
+    changes = []
+    for path, edits in editing.by_path(f.fix.edits).items():
+        try:
+            with open(path, newline="") as fh:
+                text = fh.read()
+        except FileNotFoundError:
+            text = ""
+        except (OSError, UnicodeDecodeError):
+            return None
+        try:
+            found = editing.replacements(text, edits)
+        except editing.EditError:
+            return None
+        replacements = []
+        for r in found:
+            rep: dict[str, Any] = {"deletedRegion": {"startLine": r.start_line, "startColumn": r.start_column,
+                                                      "endLine": r.end_line, "endColumn": r.end_column}}
+            if r.text:
+                rep["insertedContent"] = {"text": r.text}
+            replacements.append(rep)
+        changes.append({"artifactLocation": _artifact(path, cwd), "replacements": replacements})
+    return {"description": {"text": f.fix.summary or "Apply the config edits."}, "artifactChanges": changes}
+
+
 def _result(f: Finding, rule_index: dict[str, int], cwd: str | None,
             fail_on: Severity | None = Severity.ERROR, shell: str = "bash") -> dict[str, Any]:
     locations = _locations(f, cwd)
@@ -96,9 +131,13 @@ def _result(f: Finding, rule_index: dict[str, int], cwd: str | None,
             "subject": f.subject,
             "fix": {"summary": f.fix.summary,
                     "commands": [{"command": c.render(shell), "safe": c.safe_in(shell)} for c in f.fix.commands],
+                    "edits": [e.as_dict() for e in f.fix.edits],
                     "shell": shell},
         },
     }
+    sarif_fix = _fix(f, cwd)
+    if sarif_fix is not None:
+        result["fixes"] = [sarif_fix]
     if f.rule_id in rule_index:
         result["ruleIndex"] = rule_index[f.rule_id]
     if locations:
@@ -132,6 +171,8 @@ def to_dict(report: Report, options: RenderOptions) -> dict[str, Any]:
             "rules": [rule_descriptor(r) for r in rules],
         }},
         "invocations": [invocation],
+        # fix regions count columns in code points, as Python strings do
+        "columnKind": "unicodeCodePoints",
         "results": [_result(f, rule_index, options.cwd, fail_on_of(report), options.shell) for f in report.findings],
         "properties": {"inputs": report.inputs},
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sso_doctor.model import AREAS, Finding, Report, RuleResult, Severity, Status
-from sso_doctor.reporters import RenderOptions, command_lines, could_not_run, where_text
+from sso_doctor.reporters import RenderOptions, could_not_run, fix_lines, where_text
 from sso_doctor.text import plural, tilde
 
 _MARK = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "i"}
@@ -30,7 +30,7 @@ def _finding_lines(f: Finding, opts: RenderOptions) -> list[str]:
     lines = [head, f"      {f.message}"]
     if f.fix.summary:
         lines.append(f"      Fix: {f.fix.summary}")
-    lines.extend(f"        {line}" for line in command_lines(f, opts.shell))
+    lines.extend(f"        {line}" for line in fix_lines(f, opts.shell, home=opts.home, verbose=opts.verbose))
     if opts.verbose:
         for k, v in f.evidence:
             shown = ", ".join(str(x) for x in v) if isinstance(v, tuple) else ("-" if v is None else v)
