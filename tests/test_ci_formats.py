@@ -12,6 +12,7 @@ from urllib.parse import unquote, urlsplit
 
 import jsonschema
 import pytest
+from conftest import windows_essentials
 from hypothesis import given
 from hypothesis import strategies as st
 from junitparser import Error, Failure, JUnitXml, Skipped
@@ -20,7 +21,6 @@ from test_scenarios import run_cli
 
 from sso_doctor.model import Location, Severity, fix, manual, rule
 from sso_doctor.reporters import RenderOptions, finding_text, github
-from conftest import windows_essentials
 
 SCENARIOS = all_scenarios()
 SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))

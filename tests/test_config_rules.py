@@ -9,9 +9,9 @@ from pathlib import Path
 
 import botocore.session
 import pytest
-from conftest import windows_essentials
 from botocore import configloader
 from botocore.credentials import create_credential_resolver
+from conftest import windows_essentials
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sso_doctor.rules import config as rules

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ast
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -149,7 +148,7 @@ def _run(code: str, tmp_path: Path, home: Path) -> dict:
            "PYTHONPATH": str(ROOT)}
     (tmp_path / "empty-bin").mkdir(exist_ok=True)
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
-                          cwd=str(home))
+                          cwd=str(home), check=False)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -200,9 +199,9 @@ def _posix_only_uses(tree: ast.AST) -> list[tuple[ast.AST, str]]:
 def _guarded(node: ast.AST, parents: dict[ast.AST, ast.AST], source: str) -> bool:
     child, parent = node, parents.get(node)
     while parent is not None:
-        if isinstance(parent, (ast.If, ast.IfExp, ast.While)) and child is not parent.test:
-            if any(w in (ast.get_source_segment(source, parent.test) or "") for w in GUARD_WORDS):
-                return True
+        if isinstance(parent, (ast.If, ast.IfExp, ast.While)) and child is not parent.test and any(
+                w in (ast.get_source_segment(source, parent.test) or "") for w in GUARD_WORDS):
+            return True
         if isinstance(parent, ast.BoolOp):
             earlier = parent.values[:parent.values.index(child)] if child in parent.values else []
             if any(any(w in (ast.get_source_segment(source, v) or "") for w in GUARD_WORDS) for v in earlier):

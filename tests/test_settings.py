@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import windows_essentials
 from test_scenarios import run_cli
 
 from sso_doctor import settings
-from conftest import windows_essentials
 
 DUPLICATE = "[profile dev]\nregion = eu-west-1\n\n[profile dev]\nregion = eu-west-2\n"
 

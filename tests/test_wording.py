@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from conftest import windows_essentials
 from scenarios import validate_report
 from test_scenarios import run_cli
 
@@ -13,7 +14,6 @@ from sso_doctor.model import Report, RuleResult, Severity, Status
 from sso_doctor.reporters import RenderOptions
 from sso_doctor.reporters import text as text_report
 from sso_doctor.text import plural, suggestion
-from conftest import windows_essentials
 
 SSO_CONFIG = """[profile dev]
 sso_session = corp
@@ -52,10 +52,11 @@ def test_header_says_why_a_profile_was_chosen(tmp_path):
 
 
 def test_engine_group_only_when_a_check_crashed():
+    from sso_doctor.rules import by_id
+
     from sso_doctor import engine
     from sso_doctor.context import Context, RunSettings
     from sso_doctor.model import rule
-    from sso_doctor.rules import by_id
 
     @rule("SSO199", "always-crashes", Severity.WARNING)
     def crashing(ctx):
@@ -143,10 +144,10 @@ def test_sso301_with_an_explicit_profile_says_what_really_happens(tmp_path):
 
 
 def test_explain_cites_the_cli_changelog_for_version_rules():
+    from sso_doctor.rules.tooling import PARTITION_REGRESSION, VANITY_URL_SINCE
     from typer.testing import CliRunner
 
     from sso_doctor.cli import app
-    from sso_doctor.rules.tooling import PARTITION_REGRESSION, VANITY_URL_SINCE
 
     changelog = "https://github.com/aws/aws-cli/blob/v2/CHANGELOG.rst"
     for rid, versions in (("SSO407", [str(PARTITION_REGRESSION[0]), "2.35.15", "2.36.1", str(PARTITION_REGRESSION[1])]),

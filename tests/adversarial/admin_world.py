@@ -12,6 +12,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from conftest import windows_essentials
 
 ACCOUNT = "123456789012"  # moto's own account

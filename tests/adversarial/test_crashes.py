@@ -19,10 +19,10 @@ import xml.dom.minidom
 from pathlib import Path
 
 import pytest
+from conftest import windows_essentials
 
 from sso_doctor.loaders.token_cache import parse_time
 from sso_doctor.stdout import ASCII_MARKS, fit
-from conftest import windows_essentials
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-06-01T12:00:00Z"

@@ -16,10 +16,10 @@ import re
 import xml.dom.minidom
 
 import pytest
+from conftest import windows_essentials
 from typer.testing import CliRunner
 
 from sso_doctor.cli import app
-from conftest import windows_essentials
 
 # ESC CSI "erase line" + carriage return; C1 CSI; a bell; right-to-left override; a fake report line
 PAYLOADS = {

@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import Self
 
 import pytest
+from conftest import windows_essentials
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sso_doctor import reporters, runner, sessions
 from sso_doctor.context import Context
-from conftest import windows_essentials
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)

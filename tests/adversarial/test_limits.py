@@ -10,12 +10,12 @@ import json
 from pathlib import Path
 
 import certifi
+from conftest import windows_essentials
 
 from sso_doctor import runner
 from sso_doctor.loaders import ca_bundle
 from sso_doctor.loaders.aws_config import MAX_CONFIG_BYTES
 from sso_doctor.loaders.ca_bundle import MAX_BUNDLE_BYTES
-from conftest import windows_essentials
 
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 PROFILE = ("[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n"

@@ -13,13 +13,13 @@ import os
 import xml.dom.minidom
 
 import pytest
+from conftest import windows_essentials
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from sso_doctor.cli import app
 from sso_doctor.redact import MASK, Secrets
-from conftest import windows_essentials
 
 FORMATS = ["text", "json", "sarif", "github", "junit", "markdown"]
 # short values and words that are format syntax or JSON keys; "severity"/"findings" are 8 characters,
