@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sso_doctor.redact import Secrets
 from sso_doctor.text import closest, shell_quote
@@ -573,36 +573,57 @@ def _request_text(d: dict[str, Any]) -> str:
     return (f'"{reason}" ' if reason else "") + f"(request {d.get('RequestId', '?')}" + (f", {when})" if when else ")")
 
 
+class _RequestKind(NamedTuple):
+    """One kind of request whose status explains a missing provisioning: its List/Describe calls."""
+
+    what: str  # for the message: "the account assignment's creation"
+    noun: str  # for a note: "assignment creation"
+    list_op: str
+    list_key: str
+    describe_op: str
+    describe_key: str
+    id_param: str
+
+
+_CREATION = _RequestKind("the account assignment's creation", "assignment creation", "list_account_assignment_creation_status",
+                         "AccountAssignmentsCreationStatus", "describe_account_assignment_creation_status",
+                         "AccountAssignmentCreationStatus", "AccountAssignmentCreationRequestId")
+_PROVISIONING = _RequestKind("the permission set's provisioning", "provisioning", "list_permission_set_provisioning_status",
+                             "PermissionSetsProvisioningStatus", "describe_permission_set_provisioning_status",
+                             "PermissionSetProvisioningStatus", "ProvisionPermissionSetRequestId")
+
+
 def _creation_request(admin: Any, inst: Instance, ps: PermissionSet, account: Account, principals: set[str],
                       status: str, notes: list[str]) -> str | None:
-    try:
-        items = _call(lambda: list(_pages(admin, "list_account_assignment_creation_status",
-                                          "AccountAssignmentsCreationStatus", InstanceArn=inst.arn,
-                                          Filter={"Status": status})))
-        for item in _newest(items):
-            d = _call(lambda i=item: admin.describe_account_assignment_creation_status(
-                InstanceArn=inst.arn, AccountAssignmentCreationRequestId=i["RequestId"]))["AccountAssignmentCreationStatus"]
-            if (d.get("TargetId") == account.id and d.get("PermissionSetArn") == ps.arn
-                    and (not principals or d.get("PrincipalId") in principals)):
-                return "the account assignment's creation: " + _request_text(d)
-    except (AdminError, KeyError) as e:
-        notes.append(f"could not read assignment creation requests ({e})")
-    return None
+    def concerns(d: dict[str, Any]) -> bool:
+        return (d.get("TargetId") == account.id and d.get("PermissionSetArn") == ps.arn
+                and (not principals or d.get("PrincipalId") in principals))
+
+    return _request(admin, inst, _CREATION, status, concerns, notes)
 
 
 def _provisioning_request(admin: Any, inst: Instance, ps: PermissionSet, account: Account, status: str,
                           notes: list[str]) -> str | None:
+    def concerns(d: dict[str, Any]) -> bool:
+        return d.get("AccountId") == account.id and d.get("PermissionSetArn") == ps.arn
+
+    return _request(admin, inst, _PROVISIONING, status, concerns, notes)
+
+
+def _request(admin: Any, inst: Instance, kind: _RequestKind, status: str, concerns: Any,
+             notes: list[str]) -> str | None:
+    """The newest request of this kind and status that `concerns` this account and permission set."""
     try:
-        items = _call(lambda: list(_pages(admin, "list_permission_set_provisioning_status",
-                                          "PermissionSetsProvisioningStatus", InstanceArn=inst.arn,
+        items = _call(lambda: list(_pages(admin, kind.list_op, kind.list_key, InstanceArn=inst.arn,
                                           Filter={"Status": status})))
+        describe = getattr(admin, kind.describe_op)
         for item in _newest(items):
-            d = _call(lambda i=item: admin.describe_permission_set_provisioning_status(
-                InstanceArn=inst.arn, ProvisionPermissionSetRequestId=i["RequestId"]))["PermissionSetProvisioningStatus"]
-            if d.get("AccountId") == account.id and d.get("PermissionSetArn") == ps.arn:
-                return "the permission set's provisioning: " + _request_text(d)
+            d = _call(lambda i=item: describe(InstanceArn=inst.arn, **{kind.id_param: i["RequestId"]}))[
+                kind.describe_key]
+            if concerns(d):
+                return f"{kind.what}: " + _request_text(d)
     except (AdminError, KeyError) as e:
-        notes.append(f"could not read provisioning requests ({e})")
+        notes.append(f"could not read {kind.noun} requests ({e})")
     return None
 
 

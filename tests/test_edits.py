@@ -145,7 +145,8 @@ def test_replacements_reproduce_apply(batch):
     assert _apply_regions(CONFIG, reps) == apply(CONFIG, batch)
     total = len(CONFIG.splitlines())
     for r in reps:  # every position names an existing line
-        assert 1 <= r.start_line <= total and 1 <= r.end_line <= total
+        assert r.start_line >= 1 and r.end_line >= 1
+        assert r.start_line <= total and r.end_line <= total
 
 
 def test_snippet_reads_as_ini():
