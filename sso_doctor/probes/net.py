@@ -141,6 +141,11 @@ class Probe:
             raise TimeoutError("time budget used up")
         return left
 
+    def _ended_by_watchdog(self) -> bool:
+        """Whether an error now is the watchdog shutting the socket at the deadline: then the server did
+        not answer in time, whatever the socket says (a reset, an EOF)."""
+        return time.monotonic() >= self.deadline - 0.01
+
     def _track(self, sock: _S) -> _S:
         """Remember a socket, so the watchdog can wake a read that a server drips a byte at a time
         (each byte restarts the socket timeout, so only the deadline can end it)."""
@@ -252,7 +257,11 @@ class Probe:
                 sock = self._track(ctx.wrap_socket(sock, server_hostname=proxy.host))
             except (ssl.SSLError, OSError) as e:
                 sock.close()
-                rec.end(False, str(e), "protocol")
+                if isinstance(e, TimeoutError) or (not isinstance(e, ssl.SSLError) and self._ended_by_watchdog()):
+                    rec.end(False, "the proxy accepted the connection but did not answer the TLS handshake",
+                            "timeout")
+                else:
+                    rec.end(False, str(e), "protocol")
                 raise StepFailed("proxy-tls") from None
             rec.end(True)
 
@@ -264,13 +273,12 @@ class Probe:
                 sock.settimeout(self._left())
                 sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
                 head = _read_head(sock, self)
-            except TimeoutError:
+            except OSError as e:  # TimeoutError included
                 sock.close()
-                rec.end(False, "the proxy accepted the connection but did not answer CONNECT", "timeout")
-                raise StepFailed("proxy-connect") from None
-            except OSError as e:
-                sock.close()
-                rec.end(False, f"the proxy closed the connection ({e.strerror or type(e).__name__})", "reset")
+                if isinstance(e, TimeoutError) or self._ended_by_watchdog():
+                    rec.end(False, "the proxy accepted the connection but did not answer CONNECT", "timeout")
+                else:
+                    rec.end(False, f"the proxy closed the connection ({e.strerror or type(e).__name__})", "reset")
                 raise StepFailed("proxy-connect") from None
             status_line = head.split(b"\r\n", 1)[0].decode("latin-1", "replace").strip()
             parts = status_line.split(" ", 2)
@@ -306,11 +314,19 @@ class Probe:
             raise StepFailed("tls") from None
         except ssl.SSLError as e:
             sock.close()
+            if isinstance(e, (ssl.SSLEOFError, ssl.SSLZeroReturnError)) and self._ended_by_watchdog():
+                self.rec.end(False, "the server accepted the connection but did not answer the TLS handshake",
+                             "timeout")
+                raise StepFailed("tls") from None
             self.rec.tls = tls.diagnose_ssl_error(e)
             self.rec.end(False, str(e), "protocol")
             raise StepFailed("tls") from None
         except OSError as e:
             sock.close()
+            if self._ended_by_watchdog():
+                self.rec.end(False, "the server accepted the connection but did not answer the TLS handshake",
+                             "timeout")
+                raise StepFailed("tls") from None
             self.rec.tls = tls.TlsDiagnosis("protocol", f"connection closed during the TLS handshake "
                                             f"({e.strerror or type(e).__name__})")
             self.rec.end(False, f"connection closed during the TLS handshake ({e.strerror or type(e).__name__})",
