@@ -615,7 +615,7 @@ def _run_all(paths: Sequence[str], env: Mapping[str, str], timeout: float) -> di
                 still_open.add(p)  # closed its output but kept running
         if p in still_open:
             # Killed before it is reaped: until then its process group id cannot be reused.
-            _kill_group(proc)
+            kill_group(proc)
             proc.wait()
             # Hung is the aws itself still running; one that exited while a child it left behind kept
             # the output open has told us what it had to say.
@@ -657,7 +657,8 @@ def _read_until(procs: Mapping[str, subprocess.Popen[bytes]], runs: dict[str, _R
     return still_open
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+def kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill a child started in its own process group, and everything it started (POSIX), or the child."""
     try:
         if os.name == "posix":
             os.killpg(proc.pid, signal.SIGKILL)

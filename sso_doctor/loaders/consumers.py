@@ -17,7 +17,6 @@ import os
 import re
 import selectors
 import shlex
-import signal
 import stat
 import subprocess
 import threading
@@ -590,13 +589,9 @@ def _collect(proc: subprocess.Popen[bytes], r: _Running, deadline: float, timeou
 
 
 def _stop(proc: subprocess.Popen[bytes], r: _Running, timeout: float) -> None:
-    try:
-        if os.name == "posix":
-            os.killpg(proc.pid, signal.SIGKILL)
-        else:  # pragma: no cover
-            proc.kill()
-    except (ProcessLookupError, PermissionError):
-        proc.kill()
+    from sso_doctor.loaders.cli_version import kill_group
+
+    kill_group(proc)
     proc.wait()
     if proc.stdout is not None:
         proc.stdout.close()
