@@ -45,7 +45,7 @@ def _env(tmp_path: Path, config: str = SSO_CONFIG, **extra: str) -> dict[str, st
 def test_header_says_why_a_profile_was_chosen(tmp_path):
     first = run_cli(["check", "--offline"], _env(tmp_path)).stdout.splitlines()[0]
     assert '(from default)' not in first
-    assert 'profile "default" (nothing selected another: no --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE)' in first
+    assert 'profile "default" (the fallback: no --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE is set)' in first
     assert 'profile "dev" (from AWS_PROFILE)' in run_cli(["check", "--offline"],
                                                         _env(tmp_path, AWS_PROFILE="dev")).stdout
     assert 'profile "dev" (from --profile)' in run_cli(["check", "--offline", "-p", "dev"], _env(tmp_path)).stdout

@@ -52,7 +52,7 @@ def _area_mark(findings: list[Finding], results: list[RuleResult], color: bool) 
 
 
 _SOURCE = {
-    "default": "nothing selected another: no --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE",
+    "default": "the fallback: no --profile, AWS_PROFILE or AWS_DEFAULT_PROFILE is set",
     "--all-profiles": "--all-profiles",
 }
 
