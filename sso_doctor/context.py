@@ -249,6 +249,10 @@ class Context:
         if self.headless_login:
             args.append("--use-device-code")
         args += ["--sso-session", sso_session] if sso_session is not None else ["--profile", profile or "default"]
+        exe = self.aws_cli.active
+        if exe is None or exe.version is None or exe.version.major != 2:
+            # `aws sso login` exists only in AWS CLI v2: with no aws, or v1 first on PATH, it fails as printed
+            return fixes.run(*args, safe=False, comment="once AWS CLI v2 is the aws on PATH (see SSO401/SSO402)")
         return fixes.run(*args)
 
     @cached_property

@@ -197,10 +197,14 @@ def login_step(ctx: Context, r: SessionRow, config_path: str) -> str | None:
     written for the run's shell, and the same `aws sso login` check prints (`--use-device-code` where a
     browser login cannot work here)."""
     shell = ctx.shell
+
+    def step(c) -> str:
+        return ("$ " if c.safe_in(shell) else "✎ ") + c.render(shell)
+
     if r.type == "sso-session":
-        return "$ " + ctx.login_command(sso_session=r.name or "").render(shell)
+        return step(ctx.login_command(sso_session=r.name or ""))
     if r.type == "legacy" and r.profiles:
-        return "$ " + ctx.login_command(profile=r.profiles[0]).render(shell)
+        return step(ctx.login_command(profile=r.profiles[0]))
     if r.type == "missing-session":
         return (f"✎ add an [sso-session {r.name}] section (sso_start_url, sso_region) to {config_path}, then "
                 f"run: {ctx.login_command(sso_session=r.name or '').render(shell)}")

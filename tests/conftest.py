@@ -95,6 +95,16 @@ def _no_network_escape(monkeypatch):
 NETGUARD = str(Path(__file__).resolve().parent / "netguard")
 
 
+def aws_v2_bin(folder: Path, version: str = "2.15.0") -> Path:
+    """A folder holding a stand-in `aws` that reports AWS CLI v2 (`aws sso login` exists). 2.15.0 logs in
+    with the device code by default, so no `--use-device-code` depends on the test machine's display."""
+    folder.mkdir(parents=True, exist_ok=True)
+    aws = folder / "aws"
+    aws.write_text(f"#!/bin/sh\necho 'aws-cli/{version} Python/3.11.6 Linux/6.1.0 exe/x86_64.debian.12'\n")
+    aws.chmod(0o755)
+    return folder
+
+
 def windows_essentials(home: Path | str | None = None) -> dict[str, str]:
     """On a Windows host, what a child process needs from the parent's environment: SYSTEMROOT (without it
     Winsock cannot load and any socket fails with WinError 10106), TEMP/TMP, and USERPROFILE =

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import windows_essentials
+from conftest import aws_v2_bin, windows_essentials
 from scenarios import all_scenarios, prepare
 from test_scenarios import PLACEHOLDER, run_cli
 
@@ -123,11 +123,16 @@ def test_login_command_selector(tmp_path):
         "sso_region = us-east-1\n\n[profile lost]\nsso_session = nope\n\n"
         "[sso-session corp]\nsso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1\n")
     ctx = Context(RunSettings(), env={"HOME": str(home), "PATH": "/nonexistent", **windows_essentials(home)})
-    assert ctx.login_command(profile="dev").text == "aws sso login --sso-session corp"
-    assert ctx.login_command(profile="old").text == "aws sso login --profile old"
-    assert ctx.login_command(profile="lost").text == "aws sso login --profile lost"
-    assert ctx.login_command(sso_session="corp").text == "aws sso login --sso-session corp"
+    assert ctx.login_command(profile="dev").args == ("aws", "sso", "login", "--sso-session", "corp")
+    assert ctx.login_command(profile="old").args == ("aws", "sso", "login", "--profile", "old")
+    assert ctx.login_command(profile="lost").args == ("aws", "sso", "login", "--profile", "lost")
+    assert ctx.login_command(sso_session="corp").args == ("aws", "sso", "login", "--sso-session", "corp")
     assert ctx.headless_login is False  # no aws on PATH: no flag it may not know
+    # and no `$`: `aws sso login` needs an AWS CLI v2, which this PATH does not have
+    assert not ctx.login_command(profile="dev").safe and "AWS CLI v2" in (ctx.login_command(profile="dev").comment or "")
+    with_v2 = Context(RunSettings(), env={"HOME": str(home), "PATH": str(aws_v2_bin(tmp_path / "bin")),
+                                          "SSO_DOCTOR_ROOT": str(tmp_path / "no-root"), **windows_essentials(home)})
+    assert with_v2.login_command(profile="dev").safe and with_v2.login_command(profile="dev").comment is None
 
 
 @pytest.mark.parametrize("text, hit", [

@@ -59,7 +59,8 @@ def test_acceptance_failing_command_gets_the_diagnosis_after_its_own_output(env)
     first, rest = err.split("\n", 1)
     assert first == "Error loading SSO Token: Token for corp does not exist"  # passed through, first
     assert "SSO201 not-logged-in" in rest
-    assert "$ aws sso login --sso-session corp" in rest  # its fix, for the profile the command used
+    # its fix, for the profile the command used (`$` or `✎` by whether an AWS CLI v2 is on this PATH)
+    assert "aws sso login --sso-session corp" in rest
     assert 'checked profile "corp" (from AWS_PROFILE) on this machine (offline)' in rest
 
 

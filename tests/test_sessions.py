@@ -52,9 +52,20 @@ def _home(tmp_path, config: str | None = CONFIG):
     return home
 
 
-def _run(home, *args):
+def _aws_v2(folder):
+    """A stand-in AWS CLI v2 (what `aws sso login` needs) in `folder`; returns the folder for PATH."""
+    folder.mkdir(exist_ok=True)
+    aws = folder / "aws"
+    aws.write_text("#!/bin/sh\necho 'aws-cli/2.36.7 Python/3.13.7 Linux/6.8.0 exe/x86_64.ubuntu.24'\n")
+    aws.chmod(0o755)
+    return folder
+
+
+def _run(home, *args, path=None):
     env = {k: None for k in os.environ}
-    env.update(HOME=str(home), SSO_DOCTOR_NOW="2026-11-26T12:00:00Z", **windows_essentials(home))
+    env.update(HOME=str(home), SSO_DOCTOR_NOW="2026-11-26T12:00:00Z", **windows_essentials(home),
+               PATH=str(path if path is not None else _aws_v2(home.parent / "bin")),
+               SSO_DOCTOR_ROOT=str(home.parent / "no-root"), DISPLAY=":0")  # a desktop: browser logins work
     return CliRunner().invoke(app, ["sessions", *args], env=env, catch_exceptions=False)
 
 
@@ -132,6 +143,9 @@ def test_text_is_a_table_with_the_login_command_per_row(tmp_path):
     assert "    $ aws sso login --sso-session unused\n" in text
     assert "    $ aws sso login --profile old\n" in text
     assert "log in again" not in text
+    # without an AWS CLI v2 on PATH the same command is not runnable as printed
+    bare = _run(home, path=tmp_path / "empty").stdout
+    assert "    ✎ aws sso login --sso-session corp   # once AWS CLI v2 is the aws on PATH" in bare
     # the 40-character cache hash only with -v
     assert token_cache_key(URL, "corp") not in text
     verbose = _run(home, "-v").stdout

@@ -147,7 +147,7 @@ def test_all_profiles_of_a_session_share_one_finding(tmp_path):
     found = tokens.not_logged_in.check(_ctx(home, all_profiles=True))
     assert [(f.subject, f.location.path) for f in found] == [("corp", str(home / f".aws/sso/cache/{CORP}.json"))]
     assert 'profiles "dev" and "ops"' in found[0].message
-    assert found[0].fix.commands[0].text == "aws sso login --sso-session corp"
+    assert found[0].fix.commands[0].args == ("aws", "sso", "login", "--sso-session", "corp")
 
 
 def test_legacy_profiles_with_the_same_url_share_one_finding(tmp_path):
@@ -157,7 +157,7 @@ def test_legacy_profiles_with_the_same_url_share_one_finding(tmp_path):
         dict(TOKEN, expiresAt="2026-11-26T11:00:00Z"))})
     found = tokens.token_expired.check(_ctx(home, all_profiles=True))
     assert [f.subject for f in found] == [URL]
-    assert found[0].fix.commands[0].text == "aws sso login --profile a"
+    assert found[0].fix.commands[0].args == ("aws", "sso", "login", "--profile", "a")
 
 
 def test_not_logged_in_names_a_token_under_the_other_key_style(tmp_path):

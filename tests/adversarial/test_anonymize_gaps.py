@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from fakes.sso_server import FakeSso
 from sso_doctor.anonymize import Anonymizer
 from sso_doctor.cli import app
-from conftest import windows_essentials
+from conftest import aws_v2_bin, windows_essentials
 
 LEGACY_URL = "https://acme-corp-7731.awsapps.com/start"
 EMAIL = "jdoe.7731@corp-7731.example"
@@ -53,7 +53,9 @@ def test_offline_identifiers_are_all_replaced(tmp_path):
         f"[profile {EMAIL}]\nsso_start_url = {LEGACY_URL}\nsso_region = us-east-1\n"
         f"sso_account_id = 210987654321\nsso_role_name = Admin\nregion = us-east-1\n"
         f"endpoint_url = https://{ENDPOINT_HOST}\n")
-    env = _env(home, AWS_PROFILE=EMAIL, AWS_ENDPOINT_URL_STS=f"https://{STS_HOST}")
+    # an AWS CLI v2 on PATH: the login command is then runnable as printed, unless anonymising changed it
+    env = _env(home, AWS_PROFILE=EMAIL, AWS_ENDPOINT_URL_STS=f"https://{STS_HOST}",
+               PATH=f"{aws_v2_bin(tmp_path / 'bin')}:/usr/bin:/bin", SSO_DOCTOR_ROOT=str(tmp_path / "no-root"))
     result = CliRunner().invoke(app, ["check", "--offline", "--format", "markdown"], env=env)
     md = result.stdout
     assert result.exit_code == 1, result.output
