@@ -21,7 +21,7 @@ import stat
 import subprocess
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -387,36 +387,33 @@ def _npm_lock(path: str) -> list[Found]:
     return out
 
 
-def _yarn_lock(path: str) -> list[Found]:
+def _scan(path: str, table: Iterable[tuple[str, str]], pattern: Callable[[str], str], kind: str) -> list[Found]:
+    """For each (package, consumer): the version in the first match of `pattern(escaped package)`, with
+    its line. The readers of line-based lock files differ only in that pattern."""
     text = _read(path) or ""
     out = []
-    for pkg, consumer in _NPM.items():
-        m = re.search(r'^"?' + re.escape(pkg) + r'@[^\n]*:\n(?:[ \t]+[^\n]*\n)*?[ \t]+version:?\s+"?([^"\s]+)"?',
-                      text, re.MULTILINE)
+    for name, consumer in table:
+        m = re.search(pattern(re.escape(name)), text, re.MULTILINE)
         if m:
-            out.append(Found(consumer, m.group(1), path, _line_of(text, m.start()), "lock file"))
+            out.append(Found(consumer, m.group(1), path, _line_of(text, m.start()), kind))
     return out
+
+
+def _yarn_lock(path: str) -> list[Found]:
+    return _scan(path, _NPM.items(),
+                 lambda pkg: r'^"?' + pkg + r'@[^\n]*:\n(?:[ \t]+[^\n]*\n)*?[ \t]+version:?\s+"?([^"\s]+)"?',
+                 "lock file")
 
 
 def _pnpm_lock(path: str) -> list[Found]:
-    text = _read(path) or ""
-    out = []
-    for pkg, consumer in _NPM.items():
-        m = re.search(r"^\s+['\"]?/?" + re.escape(pkg) + r"[@/](\d+\.\d+\.\d+)", text, re.MULTILINE)
-        if m:
-            out.append(Found(consumer, m.group(1), path, _line_of(text, m.start()), "lock file"))
-    return out
+    return _scan(path, _NPM.items(), lambda pkg: r"^\s+['\"]?/?" + pkg + r"[@/](\d+\.\d+\.\d+)", "lock file")
+
+
+_GO_MODULES = (("github.com/aws/aws-sdk-go", "aws-sdk-go"), ("github.com/aws/aws-sdk-go-v2/config", "aws-sdk-go-v2"))
 
 
 def _go_mod(path: str) -> list[Found]:
-    text = _read(path) or ""
-    out = []
-    for module, consumer in (("github.com/aws/aws-sdk-go", "aws-sdk-go"),
-                             ("github.com/aws/aws-sdk-go-v2/config", "aws-sdk-go-v2")):
-        m = re.search(r"^\s*(?:require\s+)?" + re.escape(module) + r"\s+v(\d+\.\d+\.\d+)", text, re.MULTILINE)
-        if m:
-            out.append(Found(consumer, m.group(1), path, _line_of(text, m.start()), "go.mod"))
-    return out
+    return _scan(path, _GO_MODULES, lambda module: r"^\s*(?:require\s+)?" + module + r"\s+v(\d+\.\d+\.\d+)", "go.mod")
 
 
 def _terraform_lock(path: str) -> list[Found]:
